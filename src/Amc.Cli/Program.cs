@@ -1,0 +1,1 @@
+Amc.Runtime.MallocTuning.Apply();
