@@ -1,0 +1,50 @@
+namespace Amc.Graph;
+
+/// <summary>
+/// Counting convention (the one of the AMC paper and most papers' tables):
+/// MACs are the multiply-accumulates of Conv2d (grouped and depthwise included) and Linear layers
+/// only; BatchNorm, activations, pooling, adds and biases count zero MACs. Params are the learnable
+/// weights and biases of Conv2d, Linear and BatchNorm (gamma and beta); BN running statistics are
+/// buffers, not parameters.
+/// </summary>
+public static class CostModel
+{
+    public static NetworkCost Of(Network net)
+    {
+        var shapes = ShapeInference.Infer(net);
+        var layers = new List<LayerCost>(net.Layers.Count);
+        long macs = 0, prms = 0;
+        foreach (var l in net.Layers)
+        {
+            var input = shapes[l.Inputs[0]];
+            var output = shapes[l.Name];
+            var (m, p) = Cost(l, input, output);
+            layers.Add(new LayerCost(l.Name, l.Kind, input, output, m, p));
+            macs += m;
+            prms += p;
+        }
+        return new NetworkCost(macs, prms, layers);
+    }
+
+    static (long Macs, long Params) Cost(Layer l, TensorShape input, TensorShape output)
+    {
+        switch (l.Kind)
+        {
+            case LayerKind.Conv2d:
+            {
+                long k = l.KernelSize;
+                long weights = (long)output.C * (input.C / l.GroupCount) * k * k;
+                return (weights * output.H * output.W, weights + (l.HasBias ? output.C : 0));
+            }
+            case LayerKind.Linear:
+            {
+                long weights = (long)input.C * output.C;
+                return (weights, weights + (l.HasBias ? output.C : 0));
+            }
+            case LayerKind.BatchNorm2d:
+                return (0, 2L * output.C);
+            default:
+                return (0, 0);
+        }
+    }
+}
