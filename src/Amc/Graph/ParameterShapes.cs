@@ -1,0 +1,45 @@
+namespace Amc.Graph;
+
+/// <summary>One learnable tensor (or BN statistic) of a layer, with the axes that carry channels.</summary>
+/// <param name="Key">"layer.param", e.g. "layer1.0.conv1.weight" (PyTorch's state-dict names).</param>
+/// <param name="OutAxis">Axis indexed by the layer's output channels, or -1.</param>
+/// <param name="InAxis">Axis indexed by the layer's input channels (or input features), or -1.</param>
+public sealed record ParameterSpec(string Key, string Layer, string Param, long[] Shape, int OutAxis, int InAxis);
+
+/// <summary>
+/// Which tensors each layer owns and their shapes, derived from the description alone: the
+/// runtime creates them, checkpoints are checked against them, and the pruner slices along their
+/// channel axes.
+/// </summary>
+public static class ParameterShapes
+{
+    public static IReadOnlyList<ParameterSpec> Of(Network net)
+    {
+        var shapes = ShapeInference.Infer(net);
+        var specs = new List<ParameterSpec>();
+        foreach (var l in net.Layers)
+        {
+            var input = shapes[l.Inputs[0]];
+            var output = shapes[l.Name];
+            switch (l.Kind)
+            {
+                case LayerKind.Conv2d:
+                    specs.Add(Spec(l, "weight", [output.C, input.C / l.GroupCount, l.KernelSize, l.KernelSize], 0, 1));
+                    if (l.HasBias) specs.Add(Spec(l, "bias", [output.C], 0, -1));
+                    break;
+                case LayerKind.Linear:
+                    specs.Add(Spec(l, "weight", [output.C, input.C], 0, 1));
+                    if (l.HasBias) specs.Add(Spec(l, "bias", [output.C], 0, -1));
+                    break;
+                case LayerKind.BatchNorm2d:
+                    foreach (var p in new[] { "weight", "bias", "running_mean", "running_var" })
+                        specs.Add(Spec(l, p, [output.C], 0, 0));
+                    break;
+            }
+        }
+        return specs;
+    }
+
+    static ParameterSpec Spec(Layer l, string param, long[] shape, int outAxis, int inAxis) =>
+        new($"{l.Name}.{param}", l.Name, param, shape, outAxis, inAxis);
+}
