@@ -55,7 +55,10 @@ public sealed class NetworkBuilder(string name, TensorShape input, IReadOnlyDict
     }
 
     /// <summary>The current output channels of a layer already added (depthwise convs follow their input).</summary>
-    public int Channels(string layer) => ShapeInference.Infer(Build())[layer].C;
+    public int Channels(string layer) => Shape(layer).C;
+
+    /// <summary>The output shape of a layer already added, for builders whose structure depends on the input size.</summary>
+    public TensorShape Shape(string layer) => ShapeInference.Infer(Build())[layer];
 
     public Network Build() => new() { Name = name, Input = input, Layers = layers.ToList() };
 }

@@ -79,7 +79,10 @@ public static class ShapeInference
 
     static int ConvSize(Layer l, int size, int k)
     {
-        int o = (size + 2 * l.PaddingValue - l.DilationValue * (k - 1) - 1) / l.StrideValue + 1;
+        if (l.StrideValue <= 0) throw Bad(l, $"has stride {l.StrideValue}");
+        // Floor division as in PyTorch: C#'s '/' truncates toward zero and would turn a window
+        // larger than the padded map into a size-1 output.
+        int o = (int)Math.Floor((size + 2 * l.PaddingValue - l.DilationValue * (k - 1) - 1) / (double)l.StrideValue) + 1;
         if (o <= 0) throw Bad(l, $"output would be empty (input {size}, kernel {k}, stride {l.StrideValue}, padding {l.PaddingValue}); the input is too small for this network");
         return o;
     }

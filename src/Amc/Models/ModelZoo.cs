@@ -13,6 +13,11 @@ public static class ModelZoo
         ["plain20"] = o => CifarResNet.Build("plain20", 20, residual: false, o.Input, o.Classes, o.WidthMultiplier, o.Widths),
         ["resnet20"] = o => CifarResNet.Build("resnet20", 20, residual: true, o.Input, o.Classes, o.WidthMultiplier, o.Widths),
         ["resnet56"] = o => CifarResNet.Build("resnet56", 56, residual: true, o.Input, o.Classes, o.WidthMultiplier, o.Widths),
+        ["vgg16"] = o => Vgg16.Build("vgg16", o.Input, o.Classes, o.WidthMultiplier, o.Widths),
+        ["vgg16-cifar"] = o => Vgg16Cifar.Build("vgg16-cifar", o.Input, o.Classes, o.WidthMultiplier, o.Widths),
+        ["mobilenet"] = o => MobileNet.Build("mobilenet", o.Input, o.Classes, o.WidthMultiplier, o.Widths),
+        ["mobilenetv2"] = o => MobileNetV2.Build("mobilenetv2", o.Input, o.Classes, o.WidthMultiplier, o.Widths),
+        ["resnet50"] = o => ResNet50.Build("resnet50", o.Input, o.Classes, o.WidthMultiplier, o.Widths),
     };
 
     public static IReadOnlyCollection<string> Names => builders.Keys;
