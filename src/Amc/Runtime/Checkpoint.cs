@@ -1,0 +1,61 @@
+using System.Text.Json;
+using Amc.Graph;
+using static TorchSharp.torch;
+
+namespace Amc.Runtime;
+
+/// <summary>
+/// A network description, its weights and its info, in one safetensors file: PyTorch reads the
+/// weights with safetensors.torch.load_file, and the architecture JSON sits in the metadata
+/// ("amc.architecture"). Saving is atomic; loading checks every tensor against the architecture.
+/// </summary>
+public sealed record Checkpoint(Network Network, Dictionary<string, Tensor> Weights, CheckpointInfo Info)
+{
+    const string FormatKey = "amc.format", ArchitectureKey = "amc.architecture", InfoKey = "amc.info";
+
+    public static Checkpoint From(GraphModule module, CheckpointInfo info) =>
+        new(module.Network, module.Tensors(), info);
+
+    public void Save(string path) =>
+        SafeTensorsFile.Write(path, Weights, new Dictionary<string, string>
+        {
+            [FormatKey] = "1",
+            [ArchitectureKey] = NetworkJson.Write(Network),
+            [InfoKey] = JsonSerializer.Serialize(Info, NetworkJson.Options),
+        });
+
+    public static Checkpoint Load(string path)
+    {
+        var (tensors, meta) = SafeTensorsFile.Read(path);
+        if (!meta.TryGetValue(ArchitectureKey, out var arch))
+            throw new CheckpointException($"{path}: safetensors file without an amc architecture; import plain weights with 'amc import'");
+        Network net;
+        try
+        {
+            net = NetworkJson.Read(arch);
+        }
+        catch (InvalidNetworkException e)
+        {
+            throw new CheckpointException($"{path}: {e.Message}");
+        }
+        var info = meta.TryGetValue(InfoKey, out var i) ? JsonSerializer.Deserialize<CheckpointInfo>(i, NetworkJson.Options) ?? new() : new();
+        var expected = ParameterShapes.Of(net);
+        foreach (var spec in expected)
+        {
+            if (!tensors.TryGetValue(spec.Key, out var t))
+                throw new CheckpointException($"{path}: tensor '{spec.Key}' is missing");
+            if (!t.shape.SequenceEqual(spec.Shape))
+                throw new CheckpointException($"{path}: tensor '{spec.Key}' has shape [{string.Join(", ", t.shape)}], the architecture needs [{string.Join(", ", spec.Shape)}]");
+        }
+        var extra = tensors.Keys.Except(expected.Select(s => s.Key)).FirstOrDefault();
+        if (extra is not null) throw new CheckpointException($"{path}: tensor '{extra}' does not belong to the architecture");
+        return new Checkpoint(net, tensors, info);
+    }
+
+    public GraphModule ToModule()
+    {
+        var m = new GraphModule(Network);
+        m.LoadTensors(Weights);
+        return m;
+    }
+}

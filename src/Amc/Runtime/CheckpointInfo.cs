@@ -1,0 +1,17 @@
+namespace Amc.Runtime;
+
+/// <summary>What a checkpoint remembers besides weights: where it came from and how to feed it.</summary>
+public sealed record CheckpointInfo
+{
+    public string? Model { get; init; }
+    public string? Dataset { get; init; }
+    /// <summary>Per-channel normalisation the network was trained with (0..1 pixel scale).</summary>
+    public float[]? Mean { get; init; }
+    public float[]? Std { get; init; }
+    public int? EpochsDone { get; init; }
+    public int? Epochs { get; init; }
+    public int? Seed { get; init; }
+    public string? Command { get; init; }
+    public string? Parent { get; init; }
+    public Dictionary<string, double>? Metrics { get; init; }
+}
