@@ -1,1 +1,31 @@
+using System.CommandLine;
+using Amc.Cli;
+using Amc.Cli.Commands;
+
 Amc.Runtime.MallocTuning.Apply();
+
+var root = new RootCommand("amc: AutoML for Model Compression (He et al., ECCV 2018) for CNNs, in .NET");
+root.Options.Add(CommonOptions.Seed);
+root.Options.Add(CommonOptions.Threads);
+root.Options.Add(CommonOptions.Json);
+root.Subcommands.Add(TrainCommand.Create());
+root.Subcommands.Add(EvalCommand.Create());
+root.Subcommands.Add(ProfileCommand.Create());
+root.Subcommands.Add(PruneCommand.Create());
+
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0)
+{
+    foreach (var e in parse.Errors) Console.Error.WriteLine($"error: {e.Message}");
+    Console.Error.WriteLine("Run 'amc --help' or 'amc <command> --help' for usage.");
+    return ExitCodes.BadInput;
+}
+try
+{
+    return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception e) when (ExitCodes.IsBadInput(e))
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return ExitCodes.BadInput;
+}

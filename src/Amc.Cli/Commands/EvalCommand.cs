@@ -1,0 +1,36 @@
+using System.CommandLine;
+using System.Text.Json;
+using Amc.Runtime;
+using Amc.Training;
+using Spectre.Console;
+
+namespace Amc.Cli.Commands;
+
+/// <summary>`amc eval`: top-1 / top-5 of a checkpoint on the test set or the held-out split.</summary>
+public static class EvalCommand
+{
+    public static Command Create()
+    {
+        var checkpoint = new Option<string>("--checkpoint") { Description = "Checkpoint to evaluate", Required = true };
+        var split = new Option<string>("--split") { Description = "test or heldout", DefaultValueFactory = _ => "test" };
+        split.AcceptOnlyFromAmong("test", "heldout");
+        var cmd = new Command("eval", "Top-1 and top-5 accuracy of a checkpoint") { checkpoint, split };
+        DataOptions.AddTo(cmd);
+        cmd.SetAction(p =>
+        {
+            CommonOptions.Apply(p);
+            var ck = Checkpoint.Load(p.GetValue(checkpoint)!);
+            var data = DataOptions.OpenFor(p, ck);
+            using var net = ck.ToModule();
+            var result = p.GetValue(split) == "heldout"
+                ? Evaluator.Evaluate(net, data.Train, data.Split.HeldOut)
+                : Evaluator.Evaluate(net, data.Test, Enumerable.Range(0, data.Test.Count).ToArray());
+            if (p.GetValue(CommonOptions.Json))
+                Console.WriteLine(JsonSerializer.Serialize(new { split = p.GetValue(split), top1 = result.Top1, top5 = result.Top5, images = result.Count, loss = result.Loss }, CliJson.Options));
+            else
+                AnsiConsole.MarkupLine($"{p.GetValue(split)}: top-1 [bold]{Format.Percent(result.Top1)}[/], top-5 {Format.Percent(result.Top5)} on {result.Count} images");
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,81 @@
+using System.CommandLine;
+using System.Text.Json;
+using Amc.Graph;
+using Amc.Models;
+using Amc.Runtime;
+using Spectre.Console;
+
+namespace Amc.Cli.Commands;
+
+/// <summary>`amc profile`: per-layer MACs and parameters of a zoo model or a checkpoint.</summary>
+public static class ProfileCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string?>("--model") { Description = $"Zoo model: {string.Join(", ", ModelZoo.Names)}" };
+        var input = new Option<string>("--input") { Description = "Input shape CxHxW", DefaultValueFactory = _ => "3x32x32" };
+        var classes = new Option<int>("--classes") { Description = "Number of classes", DefaultValueFactory = _ => 10 };
+        var width = new Option<double>("--width") { Description = "Width multiplier", DefaultValueFactory = _ => 1.0 };
+        var checkpoint = new Option<string?>("--checkpoint") { Description = "Profile the architecture of this checkpoint instead" };
+        var cmd = new Command("profile", "Per-layer MACs and parameters (MACs of conv and linear layers; params include BN gamma/beta)")
+        {
+            model, input, classes, width, checkpoint,
+        };
+        cmd.SetAction(p =>
+        {
+            var net = Resolve(p.GetValue(model), p.GetValue(input)!, p.GetValue(classes), p.GetValue(width), p.GetValue(checkpoint));
+            var cost = CostModel.Of(net);
+            if (p.GetValue(CommonOptions.Json))
+                Console.WriteLine(JsonSerializer.Serialize(ProfileJson(net, cost), CliJson.Options));
+            else
+                Render(net, cost);
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    public static Network Resolve(string? model, string input, int classes, double width, string? checkpoint)
+    {
+        if (checkpoint is not null && model is not null) throw new UsageException("give either --model or --checkpoint, not both");
+        if (checkpoint is not null) return Checkpoint.Load(checkpoint).Network;
+        if (model is null) throw new UsageException("give --model NAME (e.g. resnet20) or --checkpoint FILE");
+        if (!ModelZoo.Contains(model)) throw new UsageException($"unknown model '{model}'; choose one of: {string.Join(", ", ModelZoo.Names)}");
+        if (classes < 1) throw new UsageException($"--classes must be at least 1, got {classes}");
+        if (width <= 0) throw new UsageException($"--width must be positive, got {width}");
+        TensorShape shape;
+        try { shape = TensorShape.Parse(input); }
+        catch (FormatException e) { throw new UsageException(e.Message); }
+        return ModelZoo.Build(model, new ModelOptions(shape, classes, width));
+    }
+
+    static object ProfileJson(Network net, NetworkCost cost) => new
+    {
+        model = net.Name,
+        input = net.Input.ToString(),
+        macs = cost.Macs,
+        @params = cost.Params,
+        layers = cost.Layers.Select(l => new
+        {
+            name = l.Name,
+            kind = l.Kind.ToString(),
+            input = l.InputShape.ToString(),
+            output = l.OutputShape.ToString(),
+            macs = l.Macs,
+            @params = l.Params,
+        }),
+    };
+
+    static void Render(Network net, NetworkCost cost)
+    {
+        var table = new Table().Title($"{net.Name}, input {net.Input}").Border(TableBorder.Rounded);
+        table.AddColumns("layer", "kind", "input", "output", "MACs", "params", "MACs %");
+        foreach (var l in cost.Layers)
+        {
+            if (l.Macs == 0 && l.Params == 0) continue; // activations, pools, adds: shown in the JSON, not here
+            table.AddRow(Markup.Escape(l.Name), l.Kind.ToString(), l.InputShape.ToString(), l.OutputShape.ToString(),
+                Format.Count(l.Macs), Format.Count(l.Params), $"{100.0 * l.Macs / Math.Max(1, cost.Macs):F1}");
+        }
+        table.AddRow("[bold]total[/]", "", "", "", $"[bold]{Format.Count(cost.Macs)}[/]", $"[bold]{Format.Count(cost.Params)}[/]", "100.0");
+        AnsiConsole.Write(table);
+    }
+}

@@ -1,0 +1,92 @@
+using System.CommandLine;
+using System.Text.Json;
+using Amc.Graph;
+using Amc.Pruning;
+using Amc.Runtime;
+using Amc.Training;
+using Spectre.Console;
+
+namespace Amc.Cli.Commands;
+
+/// <summary>`amc prune`: apply a uniform ratio or a policy file, write the physically smaller checkpoint.</summary>
+public static class PruneCommand
+{
+    public static Command Create()
+    {
+        var checkpoint = new Option<string>("--checkpoint") { Description = "Trained checkpoint to prune", Required = true };
+        var uniform = new Option<double?>("--uniform") { Description = "Keep this fraction of every prunable group's channels" };
+        var policy = new Option<string?>("--policy") { Description = "Policy JSON (e.g. best-policy.json from amc search)" };
+        var reconstruct = new Option<bool>("--reconstruct") { Description = "Refit consumer weights by least squares (AMC)" };
+        var output = new Option<string>("--out") { Description = "Pruned checkpoint to write", Required = true };
+        var cmd = new Command("prune", "Prune channels to a policy; writes a physically smaller network") { checkpoint, uniform, policy, reconstruct, output };
+        PruningOptions.AddTo(cmd);
+        DataOptions.AddTo(cmd);
+        cmd.SetAction(p =>
+        {
+            CommonOptions.Apply(p);
+            if (p.GetValue(uniform) is null == p.GetValue(policy) is null)
+                throw new UsageException("give exactly one of --uniform RATIO or --policy FILE");
+            var options = PruningOptions.Read(p, p.GetValue(reconstruct));
+            var ck = Checkpoint.Load(p.GetValue(checkpoint)!);
+            var graph = ChannelGraph.Build(ck.Network);
+            PruningPolicy plan;
+            if (p.GetValue(uniform) is double keep)
+            {
+                if (!(keep > 0 && keep <= 1)) throw new UsageException($"--uniform must be in (0, 1], got {keep}");
+                plan = PruningPolicy.Uniform(graph, keep, ck.Info.Model);
+            }
+            else plan = PruningPolicy.Load(p.GetValue(policy)!);
+            Dictionary<int, int> channels;
+            try { channels = plan.Resolve(graph, plan.Round ?? options.Round); }
+            catch (PolicyException e) { throw new UsageException(e.Message); }
+
+            var data = DataOptions.OpenFor(p, ck);
+            using var calibration = PruningOptions.Calibration(p, data);
+            var pruner = PruningOptions.Pruner(p, ck, calibration);
+            var pruned = pruner.Prune(channels, options);
+            using var before = ck.ToModule();
+            using var after = pruner.ToModule(pruned, options);
+            using var heldOut = new TensorBatches(data.Train, data.Split.HeldOut, 250);
+            using var test = new TensorBatches(data.Test, Enumerable.Range(0, data.Test.Count).ToArray(), 250);
+            var rows = new[]
+            {
+                Row("original", ck.Network, Evaluator.Evaluate(before, heldOut), Evaluator.Evaluate(before, test)),
+                Row("pruned", pruned.Network, Evaluator.Evaluate(after, heldOut), Evaluator.Evaluate(after, test)),
+            };
+            var info = ck.Info with
+            {
+                Parent = p.GetValue(checkpoint),
+                Command = "amc " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
+                Metrics = new() { ["heldout_top1"] = rows[1].HeldOutTop1, ["test_top1"] = rows[1].TestTop1, ["test_top5"] = rows[1].TestTop5 },
+            };
+            Checkpoint.From(after, info).Save(p.GetValue(output)!);
+            PruningPolicy.FromChannels(graph, channels, ck.Info.Model, options.Round).Save(Path.ChangeExtension(p.GetValue(output)!, ".policy.json"));
+
+            if (p.GetValue(CommonOptions.Json))
+                Console.WriteLine(JsonSerializer.Serialize(new { output = p.GetValue(output), rows }, CliJson.Options));
+            else
+                Render(rows, options);
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    public sealed record ResultRow(string Network, long Macs, long Params, double HeldOutTop1, double TestTop1, double TestTop5);
+
+    static ResultRow Row(string name, Network net, Evaluation heldOut, Evaluation test)
+    {
+        var cost = CostModel.Of(net);
+        return new ResultRow(name, cost.Macs, cost.Params, heldOut.Top1, test.Top1, test.Top5);
+    }
+
+    static void Render(ResultRow[] rows, PruneOptions options)
+    {
+        var t = new Table().Border(TableBorder.Rounded)
+            .Title($"pruning: criterion {options.Criterion}, reconstruction {(options.Reconstruct ? "on" : "off")}, BN re-estimation {(options.RecalibrateBatchNorm ? "on" : "off")}");
+        t.AddColumns("network", "MACs", "params", "held-out top-1", "test top-1", "test top-5");
+        foreach (var r in rows)
+            t.AddRow(r.Network, $"{Format.Count(r.Macs)} ({100.0 * r.Macs / rows[0].Macs:F1} %)", $"{Format.Count(r.Params)} ({100.0 * r.Params / rows[0].Params:F1} %)",
+                Format.Percent(r.HeldOutTop1), Format.Percent(r.TestTop1), Format.Percent(r.TestTop5));
+        AnsiConsole.Write(t);
+    }
+}

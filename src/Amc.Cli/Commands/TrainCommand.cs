@@ -1,0 +1,95 @@
+using System.CommandLine;
+using System.Text.Json;
+using Amc.Graph;
+using Amc.Models;
+using Amc.Runtime;
+using Amc.Training;
+using Spectre.Console;
+
+namespace Amc.Cli.Commands;
+
+/// <summary>`amc train`: train a zoo model from scratch (or resume), checkpointing every epoch.</summary>
+public static class TrainCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = $"Zoo model: {string.Join(", ", ModelZoo.Names)}", DefaultValueFactory = _ => "resnet20" };
+        var width = new Option<double>("--width") { Description = "Width multiplier", DefaultValueFactory = _ => 1.0 };
+        var epochs = new Option<int>("--epochs") { Description = "Training epochs", DefaultValueFactory = _ => 30 };
+        var batch = new Option<int>("--batch-size") { Description = "Batch size", DefaultValueFactory = _ => 128 };
+        var lr = new Option<double>("--lr") { Description = "Peak learning rate (cosine schedule)", DefaultValueFactory = _ => 0.1 };
+        var wd = new Option<double>("--weight-decay") { Description = "Weight decay", DefaultValueFactory = _ => 5e-4 };
+        var noAugment = new Option<bool>("--no-augment") { Description = "Turn off pad + random crop + flip" };
+        var output = new Option<string>("--out") { Description = "Checkpoint to write (every epoch, atomically)", Required = true };
+        var resume = new Option<bool>("--resume") { Description = "Continue from --out and its optimizer state" };
+        var cmd = new Command("train", "Train a model (SGD + momentum, cosine LR, weight decay)") { model, width, epochs, batch, lr, wd, noAugment, output, resume };
+        DataOptions.AddTo(cmd);
+        cmd.SetAction(p =>
+        {
+            CommonOptions.Apply(p);
+            var options = new TrainOptions
+            {
+                Epochs = Positive(p.GetValue(epochs), "--epochs"),
+                BatchSize = Positive(p.GetValue(batch), "--batch-size"),
+                LearningRate = p.GetValue(lr),
+                WeightDecay = p.GetValue(wd),
+                Augment = !p.GetValue(noAugment),
+                Seed = p.GetValue(CommonOptions.Seed),
+            };
+            string outPath = p.GetValue(output)!, optimPath = outPath + ".optim";
+            var data = DataOptions.Open(p);
+            GraphModule net;
+            CheckpointInfo info;
+            int firstEpoch = 0;
+            if (p.GetValue(resume))
+            {
+                if (!File.Exists(outPath)) throw new UsageException($"--resume: {outPath} does not exist; drop --resume to start a new run");
+                if (!File.Exists(optimPath)) throw new UsageException($"--resume: optimizer state {optimPath} is missing; drop --resume to start over");
+                var ck = Checkpoint.Load(outPath);
+                net = ck.ToModule();
+                info = ck.Info;
+                firstEpoch = info.EpochsDone ?? 0;
+                if (info.Epochs is int planned && planned != options.Epochs)
+                    throw new UsageException($"--resume: the run was started with --epochs {planned}; resume with the same value");
+            }
+            else
+            {
+                string name = p.GetValue(model)!;
+                if (!ModelZoo.Contains(name)) throw new UsageException($"unknown model '{name}'; choose one of: {string.Join(", ", ModelZoo.Names)}");
+                var arch = ModelZoo.Build(name, new ModelOptions(data.Train.Shape, data.Train.Classes, p.GetValue(width)));
+                net = new GraphModule(arch);
+                info = new CheckpointInfo
+                {
+                    Model = name, Dataset = data.Train.Name, Mean = data.Train.Mean, Std = data.Train.Std,
+                    Epochs = options.Epochs, EpochsDone = 0, Seed = options.Seed, Command = "amc " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
+                };
+            }
+            var trainer = new Trainer(net, data.Train, data.Split.Train, options);
+            if (firstEpoch > 0) trainer.LoadOptimizer(optimPath);
+
+            var history = new List<EpochResult>();
+            Action<EpochResult> epochDone = r =>
+            {
+                history.Add(r);
+                info = info with { EpochsDone = r.Epoch + 1 };
+                trainer.SaveOptimizer(optimPath);
+                Checkpoint.From(net, info).Save(outPath);
+            };
+            Func<double?> heldOut = () => data.Split.HeldOut.Length == 0 ? null : Evaluator.Evaluate(net, data.Train, data.Split.HeldOut).Top1;
+            if (firstEpoch < options.Epochs)
+                TrainingProgress.Run(trainer, firstEpoch, options.Epochs, epochDone, heldOut);
+
+            var test = Evaluator.Evaluate(net, data.Test, Enumerable.Range(0, data.Test.Count).ToArray());
+            info = info with { Metrics = new() { ["test_top1"] = test.Top1, ["test_top5"] = test.Top5 } };
+            Checkpoint.From(net, info).Save(outPath);
+            if (p.GetValue(CommonOptions.Json))
+                Console.WriteLine(JsonSerializer.Serialize(new { checkpoint = outPath, testTop1 = test.Top1, testTop5 = test.Top5, epochs = history }, CliJson.Options));
+            else
+                AnsiConsole.MarkupLine($"[green]done[/]: {Markup.Escape(outPath)}  test top-1 {Format.Percent(test.Top1)}, top-5 {Format.Percent(test.Top5)} on {test.Count} images");
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    internal static int Positive(int value, string name) => value > 0 ? value : throw new UsageException($"{name} must be positive, got {value}");
+}

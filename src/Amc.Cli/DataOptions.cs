@@ -1,0 +1,48 @@
+using System.CommandLine;
+using Amc.Data;
+
+namespace Amc.Cli;
+
+/// <summary>The data options shared by train, eval, prune and search, and how they resolve.</summary>
+public static class DataOptions
+{
+    public static readonly Option<string> Data = new("--data") { Description = "fashion-mnist (Debian package files, else the embedded subset) or a path (IDX, CIFAR-10 binary or image folders)", DefaultValueFactory = _ => "fashion-mnist" };
+    public static readonly Option<int?> HeldOut = new("--heldout") { Description = "Images of the training set held out for scoring, never trained on (default: 5000, at most 10 % of the set)" };
+    public static readonly Option<int> SplitSeed = new("--split-seed") { Description = "Seed of the held-out split (keep it equal between train and search)", DefaultValueFactory = _ => 2018 };
+
+    public static void AddTo(Command cmd)
+    {
+        cmd.Options.Add(Data);
+        cmd.Options.Add(HeldOut);
+        cmd.Options.Add(SplitSeed);
+    }
+
+    public sealed record Opened(Dataset Train, Dataset Test, HeldOutSplit Split);
+
+    public static Opened Open(ParseResult p)
+    {
+        var data = DataSource.Load(p.GetValue(Data)!);
+        int? heldOut = p.GetValue(HeldOut);
+        if (heldOut is < 0 || heldOut >= data.Train.Count)
+            throw new UsageException($"--heldout must be between 0 and {data.Train.Count - 1} (the training set size), got {heldOut}");
+        var split = HeldOutSplit.Create(data.Train.Count, p.GetValue(SplitSeed), heldOut);
+        return new Opened(data.Train, data.Test, split);
+    }
+
+    /// <summary>
+    /// Opens the data for an existing checkpoint: it must match the checkpoint's input shape and
+    /// class count, and images are normalised with the statistics the network was trained with.
+    /// </summary>
+    public static Opened OpenFor(ParseResult p, Amc.Runtime.Checkpoint ck)
+    {
+        var d = Open(p);
+        if (ck.Network.Input != d.Train.Shape)
+            throw new UsageException($"the checkpoint expects {ck.Network.Input} images but the data has {d.Train.Shape}");
+        int classes = Amc.Graph.ShapeInference.Infer(ck.Network)[ck.Network.Output.Name].C;
+        if (classes != d.Train.Classes)
+            throw new UsageException($"the checkpoint has {classes} outputs but the data has {d.Train.Classes} classes");
+        if (ck.Info.Mean is { } mean && ck.Info.Std is { } std)
+            d = d with { Train = d.Train with { Mean = mean, Std = std }, Test = d.Test with { Mean = mean, Std = std } };
+        return d;
+    }
+}

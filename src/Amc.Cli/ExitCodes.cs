@@ -1,0 +1,14 @@
+using Amc.Data;
+using Amc.Graph;
+using Amc.Runtime;
+
+namespace Amc.Cli;
+
+/// <summary>0 success, 2 bad usage or bad input (one line, no stack trace), 1 anything else.</summary>
+public static class ExitCodes
+{
+    public const int Ok = 0, Failure = 1, BadInput = 2;
+
+    public static bool IsBadInput(Exception e) => e is UsageException or InvalidNetworkException or CheckpointException
+        or DataFormatException or Amc.Pruning.PolicyException or FileNotFoundException or DirectoryNotFoundException;
+}

@@ -1,0 +1,69 @@
+using Amc.Graph;
+using Amc.Runtime;
+using static TorchSharp.torch;
+
+namespace Amc.Pruning;
+
+/// <summary>
+/// The pruning engine for one trained network: given the channels each group keeps, it selects
+/// channels, prunes physically, refits consumers by least squares and re-estimates BN statistics.
+/// Everything that does not depend on the policy (the channel graph, the Gram matrices of layer
+/// inputs, the calibration batches) is computed once, so a search can score many policies.
+/// </summary>
+public sealed class ChannelPruner
+{
+    public Network Network { get; }
+    public ChannelGraph Graph { get; }
+    public IReadOnlyDictionary<string, Tensor> Weights { get; }
+    readonly IReadOnlyList<Tensor> calibration;
+    readonly IReadOnlyList<Tensor> batchNormBatches;
+    LayerInputGram? grams;
+    readonly int pointsPerImage;
+
+    /// <param name="calibration">Normalised training images in batches, sampled for the Gram matrices.</param>
+    /// <param name="batchNormBatches">The first batches of those, used to re-estimate BN statistics (fewer: it runs per candidate).</param>
+    public ChannelPruner(Network network, IReadOnlyDictionary<string, Tensor> weights, IReadOnlyList<Tensor> calibration, int batchNormBatches, int pointsPerImage = 10)
+    {
+        this.batchNormBatches = calibration.Take(Math.Max(1, batchNormBatches)).ToList();
+        Network = network;
+        Graph = ChannelGraph.Build(network);
+        Weights = weights;
+        this.calibration = calibration;
+        this.pointsPerImage = pointsPerImage;
+    }
+
+    /// <summary>Collects the Gram matrices now (otherwise on first use), e.g. to time it separately.</summary>
+    public LayerInputGram Grams(int seed)
+    {
+        if (grams is not null) return grams;
+        using var original = new GraphModule(Network);
+        original.LoadTensors(Weights);
+        grams = LayerInputGram.Collect(original, calibration, LayerInputGram.ReconstructableLayers(Graph), pointsPerImage, seed);
+        return grams;
+    }
+
+    public PrunedNetwork Prune(IReadOnlyDictionary<int, int> channels, PruneOptions options)
+    {
+        var kept = new Dictionary<int, int[]>();
+        foreach (var (id, count) in channels)
+        {
+            var group = Graph.Groups[id];
+            if (count >= group.Channels) continue;
+            kept[id] = ChannelSelector.Select(Network, Graph, Weights, group, count, options.Criterion, options.Seed);
+        }
+        var pruned = NetworkPruner.Prune(Network, Graph, Weights, kept);
+        if (options.Reconstruct && kept.Count > 0)
+            LeastSquaresReconstruction.Apply(Network, Graph, pruned, Weights, Grams(options.Seed), options.Ridge);
+        return pruned;
+    }
+
+    /// <summary>The pruned network as a runnable module, BN statistics re-estimated if asked.</summary>
+    public GraphModule ToModule(PrunedNetwork pruned, PruneOptions options)
+    {
+        var module = new GraphModule(pruned.Network);
+        module.LoadTensors(pruned.Weights);
+        if (options.RecalibrateBatchNorm) BatchNormCalibration.Recalibrate(module, batchNormBatches);
+        module.eval();
+        return module;
+    }
+}

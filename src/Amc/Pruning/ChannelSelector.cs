@@ -1,0 +1,51 @@
+using Amc.Graph;
+using static TorchSharp.torch;
+
+namespace Amc.Pruning;
+
+/// <summary>
+/// Picks which channels of a group to keep. As in AMC, a channel's importance is the magnitude of
+/// the consumer weights that read it (summed over every consumer of the group, e.g. all blocks on
+/// a residual stream), not the norm of the filter that produces it.
+/// </summary>
+public static class ChannelSelector
+{
+    public static int[] Select(Network net, ChannelGraph graph, IReadOnlyDictionary<string, Tensor> weights, ChannelGroup group, int keep, SelectionCriterion criterion, int seed)
+    {
+        if (keep >= group.Channels) return Enumerable.Range(0, group.Channels).ToArray();
+        if (keep < 1) throw new ArgumentOutOfRangeException(nameof(keep), $"group '{group.Name}' must keep at least one channel");
+        double[] score = criterion == SelectionCriterion.Random ? RandomScores(group, seed) : Importance(net, graph, weights, group, criterion);
+        return Enumerable.Range(0, group.Channels)
+            .OrderByDescending(c => score[c]).ThenBy(c => c)
+            .Take(keep).Order().ToArray();
+    }
+
+    static double[] RandomScores(ChannelGroup group, int seed)
+    {
+        var rng = new Random(HashCode.Combine(seed, group.Id));
+        return Enumerable.Range(0, group.Channels).Select(_ => rng.NextDouble()).ToArray();
+    }
+
+    /// <summary>Importance of each channel of the group: summed norm of its input slices in every consumer.</summary>
+    public static double[] Importance(Network net, ChannelGraph graph, IReadOnlyDictionary<string, Tensor> weights, ChannelGroup group, SelectionCriterion criterion)
+    {
+        var score = new double[group.Channels];
+        using var _ = NewDisposeScope();
+        foreach (var consumer in group.Consumers)
+        {
+            var w = weights[$"{consumer}.weight"];
+            var dims = Enumerable.Range(0, (int)w.dim()).Where(d => d != 1).Select(d => (long)d).ToArray();
+            var perInput = (criterion == SelectionCriterion.L2 ? w.square().sum(dims) : w.abs().sum(dims)).to_type(ScalarType.Float64).data<double>().ToArray();
+            long offset = 0;
+            foreach (var seg in graph.Layout[net[consumer].Inputs[0]])
+            {
+                if (seg.Group == group.Id)
+                    for (int c = 0; c < seg.Channels; c++)
+                        for (int r = 0; r < seg.Repeat; r++) score[c] += perInput[offset + (long)c * seg.Repeat + r];
+                offset += (long)seg.Channels * seg.Repeat;
+            }
+        }
+        if (criterion == SelectionCriterion.L2) for (int c = 0; c < score.Length; c++) score[c] = Math.Sqrt(score[c]);
+        return score;
+    }
+}

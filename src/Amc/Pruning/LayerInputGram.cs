@@ -1,0 +1,77 @@
+using Amc.Graph;
+using Amc.Runtime;
+using static TorchSharp.torch;
+
+namespace Amc.Pruning;
+
+/// <summary>
+/// For every layer that reads a prunable group, the Gram matrix [X 1]^T [X 1] (float64) of its
+/// input patches, sampled from the ORIGINAL network on calibration images: X rows are im2col
+/// patches (C*k*k values) at random spatial positions (AMC's 10 points per image), or whole input
+/// vectors for Linear layers. AMC's least-squares target is the original layer's output, which is
+/// X W^T, so X^T Y = G W^T and the Gram matrix is all the solver needs. It is collected once and
+/// answers the least squares of any kept-channel subset in time independent of the sample count.
+/// </summary>
+public sealed class LayerInputGram
+{
+    readonly Dictionary<string, Tensor> gram;
+
+    public int Rows { get; }
+
+    LayerInputGram(Dictionary<string, Tensor> gram, int rows)
+    {
+        this.gram = gram;
+        Rows = rows;
+    }
+
+    public Tensor this[string layer] => gram[layer];
+
+    public bool Contains(string layer) => gram.ContainsKey(layer);
+
+    /// <summary>Layers worth collecting: consumers of prunable groups (their inputs can lose channels).</summary>
+    public static IEnumerable<string> ReconstructableLayers(ChannelGraph graph) =>
+        graph.Prunable.SelectMany(g => g.Consumers).Distinct();
+
+    public static LayerInputGram Collect(GraphModule original, IEnumerable<Tensor> batches, IEnumerable<string> layers, int pointsPerImage, int seed)
+    {
+        var net = original.Network;
+        var names = layers.ToHashSet();
+        var result = new Dictionary<string, Tensor>();
+        var rng = new Random(seed);
+        int rows = 0;
+        original.eval();
+        using (no_grad())
+        {
+            foreach (var x in batches)
+            {
+                using var scope = NewDisposeScope();
+                var values = original.ForwardAll(x);
+                foreach (var l in net.Layers.Where(l => names.Contains(l.Name)))
+                {
+                    var patches = Patches(l, values[l.Inputs[0]], pointsPerImage, rng);
+                    var column = ones(patches.shape[0], 1, dtype: ScalarType.Float64);
+                    var aug = cat([patches.to_type(ScalarType.Float64), column], 1);
+                    var g = aug.t().matmul(aug);
+                    if (result.TryGetValue(l.Name, out var acc)) acc.add_(g);
+                    else result[l.Name] = g.MoveToOuterDisposeScope();
+                }
+                rows += (int)x.shape[0];
+            }
+        }
+        return new LayerInputGram(result, rows);
+    }
+
+    /// <summary>[rows, features] samples of a layer's input, as its weight sees them (im2col order c, kh, kw).</summary>
+    static Tensor Patches(Layer l, Tensor input, int points, Random rng)
+    {
+        if (l.Kind == LayerKind.Linear) return input;
+        var cols = nn.functional.unfold(input, l.KernelSize, l.DilationValue, l.PaddingValue, l.StrideValue); // [N, C*k*k, L]
+        long n = cols.shape[0], d = cols.shape[1], positions = cols.shape[2];
+        int take = (int)Math.Min(points, positions);
+        var idx = new long[n * take];
+        for (long i = 0; i < n; i++)
+            for (int j = 0; j < take; j++) idx[i * take + j] = rng.NextInt64(positions);
+        var index = tensor(idx, [n, 1, take]).expand(n, d, take);
+        return cols.gather(2, index).permute(0, 2, 1).reshape(n * take, d);
+    }
+}

@@ -1,0 +1,54 @@
+using Amc.Graph;
+using static TorchSharp.torch;
+
+namespace Amc.Pruning;
+
+/// <summary>
+/// Physical pruning: a smaller description (producers' and depthwise convs' widths changed) and
+/// weights sliced with one index list per group along every channel axis that carries it. Never
+/// a masked big network.
+/// </summary>
+public static class NetworkPruner
+{
+    public static PrunedNetwork Prune(Network net, ChannelGraph graph, IReadOnlyDictionary<string, Tensor> weights, IReadOnlyDictionary<int, int[]> kept)
+    {
+        foreach (var (g, idx) in kept)
+        {
+            var group = graph.Groups[g];
+            if (idx.Length == group.Channels) continue;
+            if (!group.Prunable) throw new ArgumentException($"group '{group.Name}' cannot be pruned: {group.Reason}");
+            if (idx.Length == 0) throw new ArgumentException($"group '{group.Name}' must keep at least one channel");
+            if (idx.Any(i => i < 0 || i >= group.Channels) || idx.Distinct().Count() != idx.Length)
+                throw new ArgumentException($"group '{group.Name}': kept indices must be distinct and in 0..{group.Channels - 1}");
+        }
+        var shapes = ShapeInference.Infer(net);
+        var layers = net.Layers.Select(l =>
+        {
+            if (l.Kind is not (LayerKind.Conv2d or LayerKind.Linear)) return l;
+            int width = graph.KeptIndices(l.Name, kept).Length;
+            if (width == l.Out) return l;
+            bool depthwise = ChannelGraph.IsDepthwise(l, shapes[l.Inputs[0]].C);
+            return l with { Out = width, Groups = depthwise ? width : l.Groups };
+        }).ToList();
+        var pruned = net.WithLayers(layers);
+        ShapeInference.Infer(pruned);
+
+        var result = new Dictionary<string, Tensor>();
+        foreach (var spec in ParameterShapes.Of(net))
+        {
+            var layer = net[spec.Layer];
+            var t = weights[spec.Key];
+            var outIdx = graph.KeptIndices(layer.Name, kept);
+            if (spec.OutAxis >= 0 && outIdx.Length != t.shape[spec.OutAxis])
+                t = t.index_select(spec.OutAxis, tensor(outIdx));
+            bool readsChannels = layer.Kind == LayerKind.Linear || (layer.Kind == LayerKind.Conv2d && layer.GroupCount == 1);
+            if (readsChannels && spec.InAxis >= 0)
+            {
+                var inIdx = graph.KeptIndices(layer.Inputs[0], kept);
+                if (inIdx.Length != t.shape[spec.InAxis]) t = t.index_select(spec.InAxis, tensor(inIdx));
+            }
+            result[spec.Key] = t;
+        }
+        return new PrunedNetwork(pruned, result, kept);
+    }
+}

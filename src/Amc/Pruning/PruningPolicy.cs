@@ -1,0 +1,101 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Amc.Graph;
+using Amc.Runtime;
+
+namespace Amc.Pruning;
+
+/// <summary>One group's decision: a keep ratio, or an exact channel count (which wins when both are given).</summary>
+public sealed record GroupDecision
+{
+    public required string Name { get; init; }
+    public double? Keep { get; init; }
+    public int? Channels { get; init; }
+    /// <summary>The group's original width, written for the reader; checked on load.</summary>
+    public int? Of { get; init; }
+}
+
+/// <summary>
+/// A pruning policy as a person reads it: one decision per channel group, by group name. Groups
+/// not listed keep all their channels. `amc search` writes these; `amc prune --policy` reads them.
+/// </summary>
+public sealed record PruningPolicy
+{
+    public string? Model { get; init; }
+    public int? Round { get; init; }
+    public required IReadOnlyList<GroupDecision> Groups { get; init; }
+
+    static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public static PruningPolicy Uniform(ChannelGraph graph, double keep, string? model = null) => new()
+    {
+        Model = model,
+        Groups = graph.Prunable.Select(g => new GroupDecision { Name = g.Name, Keep = keep, Of = g.Channels }).ToList(),
+    };
+
+    public static PruningPolicy FromChannels(ChannelGraph graph, IReadOnlyDictionary<int, int> channels, string? model, int round) => new()
+    {
+        Model = model,
+        Round = round,
+        Groups = graph.Prunable.Select(g => new GroupDecision
+        {
+            Name = g.Name,
+            Channels = channels.GetValueOrDefault(g.Id, g.Channels),
+            Keep = Math.Round((double)channels.GetValueOrDefault(g.Id, g.Channels) / g.Channels, 4),
+            Of = g.Channels,
+        }).ToList(),
+    };
+
+    /// <summary>Channels kept per group id; invalid names or counts throw with the fix in the message.</summary>
+    public Dictionary<int, int> Resolve(ChannelGraph graph, int round)
+    {
+        var result = new Dictionary<int, int>();
+        foreach (var d in Groups)
+        {
+            var g = graph.Groups.FirstOrDefault(x => x.Name == d.Name)
+                ?? throw new PolicyException($"policy names group '{d.Name}', which this network does not have; its prunable groups are: {string.Join(", ", graph.Prunable.Select(x => x.Name))}");
+            if (!g.Prunable) throw new PolicyException($"policy prunes group '{d.Name}', which cannot be pruned ({g.Reason}); remove it from the policy");
+            if (d.Of is int of && of != g.Channels) throw new PolicyException($"policy says group '{d.Name}' has {of} channels, the network has {g.Channels}; was it made for another model?");
+            int channels;
+            if (d.Channels is int c)
+            {
+                if (c < 1 || c > g.Channels) throw new PolicyException($"group '{d.Name}': channels must be 1..{g.Channels}, got {c}");
+                channels = c;
+            }
+            else if (d.Keep is double k)
+            {
+                if (!(k > 0 && k <= 1)) throw new PolicyException($"group '{d.Name}': keep must be in (0, 1], got {k}");
+                channels = ChannelRounding.Channels(g.Channels, k, round);
+            }
+            else throw new PolicyException($"group '{d.Name}' has neither 'keep' nor 'channels'");
+            result[g.Id] = channels;
+        }
+        return result;
+    }
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public void Save(string path) => AtomicFile.WriteAllText(path, ToJson());
+
+    public static PruningPolicy Load(string path)
+    {
+        if (!File.Exists(path)) throw new PolicyException($"policy file {path} not found");
+        try
+        {
+            return JsonSerializer.Deserialize<PruningPolicy>(File.ReadAllText(path), Json)
+                   ?? throw new PolicyException($"{path}: empty policy");
+        }
+        catch (JsonException e)
+        {
+            throw new PolicyException($"{path}: not a valid policy ({e.Message}); expected {{\"groups\": [{{\"name\": ..., \"keep\": 0.5}}]}}");
+        }
+    }
+}
+
+/// <summary>A policy does not fit the network; the message says what to change.</summary>
+public sealed class PolicyException(string message) : Exception(message);

@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using Amc.Data;
+using Amc.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Amc.Training;
+
+/// <summary>
+/// Trains a module with SGD + momentum and a per-iteration cosine schedule. Resumable at epoch
+/// boundaries: the data order of epoch e depends only on (seed, e), and the optimizer state is
+/// saved next to the checkpoint, so a resumed run continues the same trajectory.
+/// </summary>
+public sealed class Trainer(GraphModule model, Dataset data, int[] trainIndices, TrainOptions options)
+{
+    readonly TorchSharp.Modules.SGD optimizer = optim.SGD(model.parameters(), options.LearningRate, options.Momentum,
+        weight_decay: options.WeightDecay);
+
+    public TorchSharp.Modules.SGD Optimizer => optimizer;
+
+    /// <summary>Optional masks (fine-grained sparsity) re-applied after every step.</summary>
+    public Action? AfterStep { get; init; }
+
+    double LearningRateAt(long step, long total) =>
+        0.5 * options.LearningRate * (1 + Math.Cos(Math.PI * step / Math.Max(1, total)));
+
+    /// <summary>Runs epochs [firstEpoch, Epochs); epochs are numbered from 0.</summary>
+    public void Run(int firstEpoch, Action<TrainProgress>? progress, Action<EpochResult> epochDone, Func<double?>? heldOut = null)
+    {
+        int batches = (trainIndices.Length + options.BatchSize - 1) / options.BatchSize;
+        long total = (long)batches * options.Epochs;
+        for (int epoch = firstEpoch; epoch < options.Epochs; epoch++)
+        {
+            model.train();
+            var clock = Stopwatch.StartNew();
+            double lossSum = 0;
+            long correct = 0, seen = 0;
+            int b = 0;
+            foreach (var batch in new BatchLoader(data, trainIndices, options.BatchSize, shuffle: true, augment: options.Augment, seed: options.Seed * 1000 + epoch))
+            {
+                double lr = LearningRateAt((long)epoch * batches + b, total);
+                foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
+                using (var scope = NewDisposeScope())
+                {
+                    var (x, y) = batch.ToTensors();
+                    optimizer.zero_grad();
+                    var logits = model.call(x);
+                    var loss = nn.functional.cross_entropy(logits, y);
+                    loss.backward();
+                    optimizer.step();
+                    AfterStep?.Invoke();
+                    lossSum += loss.item<float>() * batch.Count;
+                    correct += logits.argmax(1).eq(y).sum().item<long>();
+                    seen += batch.Count;
+                }
+                b++;
+                if (progress is not null && (b % 10 == 0 || b == batches))
+                    progress(new TrainProgress(epoch, options.Epochs, b, batches, lossSum / seen, (double)correct / seen,
+                        seen / clock.Elapsed.TotalSeconds, lr));
+            }
+            double seconds = clock.Elapsed.TotalSeconds;
+            epochDone(new EpochResult(epoch, lossSum / Math.Max(1, seen), (double)correct / Math.Max(1, seen), heldOut?.Invoke(), seconds, seen / seconds));
+        }
+    }
+
+    public void SaveOptimizer(string path) => AtomicFile.Write(path, s => { using var w = new BinaryWriter(s, System.Text.Encoding.UTF8, leaveOpen: true); optimizer.save_state_dict(w); });
+
+    public void LoadOptimizer(string path)
+    {
+        using var r = new BinaryReader(File.OpenRead(path));
+        optimizer.load_state_dict(r);
+    }
+}
