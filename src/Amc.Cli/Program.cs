@@ -12,6 +12,7 @@ root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(ProfileCommand.Create());
 root.Subcommands.Add(PruneCommand.Create());
+root.Subcommands.Add(SearchCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

@@ -42,8 +42,12 @@ public sealed class ChannelPruner
         return grams;
     }
 
-    public PrunedNetwork Prune(IReadOnlyDictionary<int, int> channels, PruneOptions options)
+    public PrunedNetwork Prune(IReadOnlyDictionary<int, int> channels, PruneOptions options) => Prune(channels, options, out _, out _);
+
+    /// <summary>Prunes and reports the seconds spent selecting + slicing and in least squares.</summary>
+    public PrunedNetwork Prune(IReadOnlyDictionary<int, int> channels, PruneOptions options, out double pruneSeconds, out double leastSquaresSeconds)
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var kept = new Dictionary<int, int[]>();
         foreach (var (id, count) in channels)
         {
@@ -52,8 +56,11 @@ public sealed class ChannelPruner
             kept[id] = ChannelSelector.Select(Network, Graph, Weights, group, count, options.Criterion, options.Seed);
         }
         var pruned = NetworkPruner.Prune(Network, Graph, Weights, kept);
+        pruneSeconds = clock.Elapsed.TotalSeconds;
+        clock.Restart();
         if (options.Reconstruct && kept.Count > 0)
             LeastSquaresReconstruction.Apply(Network, Graph, pruned, Weights, Grams(options.Seed), options.Ridge);
+        leastSquaresSeconds = clock.Elapsed.TotalSeconds;
         return pruned;
     }
 

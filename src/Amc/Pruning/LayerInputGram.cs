@@ -53,7 +53,7 @@ public sealed class LayerInputGram
                     var aug = cat([patches.to_type(ScalarType.Float64), column], 1);
                     var g = aug.t().matmul(aug);
                     if (result.TryGetValue(l.Name, out var acc)) acc.add_(g);
-                    else result[l.Name] = g.MoveToOuterDisposeScope();
+                    else result[l.Name] = g.DetachFromDisposeScope(); // lives as long as the pruner, beyond any caller's scope
                 }
                 rows += (int)x.shape[0];
             }

@@ -1,0 +1,173 @@
+using System.CommandLine;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Amc.Graph;
+using Amc.Pruning;
+using Amc.Reports;
+using Amc.Runtime;
+using Amc.Search;
+using Amc.Training;
+using Spectre.Console;
+
+namespace Amc.Cli.Commands;
+
+/// <summary>`amc search`: the AMC search (DDPG or random) with hand-crafted baselines, logs, plots and a summary.</summary>
+public static class SearchCommand
+{
+    public static Command Create()
+    {
+        var checkpoint = new Option<string>("--checkpoint") { Description = "Trained checkpoint to compress", Required = true };
+        var output = new Option<string>("--out") { Description = "Folder for the log, state, policy, plots and summary", Required = true };
+        var targetMacs = new Option<double?>("--target-macs") { Description = "MACs budget as a fraction of the original (default 0.5)" };
+        var targetParams = new Option<double?>("--target-params") { Description = "Parameter budget as a fraction of the original" };
+        var mode = new Option<string>("--mode") { Description = "resource (budget wall, reward -error) or accuracy (no wall, reward -error*ln(resource))", DefaultValueFactory = _ => "resource" };
+        mode.AcceptOnlyFromAmong("resource", "accuracy");
+        var episodes = new Option<int>("--episodes") { Description = "Episodes, warm-up included", DefaultValueFactory = _ => 400 };
+        var warmup = new Option<int>("--warmup") { Description = "Warm-up episodes of random actions before DDPG learns", DefaultValueFactory = _ => 100 };
+        var agent = new Option<string>("--agent") { Description = "ddpg (AMC) or random (random search, same episodes)", DefaultValueFactory = _ => "ddpg" };
+        agent.AcceptOnlyFromAmong("ddpg", "random");
+        var lbound = new Option<double>("--lbound") { Description = "Smallest keep ratio of a group", DefaultValueFactory = _ => 0.2 };
+        var rbound = new Option<double>("--rbound") { Description = "Largest keep ratio of a group", DefaultValueFactory = _ => 1.0 };
+        var top5 = new Option<bool>("--top5") { Description = "Reward on top-5 error instead of top-1" };
+        var resume = new Option<bool>("--resume") { Description = "Continue the search saved in --out" };
+        var noBaselines = new Option<bool>("--no-baselines") { Description = "Skip the uniform / deep / shallow baselines" };
+        var cmd = new Command("search", "AMC: search per-group keep ratios under a budget with DDPG, score without fine-tuning")
+        {
+            checkpoint, output, targetMacs, targetParams, mode, episodes, warmup, agent, lbound, rbound, top5, resume, noBaselines,
+        };
+        PruningOptions.AddTo(cmd);
+        DataOptions.AddTo(cmd);
+        cmd.SetAction(p =>
+        {
+            CommonOptions.Apply(p);
+            if (p.GetValue(targetMacs) is not null && p.GetValue(targetParams) is not null)
+                throw new UsageException("give one budget: --target-macs or --target-params");
+            var resource = p.GetValue(targetParams) is not null ? Resource.Params : Resource.Macs;
+            double target = p.GetValue(targetParams) ?? p.GetValue(targetMacs) ?? 0.5;
+            if (!(target > 0 && target <= 1)) throw new UsageException($"the budget must be a fraction in (0, 1], got {target}");
+            int nEpisodes = TrainCommand.Positive(p.GetValue(episodes), "--episodes");
+            int nWarmup = p.GetValue(warmup);
+            if (nWarmup < 0) throw new UsageException($"--warmup must be 0 or more, got {nWarmup}");
+            var options = new SearchOptions
+            {
+                Mode = p.GetValue(mode) == "accuracy" ? SearchMode.Accuracy : SearchMode.Resource,
+                Resource = resource, Target = target, LowerBound = p.GetValue(lbound), UpperBound = p.GetValue(rbound),
+                Episodes = nEpisodes, Agent = p.GetValue(agent) == "random" ? AgentKind.Random : AgentKind.Ddpg,
+                TopFive = p.GetValue(top5), Seed = p.GetValue(CommonOptions.Seed), Ddpg = new DdpgOptions { WarmupEpisodes = nWarmup },
+            };
+            if (!(options.LowerBound > 0 && options.LowerBound <= options.UpperBound && options.UpperBound <= 1))
+                throw new UsageException($"need 0 < --lbound <= --rbound <= 1, got {options.LowerBound} and {options.UpperBound}");
+            var pruneOptions = PruningOptions.Read(p, reconstruct: true);
+            string outDir = p.GetValue(output)!, ckPath = p.GetValue(checkpoint)!;
+            var ck = Checkpoint.Load(ckPath);
+            var graph = ChannelGraph.Build(ck.Network);
+            PruningEnvironment env;
+            try { env = new PruningEnvironment(ck.Network, graph, options, pruneOptions.Round); }
+            catch (InfeasibleBudgetException e) { throw new UsageException(e.Message); }
+            if (p.GetValue(resume) && !File.Exists(Path.Combine(outDir, "search-state.safetensors")))
+                throw new UsageException($"--resume: no search state in {outDir}; drop --resume to start a new search");
+            if (!p.GetValue(resume) && File.Exists(Path.Combine(outDir, "search-state.safetensors")))
+                throw new UsageException($"{outDir} already holds a search; add --resume to continue it or choose another --out");
+
+            var data = DataOptions.OpenFor(p, ck);
+            Directory.CreateDirectory(outDir);
+            string fingerprint = Fingerprint(ckPath, options, pruneOptions, data);
+            AtomicFile.WriteAllText(Path.Combine(outDir, "search-config.json"), JsonSerializer.Serialize(new
+            {
+                command = "amc " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
+                checkpoint = ckPath, data = data.Train.Name, heldOut = data.Split.HeldOut.Length, heldOutHash = data.Split.Hash,
+                search = options, pruning = pruneOptions, threads = p.GetValue(CommonOptions.Threads), fingerprint,
+            }, CliJson.Options));
+
+            using var calibration = PruningOptions.Calibration(p, data);
+            var pruner = PruningOptions.Pruner(p, ck, calibration);
+            using var heldOut = new TensorBatches(data.Train, data.Split.HeldOut, 250);
+            var scorer = new CandidateScorer(pruner, heldOut, pruneOptions);
+            var runner = new SearchRunner(env, scorer, options, outDir, fingerprint);
+            bool json = p.GetValue(CommonOptions.Json);
+
+            if (!json) AnsiConsole.MarkupLine($"[bold]amc search[/] {Markup.Escape(ck.Network.Name)}: {env.StepCount} groups, {options.Mode} mode, {resource} target {target:0.###}, agent {options.Agent}, {nEpisodes} episodes");
+            pruner.Grams(pruneOptions.Seed);
+            var best = SearchProgressView.Run(runner, options, p.GetValue(resume), json);
+
+            var results = Report(outDir, ck, env, scorer, data, options, best, runner, p.GetValue(noBaselines) || options.Mode == SearchMode.Accuracy, ckPath, pruneOptions);
+            if (json)
+                Console.WriteLine(JsonSerializer.Serialize(new { output = outDir, best, results }, CliJson.Options));
+            else
+                SearchProgressView.RenderResults(results, outDir);
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    static string Fingerprint(string ckPath, SearchOptions o, PruneOptions po, DataOptions.Opened data)
+    {
+        using var sha = SHA256.Create();
+        using (var f = File.OpenRead(ckPath)) sha.TransformBlock(SHA256.HashData(f), 0, 32, null, 0);
+        var text = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { o, po, data = data.Train.Name, data.Split.Hash }));
+        sha.TransformFinalBlock(text, 0, text.Length);
+        return Convert.ToHexString(sha.Hash!)[..16];
+    }
+
+    static List<PolicyResult> Report(string outDir, Checkpoint ck, PruningEnvironment env, CandidateScorer scorer, DataOptions.Opened data,
+        SearchOptions options, BestPolicy best, SearchRunner runner, bool skipBaselines, string ckPath, PruneOptions pruneOptions)
+    {
+        var (origMacs, origParams) = env.Cost(env.FullWidths());
+        using var test = new TensorBatches(data.Test, Enumerable.Range(0, data.Test.Count).ToArray(), 250);
+        PolicyResult Result(string name, int[] widths, double heldOutTop1)
+        {
+            var (pruned, module) = scorer.Build(widths);
+            using (module)
+            {
+                var t = Evaluator.Evaluate(module, test);
+                var cost = CostModel.Of(pruned.Network);
+                return new PolicyResult(name, env.Steps.Select(g => widths[g.Id]).ToArray(), cost.Macs, cost.Params,
+                    (double)cost.Macs / origMacs, (double)cost.Params / origParams, heldOutTop1, t.Top1, t.Top5);
+            }
+        }
+        var results = new List<PolicyResult>();
+        using (var original = ck.ToModule())
+        {
+            var ho = Evaluator.Evaluate(original, new TensorBatches(data.Train, data.Split.HeldOut, 250));
+            var t = Evaluator.Evaluate(original, test);
+            results.Add(new PolicyResult("original", env.Steps.Select(g => g.Channels).ToArray(), origMacs, origParams, 1, 1, ho.Top1, t.Top1, t.Top5));
+        }
+        if (!skipBaselines)
+            foreach (var name in Baselines.Names)
+            {
+                var widths = Baselines.Policy(name, env, options);
+                results.Add(Result(name, widths, scorer.Score(widths).HeldOut.Top1));
+            }
+        string agentName = options.Agent == AgentKind.Random ? "random search" : "AMC (DDPG)";
+        results.Add(Result($"{agentName}, best of {options.Episodes}", best.Widths, best.Top1));
+
+        var policy = PruningPolicy.FromChannels(scorer.Pruner.Graph, env.Steps.ToDictionary(g => g.Id, g => best.Widths[g.Id]), ck.Info.Model, env.Round);
+        policy.Save(Path.Combine(outDir, "best-policy.json"));
+        AtomicFile.WriteAllText(Path.Combine(outDir, "results.json"), JsonSerializer.Serialize(new { best, results }, CliJson.Options));
+
+        var episodes = SearchRunner.ReadLog(runner.LogPath);
+        var groupNames = env.Steps.Select(g => g.Name).ToList();
+        SearchPlots.Rewards(episodes, Path.Combine(outDir, "reward.png"));
+        var keeps = results.Skip(1).ToDictionary(r => r.Name, r => r.Channels.Select((c, i) => (double)c / env.Steps[i].Channels).ToArray());
+        SearchPlots.Policies(groupNames, keeps, Path.Combine(outDir, "policy.png"));
+        SearchPlots.AccuracyVsMacs(episodes, results.Skip(1).ToDictionary(r => r.Name, r => (r.MacsFraction, r.HeldOutTop1)), Path.Combine(outDir, "accuracy-vs-macs.png"));
+
+        var settings = new Dictionary<string, string>
+        {
+            ["base checkpoint"] = ckPath,
+            ["data"] = $"{data.Train.Name}; held-out {data.Split.HeldOut.Length} training images (split hash {data.Split.Hash}); test {data.Test.Count}",
+            ["mode / budget"] = $"{options.Mode}, {options.Resource} <= {options.Target:0.###} of original",
+            ["agent"] = $"{options.Agent}, {options.Episodes} episodes ({options.Ddpg.WarmupEpisodes} warm-up)",
+            ["action range"] = $"keep ratio in [{options.LowerBound}, {options.UpperBound}], channels rounded to multiples of {pruneOptions.Round}",
+            ["scoring"] = $"{pruneOptions.Criterion} selection, least squares {(pruneOptions.Reconstruct ? "on" : "off")}, BN re-estimation {(pruneOptions.RecalibrateBatchNorm ? "on" : "off")}, reward {(options.TopFive ? "top-5" : "top-1")}",
+            ["best episode"] = $"{best.Episode}",
+            ["seed"] = $"{options.Seed}",
+            ["machine"] = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}",
+        };
+        var md = SearchSummary.Markdown($"amc search: {ck.Network.Name}", settings, results, env.Steps.Select(g => (g.Name, g.Channels)).ToList(), episodes,
+            ["reward.png", "policy.png", "accuracy-vs-macs.png"]);
+        AtomicFile.WriteAllText(Path.Combine(outDir, "summary.md"), md);
+        return results;
+    }
+}

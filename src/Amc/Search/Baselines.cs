@@ -1,0 +1,45 @@
+using Amc.Pruning;
+
+namespace Amc.Search;
+
+/// <summary>
+/// Hand-crafted policies of the paper's CIFAR table, all meeting the same budget: uniform (one keep
+/// ratio everywhere), deep (prune deeper groups more: keep falls linearly from 1.5k to 0.5k over the
+/// groups in forward order) and shallow (the reverse). The scale k is the largest that meets the
+/// budget after rounding, found by bisection.
+/// </summary>
+public static class Baselines
+{
+    public static readonly string[] Names = ["uniform", "deep", "shallow"];
+
+    public static int[] Policy(string name, PruningEnvironment env, SearchOptions options)
+    {
+        int n = env.StepCount;
+        Func<int, double> shape = name switch
+        {
+            "uniform" => _ => 1.0,
+            "deep" => i => n == 1 ? 1.0 : 1.5 - (double)i / (n - 1),
+            "shallow" => i => n == 1 ? 1.0 : 0.5 + (double)i / (n - 1),
+            _ => throw new ArgumentException($"unknown baseline '{name}'; choose {string.Join(", ", Names)}"),
+        };
+        var wall = env.Wall ?? throw new InvalidOperationException("baselines need a budget (resource-constrained mode)");
+        int[] Widths(double k)
+        {
+            var w = env.FullWidths();
+            for (int i = 0; i < n; i++)
+            {
+                var g = env.Steps[i];
+                double keep = Math.Clamp(k * shape(i), options.LowerBound, options.UpperBound);
+                w[g.Id] = ChannelRounding.Channels(g.Channels, keep, env.Round);
+            }
+            return w;
+        }
+        double low = 0, high = 2.0;
+        for (int iter = 0; iter < 60; iter++)
+        {
+            double mid = (low + high) / 2;
+            if (wall.Measure(Widths(mid)) <= wall.Budget) low = mid; else high = mid;
+        }
+        return Widths(low);
+    }
+}

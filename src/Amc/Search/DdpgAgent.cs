@@ -1,0 +1,138 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Amc.Search;
+
+/// <summary>
+/// DDPG as AMC uses it: actor and critic with target copies (hard copy at start, soft update
+/// tau after every gradient step), Adam, discount 1, and a moving-average reward baseline
+/// subtracted from the (episode-wide) rewards before the critic target is built.
+/// </summary>
+public sealed class DdpgAgent : IDisposable
+{
+    readonly DdpgOptions options;
+    readonly ActorNetwork actor, actorTarget;
+    readonly CriticNetwork critic, criticTarget;
+    readonly TorchSharp.Modules.Adam actorOptimizer, criticOptimizer;
+
+    public ReplayBuffer Replay { get; }
+    /// <summary>Moving average of minibatch mean rewards; null until the first update.</summary>
+    public double? Baseline { get; set; }
+
+    public DdpgAgent(int stateSize, int replayCapacity, DdpgOptions options)
+    {
+        this.options = options;
+        actor = new ActorNetwork(stateSize, options.Hidden);
+        actorTarget = new ActorNetwork(stateSize, options.Hidden);
+        critic = new CriticNetwork(stateSize, options.Hidden);
+        criticTarget = new CriticNetwork(stateSize, options.Hidden);
+        HardCopy(actor, actorTarget);
+        HardCopy(critic, criticTarget);
+        actorOptimizer = optim.Adam(actor.parameters(), options.ActorLearningRate);
+        criticOptimizer = optim.Adam(critic.parameters(), options.CriticLearningRate);
+        Replay = new ReplayBuffer(replayCapacity);
+    }
+
+    /// <summary>The actor's deterministic action for a state.</summary>
+    public double Act(float[] state)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        actor.eval();
+        return actor.call(tensor(state).unsqueeze(0)).item<float>();
+    }
+
+    /// <summary>One DDPG gradient step on a minibatch from the replay buffer; returns (critic loss, actor loss).</summary>
+    public (double Critic, double Actor) Update(SearchRandom rng)
+    {
+        if (Replay.Count == 0) return (0, 0);
+        var batch = Replay.Sample(options.BatchSize, rng);
+        using var scope = NewDisposeScope();
+        var s = Stack(batch.Select(t => t.State));
+        var s2 = Stack(batch.Select(t => t.Next));
+        var a = tensor(batch.Select(t => t.Action).ToArray()).unsqueeze(1);
+        var r = tensor(batch.Select(t => t.Reward).ToArray()).unsqueeze(1);
+        var notDone = tensor(batch.Select(t => t.Done ? 0f : 1f).ToArray()).unsqueeze(1);
+
+        double mean = batch.Average(t => (double)t.Reward);
+        Baseline = Baseline is double b ? b + options.BaselineRate * (mean - b) : mean;
+        var advantage = r - Baseline.Value;
+
+        Tensor target;
+        using (no_grad())
+            target = advantage + options.Discount * notDone * criticTarget.call(s2, actorTarget.call(s2));
+
+        critic.train();
+        criticOptimizer.zero_grad();
+        var criticLoss = nn.functional.mse_loss(critic.call(s, a), target);
+        criticLoss.backward();
+        criticOptimizer.step();
+
+        actor.train();
+        actorOptimizer.zero_grad();
+        var actorLoss = -critic.call(s, actor.call(s)).mean();
+        actorLoss.backward();
+        actorOptimizer.step();
+
+        SoftUpdate(actor, actorTarget, options.Tau);
+        SoftUpdate(critic, criticTarget, options.Tau);
+        return (criticLoss.item<float>(), actorLoss.item<float>());
+    }
+
+    static Tensor Stack(IEnumerable<float[]> rows) => stack(rows.Select(x => tensor(x)).ToList());
+
+    static void HardCopy(nn.Module source, nn.Module target) => SoftUpdate(source, target, 1.0);
+
+    static void SoftUpdate(nn.Module source, nn.Module target, double tau)
+    {
+        using var _ = no_grad();
+        foreach (var (sp, tp) in source.parameters().Zip(target.parameters()))
+            tp.mul_(1 - tau).add_(sp, alpha: tau);
+    }
+
+    /// <summary>Every network's tensors by a stable name, for the search state file.</summary>
+    public Dictionary<string, Tensor> Tensors()
+    {
+        var result = new Dictionary<string, Tensor>();
+        foreach (var (prefix, m) in Networks())
+            foreach (var (name, p) in m.named_parameters()) result[$"{prefix}.{name}"] = p;
+        return result;
+    }
+
+    public void LoadTensors(IReadOnlyDictionary<string, Tensor> tensors)
+    {
+        using var _ = no_grad();
+        foreach (var (key, p) in Tensors()) p.copy_(tensors[key]);
+    }
+
+    IEnumerable<(string, nn.Module)> Networks() =>
+        [("actor", actor), ("actor_target", actorTarget), ("critic", critic), ("critic_target", criticTarget)];
+
+    /// <summary>Adam moments and step counts, so a resumed search updates exactly as before.</summary>
+    public (byte[] Actor, byte[] Critic) OptimizerStates() => (Save(actorOptimizer), Save(criticOptimizer));
+
+    public void LoadOptimizerStates(byte[] actorState, byte[] criticState)
+    {
+        Load(actorOptimizer, actorState);
+        Load(criticOptimizer, criticState);
+    }
+
+    static byte[] Save(TorchSharp.Modules.Adam o)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new BinaryWriter(ms, System.Text.Encoding.UTF8, leaveOpen: true)) o.save_state_dict(w);
+        return ms.ToArray();
+    }
+
+    static void Load(TorchSharp.Modules.Adam o, byte[] state)
+    {
+        using var r = new BinaryReader(new MemoryStream(state));
+        o.load_state_dict(r);
+    }
+
+    public void Dispose()
+    {
+        actor.Dispose(); actorTarget.Dispose(); critic.Dispose(); criticTarget.Dispose();
+        actorOptimizer.Dispose(); criticOptimizer.Dispose();
+    }
+}

@@ -1,0 +1,25 @@
+using Amc.Pruning;
+
+namespace Amc.Search;
+
+/// <summary>One line of episodes.jsonl: everything about one episode a person may want to plot or check.</summary>
+public sealed record EpisodeRecord(
+    int Episode,
+    string Phase,
+    double[] RawActions,
+    double[] Keep,
+    int[] Channels,
+    long Macs,
+    long Params,
+    double MacsFraction,
+    double ParamsFraction,
+    double Top1,
+    double Top5,
+    double Reward,
+    double Sigma,
+    double Seconds,
+    StageTimes Times,
+    double AgentSeconds);
+
+/// <summary>The best episode so far: its policy is the search's result (as in AMC, not the final actor).</summary>
+public sealed record BestPolicy(int Episode, double Reward, int[] Widths, double Top1, double Top5, long Macs, long Params);

@@ -1,0 +1,98 @@
+using Amc.Graph;
+using Amc.Pruning;
+
+namespace Amc.Search;
+
+/// <summary>What one step did: the agent's raw action, the keep ratio after clipping to
+/// [lbound, rbound], and the width after rounding and the budget wall.</summary>
+public sealed record StepResult(double RawAction, double ClippedKeep, int Channels, double RealizedKeep, float[] Next, bool Done);
+
+/// <summary>
+/// AMC's environment: an episode visits the prunable channel groups in forward order; each step
+/// turns the agent's keep ratio into a width (clip, round, wall) and moves on. The reward is
+/// computed outside, once the whole policy is known (it needs pruning and evaluation).
+/// </summary>
+public sealed class PruningEnvironment
+{
+    readonly ChannelGraph graph;
+    readonly SearchOptions options;
+    readonly StateEmbedding embedding;
+    readonly GroupWidthCost cost;
+    readonly BudgetWall? wall;
+    readonly int[] minimum;
+    readonly IReadOnlyList<int>[] candidates;
+    readonly long originalMacs;
+    int[] widths = [];
+    int t;
+    double previousKeep;
+
+    public IReadOnlyList<ChannelGroup> Steps { get; }
+    public int Round { get; }
+    public BudgetWall? Wall => wall;
+
+    public PruningEnvironment(Network net, ChannelGraph graph, SearchOptions options, int round)
+    {
+        if (!(options.LowerBound > 0 && options.LowerBound <= options.UpperBound && options.UpperBound <= 1))
+            throw new ArgumentException($"need 0 < lbound <= rbound <= 1, got lbound {options.LowerBound}, rbound {options.UpperBound}");
+        this.graph = graph;
+        this.options = options;
+        Round = round;
+        Steps = graph.Prunable.ToList();
+        if (Steps.Count == 0) throw new InvalidNetworkException($"network '{net.Name}' has no prunable channel group");
+        cost = new GroupWidthCost(net, graph);
+        originalMacs = cost.Of(cost.FullWidths()).Macs;
+        embedding = new StateEmbedding(net, graph, Steps);
+        minimum = cost.FullWidths();
+        candidates = new IReadOnlyList<int>[graph.Groups.Count];
+        foreach (var g in Steps)
+        {
+            int low = ChannelRounding.Channels(g.Channels, options.LowerBound, round);
+            int high = ChannelRounding.Channels(g.Channels, options.UpperBound, round);
+            minimum[g.Id] = low;
+            candidates[g.Id] = ChannelRounding.Allowed(g.Channels, round).Where(c => c >= low && c <= high).ToList();
+        }
+        if (options.Mode == SearchMode.Resource)
+            wall = new BudgetWall(cost, options.Resource, options.Target, minimum);
+    }
+
+    public int StepCount => Steps.Count;
+
+    /// <summary>Current widths of every group (undecided groups at full width).</summary>
+    public int[] Widths => (int[])widths.Clone();
+
+    public (long Macs, long Params) Cost(IReadOnlyList<int> w) => cost.Of(w);
+
+    /// <summary>Every group at its original width.</summary>
+    public int[] FullWidths() => cost.FullWidths();
+
+    public float[] Reset()
+    {
+        widths = cost.FullWidths();
+        t = 0;
+        previousKeep = 1.0;
+        return embedding.State(0, 0, previousKeep);
+    }
+
+    public StepResult Step(double action)
+    {
+        if (t >= Steps.Count) throw new InvalidOperationException("episode is over; call Reset");
+        var g = Steps[t];
+        double keep = Math.Clamp(action, options.LowerBound, options.UpperBound);
+        int channels = ChannelRounding.Channels(g.Channels, keep, Round);
+        channels = Math.Clamp(channels, candidates[g.Id][0], candidates[g.Id][^1]);
+        if (wall is not null)
+        {
+            // Later groups at their minimum: the most this group may keep while the budget stays reachable.
+            var probe = (int[])widths.Clone();
+            for (int later = t + 1; later < Steps.Count; later++) probe[Steps[later].Id] = minimum[Steps[later].Id];
+            channels = Math.Min(channels, wall.Cap(probe, g.Id, candidates[g.Id]));
+        }
+        widths[g.Id] = channels;
+        previousKeep = (double)channels / g.Channels;
+        t++;
+        bool done = t == Steps.Count;
+        long reduced = originalMacs - cost.Of(widths).Macs;
+        var next = done ? embedding.State(t - 1, reduced, previousKeep) : embedding.State(t, reduced, previousKeep);
+        return new StepResult(action, keep, channels, previousKeep, next, done);
+    }
+}

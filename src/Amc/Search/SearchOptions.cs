@@ -1,0 +1,50 @@
+namespace Amc.Search;
+
+/// <summary>What the budget constrains (resource-constrained mode) or the reward trades against (accuracy mode).</summary>
+public enum Resource { Macs, Params }
+
+/// <summary>
+/// Resource-constrained: the action space is walled so the final network meets the budget and the
+/// reward is -error. Accuracy-guaranteed: no wall; reward -error * ln(resource).
+/// </summary>
+public enum SearchMode { Resource, Accuracy }
+
+public enum AgentKind { Ddpg, Random }
+
+/// <summary>
+/// A search's settings. Defaults are AMC's (amc-spec.md §5, §10): lbound 0.2, 400 episodes of which
+/// 100 warm-up, DDPG hyper-parameters in <see cref="DdpgOptions"/>.
+/// </summary>
+public sealed record SearchOptions
+{
+    public SearchMode Mode { get; init; } = SearchMode.Resource;
+    public Resource Resource { get; init; } = Resource.Macs;
+    /// <summary>Budget as a fraction of the original network's resource.</summary>
+    public double Target { get; init; } = 0.5;
+    public double LowerBound { get; init; } = 0.2;
+    public double UpperBound { get; init; } = 1.0;
+    public int Episodes { get; init; } = 400;
+    public AgentKind Agent { get; init; } = AgentKind.Ddpg;
+    /// <summary>Reward on top-1 (default, the paper's -Error) or top-5 (the official code's default).</summary>
+    public bool TopFive { get; init; }
+    public int Seed { get; init; }
+    public DdpgOptions Ddpg { get; init; } = new();
+}
+
+/// <summary>DDPG hyper-parameters as in the official AMC code (amc-spec.md §5).</summary>
+public sealed record DdpgOptions
+{
+    public int Hidden { get; init; } = 300;
+    public double ActorLearningRate { get; init; } = 1e-4;
+    public double CriticLearningRate { get; init; } = 1e-3;
+    public double Tau { get; init; } = 0.01;
+    public double Discount { get; init; } = 1.0;
+    public int BatchSize { get; init; } = 64;
+    /// <summary>Replay holds this many episodes' transitions (times the steps per episode).</summary>
+    public int ReplayEpisodes { get; init; } = 100;
+    public int WarmupEpisodes { get; init; } = 100;
+    public double InitialSigma { get; init; } = 0.5;
+    public double SigmaDecay { get; init; } = 0.95;
+    /// <summary>Moving-average factor of the reward baseline (code: b += 0.5 (mean - b)).</summary>
+    public double BaselineRate { get; init; } = 0.5;
+}
