@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Text;
 using Amc.Graph;
 using Amc.Runtime;
 using Onnx;
@@ -18,7 +17,7 @@ public static class OnnxImporter
     public const string SupportedOps =
         "Conv (2-D, square kernel, symmetric pads), BatchNormalization, Relu, Clip(0, 6) or Clip(0, inf), Add, Sum, " +
         "MaxPool, AveragePool, GlobalAveragePool, Flatten (axis 1), Reshape to [N, -1], Gemm, MatMul (+ Add bias), " +
-        "Concat (axis 1), Dropout, Identity, Constant";
+        "Concat (axis 1), Dropout, Identity, Constant, Cast, Pad (zeros, before Conv or AveragePool)";
 
     public static (Network Network, Dictionary<string, Tensor> Weights) Import(ModelProto model, string? name = null)
     {
@@ -42,6 +41,11 @@ public static class OnnxImporter
         readonly HashSet<string> names = [Network.InputName];
         /// <summary>Outputs of MatMuls (value -> Linear layer), which a following Add may give a bias.</summary>
         readonly Dictionary<string, string> matMuls = [];
+        /// <summary>
+        /// Outputs of a symmetric zero Pad: (layer padded, padding). PyTorch writes AvgPool2d as Pad +
+        /// AveragePool; a Conv or AveragePool reading one takes the padding into its own.
+        /// </summary>
+        readonly Dictionary<string, (string Layer, int Padding)> padded = [];
         /// <summary>Reshapes that are a Flatten only if the feature count matches; checked once shapes are known.</summary>
         readonly List<(string Layer, long Features, NodeProto Node)> reshapes = [];
         readonly Dictionary<string, int> readers = [];
@@ -143,6 +147,12 @@ public static class OnnxImporter
                     Allow(n);
                     layerOf[n.Output[0]] = Value(n, 0);
                     break;
+                case "Cast": Cast(n); break;
+                case "Pad": Pad(n); break;
+                case "Shape":
+                    throw Unsupported(n, "op Shape is not supported: the graph computes a shape at run time, as PyTorch writes " +
+                        "x.view(x.size(0), -1) under a dynamic batch; export with torch.flatten(x, 1) instead. " +
+                        $"Supported ops: {SupportedOps}");
                 default:
                     throw Unsupported(n, $"op {n.OpType} is not supported; supported ops: {SupportedOps}");
             }
@@ -166,7 +176,7 @@ public static class OnnxImporter
         void Conv(NodeProto n, int index)
         {
             Allow(n, "kernel_shape", "strides", "pads", "dilations", "group", "auto_pad");
-            var x = Value(n, 0);
+            var (x, extra) = PaddedValue(n);
             var (wShape, w) = Weight(n, 1, "weight");
             if (wShape.Length != 4)
                 throw Unsupported(n, $"weight has {wShape.Length} dims; only 2-D convolutions (4-D weights) are supported");
@@ -178,7 +188,7 @@ public static class OnnxImporter
             var name = Emit(n, index, new Layer
             {
                 Name = "", Kind = LayerKind.Conv2d, Inputs = [x], Out = (int)wShape[0], Kernel = (int)wShape[2],
-                Stride = Same(n, "strides", 2, 1), Padding = Padding(n), Dilation = Same(n, "dilations", 2, 1) is var d and not 1 ? d : null,
+                Stride = Same(n, "strides", 2, 1), Padding = Padding(n) + extra, Dilation = Same(n, "dilations", 2, 1) is var d and not 1 ? d : null,
                 Groups = (int)Int(n, "group", 1), Bias = bias.Data is not null,
             });
             weights[$"{name}.weight"] = (wShape, w);
@@ -261,10 +271,13 @@ public static class OnnxImporter
             int padding = Padding(n);
             if (!max && padding > 0 && Int(n, "count_include_pad", 0) == 0)
                 throw Unsupported(n, "count_include_pad=0 with padding; only count_include_pad=1 (PyTorch's default) is supported");
+            // Zeros from a Pad node are data, counted in every window: together they are a padded
+            // average pool that counts its padding. Max pooling pads with -inf, so no such fusion.
+            var (x, extra) = max ? (Value(n, 0), 0) : PaddedValue(n);
             Emit(n, index, new Layer
             {
-                Name = "", Kind = max ? LayerKind.MaxPool : LayerKind.AvgPool, Inputs = [Value(n, 0)],
-                Kernel = kernel, Stride = Same(n, "strides", 2, 1), Padding = padding,
+                Name = "", Kind = max ? LayerKind.MaxPool : LayerKind.AvgPool, Inputs = [x],
+                Kernel = kernel, Stride = Same(n, "strides", 2, 1), Padding = padding + extra,
             });
         }
 
@@ -319,6 +332,56 @@ public static class OnnxImporter
             layerOf[n.Output[0]] = Value(n, 0);
         }
 
+        /// <summary>A Cast of a constant is that constant; a Cast of float data to float is the identity.</summary>
+        void Cast(NodeProto n)
+        {
+            Allow(n, "to", "saturate");
+            var to = (TensorProto.Types.DataType)Int(n, "to", 0);
+            if (Const(n, 0) is { } t)
+            {
+                var values = Numbers(n, t);
+                var cast = new TensorProto { Name = n.Output[0], DataType = (int)to, Dims = { t.Dims } };
+                if (to == TensorProto.Types.DataType.Float) cast.FloatData.AddRange(values.Select(v => (float)v));
+                else if (to == TensorProto.Types.DataType.Int64) cast.Int64Data.AddRange(values.Select(v => (long)v));
+                else throw Unsupported(n, $"cast of a constant to {to}; only float and int64 constants are supported");
+                constants[n.Output[0]] = cast;
+                return;
+            }
+            if (to != TensorProto.Types.DataType.Float) throw Unsupported(n, $"cast of the network's data to {to}; the network computes in float32 only");
+            layerOf[n.Output[0]] = Value(n, 0);
+        }
+
+        void Pad(NodeProto n)
+        {
+            long[] pads;
+            double value = 0;
+            if (opset < 11)
+            {
+                Allow(n, "mode", "pads", "value");
+                pads = Ints(n, "pads") ?? throw Unsupported(n, "attribute 'pads' is missing");
+                value = Float(n, "value", 0);
+            }
+            else
+            {
+                Allow(n, "mode");
+                pads = Const(n, 1) is { } t ? Int64s(n, t) : throw Unsupported(n, "the pads are computed at run time; only constant pads are supported");
+                if (n.Input.Count > 2 && n.Input[2] != "") value = Scalar(n, 2);
+                if (n.Input.Count > 3 && n.Input[3] != "") throw Unsupported(n, "the axes input is not supported; pads must cover all four axes");
+            }
+            var mode = Attribute(n, "mode")?.S.ToStringUtf8() ?? "constant";
+            if (mode != "constant" || value != 0) throw Unsupported(n, $"mode={mode}, value={value}; only zero padding (mode=constant, value 0) is supported");
+            // [N, C, H, W] begins, then ends: batch and channels untouched, H and W padded alike.
+            if (pads.Length != 8 || pads[0] != 0 || pads[1] != 0 || pads[4] != 0 || pads[5] != 0 || pads.Where((_, i) => i % 4 >= 2).Distinct().Count() != 1)
+                throw Unsupported(n, $"pads [{string.Join(", ", pads)}]; only the same padding on all four sides of H and W is supported");
+            var x = Value(n, 0);
+            if (pads[2] == 0) layerOf[n.Output[0]] = x;
+            else padded[n.Output[0]] = (x, (int)pads[2]);
+        }
+
+        /// <summary>Input 0 of a Conv or AveragePool, with the padding of a Pad node in front of it.</summary>
+        (string Layer, int Padding) PaddedValue(NodeProto n) =>
+            n.Input.Count > 0 && padded.TryGetValue(n.Input[0], out var p) ? p : (Value(n, 0), 0);
+
         /// <summary>Sum / Add / Concat of computed tensors; one input is the identity.</summary>
         void Join(NodeProto n, int index, LayerKind kind)
         {
@@ -341,24 +404,38 @@ public static class OnnxImporter
 
         /// <summary>
         /// Layer names end up in JSON, checkpoint keys and module names: keep letters, digits,
-        /// '.', '_' and '-'; exporters' path-like names ("/layer1/conv1/Conv") become dotted.
+        /// '.', '_' and '-'. PyTorch names a node by its module scopes and op
+        /// ("/layer1/layer1.0/conv1/Conv", "/features/features.0/features.0.0/Conv"); a scope that
+        /// extends the one before it replaces it and the op is dropped, which gives back the
+        /// module's name ("layer1.0.conv1", "features.0.0") and with it PyTorch's state-dict keys.
         /// </summary>
         string UniqueName(NodeProto n, int index)
         {
-            var sb = new StringBuilder();
-            foreach (var c in n.Name.Trim('/'))
-                sb.Append(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : c == '/' ? '.' : '_');
-            var name = sb.Length > 0 ? sb.ToString() : $"{n.OpType.ToLowerInvariant()}{index}";
+            var scopes = new List<string>();
+            var segments = n.Name.Split('/', StringSplitOptions.RemoveEmptyEntries);
+            for (int i = 0; i < segments.Length; i++)
+            {
+                var segment = Sanitize(segments[i]);
+                bool op = i == segments.Length - 1 && i > 0 && (segment == n.OpType || segment.StartsWith(n.OpType + "_"));
+                if (op || segment == "") continue;
+                if (scopes.Count > 0 && segment.StartsWith(scopes[^1] + ".")) scopes[^1] = segment;
+                else scopes.Add(segment);
+            }
+            var name = scopes.Count > 0 ? string.Join(".", scopes) : $"{n.OpType.ToLowerInvariant()}{index}";
             var unique = name;
             for (int k = 1; !names.Add(unique); k++) unique = $"{name}_{k}";
             return unique;
         }
+
+        static string Sanitize(string text) =>
+            string.Concat(text.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '_'));
 
         /// <summary>The layer computing input i, which must be a tensor of the network, not a constant.</summary>
         string Value(NodeProto n, int i)
         {
             var v = i < n.Input.Count ? n.Input[i] : "";
             if (layerOf.TryGetValue(v, out var layer)) return layer;
+            if (padded.ContainsKey(v)) throw Unsupported(n, $"reads the output of a Pad ('{v}'); zero padding is only supported right before a Conv or an AveragePool");
             if (constants.ContainsKey(v)) throw Unsupported(n, $"input {i} ('{v}') is a constant where the network's data is expected");
             throw Unsupported(n, v == "" ? $"input {i} is missing" : $"reads '{v}', which no supported node computes before it");
         }
@@ -384,8 +461,15 @@ public static class OnnxImporter
         double Scalar(NodeProto n, int i)
         {
             var t = Const(n, i) ?? throw Unsupported(n, $"input {i} must be a constant");
+            var values = Numbers(n, t);
+            return values.Length == 1 ? values[0] : throw Unsupported(n, $"input {i} has {values.Length} values where one is expected");
+        }
+
+        /// <summary>The values of a small numeric constant (bounds, flags, shapes) of any common type.</summary>
+        double[] Numbers(NodeProto n, TensorProto t)
+        {
             var raw = t.RawData.Span;
-            var values = (TensorProto.Types.DataType)t.DataType switch
+            return (TensorProto.Types.DataType)t.DataType switch
             {
                 TensorProto.Types.DataType.Float => Floats(n, t).Select(v => (double)v).ToArray(),
                 TensorProto.Types.DataType.Int64 => Int64s(n, t).Select(v => (double)v).ToArray(),
@@ -393,9 +477,8 @@ public static class OnnxImporter
                 TensorProto.Types.DataType.Int32 => raw.Length > 0 ? MemoryMarshal.Cast<byte, int>(raw).ToArray().Select(v => (double)v).ToArray() : t.Int32Data.Select(v => (double)v).ToArray(),
                 // Booleans travel one byte each in raw_data, or in int32_data.
                 TensorProto.Types.DataType.Bool => raw.Length > 0 ? raw.ToArray().Select(v => (double)v).ToArray() : t.Int32Data.Select(v => (double)v).ToArray(),
-                var type => throw Unsupported(n, $"input {i} is a {type} constant; a number is expected"),
+                var type => throw Unsupported(n, $"constant '{t.Name}' is {type}; a number is expected"),
             };
-            return values.Length == 1 ? values[0] : throw Unsupported(n, $"input {i} has {values.Length} values where one is expected");
         }
 
         float[] Floats(NodeProto n, TensorProto t)

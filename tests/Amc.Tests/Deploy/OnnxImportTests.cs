@@ -68,25 +68,31 @@ public class OnnxImportTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// Forms other exporters write: Constant-node Clip bounds (or attributes before opset 11),
-    /// BatchNormalization with its own epsilon, padded AveragePool, Identity, Reshape [0, -1],
-    /// MatMul + Add, Dropout, Gemm with transB=0, and path-like, empty and clashing node names.
+    /// Forms other exporters write: PyTorch's scoped node names, zero Pad nodes before a Conv and
+    /// an AveragePool, Clip bounds from Cast Constant nodes (attributes before opset 11),
+    /// BatchNormalization with its own epsilon, Identity, Reshape [0, -1], MatMul + Add, Dropout,
+    /// Gemm with transB=0, and empty and clashing node names.
     /// </summary>
     static ModelProto OtherExportersModel(int opset)
     {
         var g = new OnnxGraphBuilder(opset, 3, 8, 8);
-        var x = g.Node("Conv", "/features/conv/Conv", ["x", g.Weight("w1", [6, 3, 3, 3]), g.Weight("b1", [6])],
+        string Pad(string name, string x) => opset < 11
+            ? g.Node("Pad", name, [x], Ints("pads", 0, 0, 1, 1, 0, 0, 1, 1), String("mode", "constant"))
+            : g.Node("Pad", name, [x, g.Int64s(name + ".pads", 0, 0, 1, 1, 0, 0, 1, 1)], String("mode", "constant"));
+        var x = Pad("/features/features.0/Pad", "x");
+        x = g.Node("Conv", "/features/features.0/Conv", [x, g.Weight("w1", [6, 3, 3, 3]), g.Weight("b1", [6])],
             Ints("kernel_shape", 3, 3), Ints("pads", 1, 1, 1, 1), Ints("strides", 1, 1));
         x = g.Node("BatchNormalization", "input",
             [x, g.Weight("gamma", [6], 0.5, 1), g.Weight("beta", [6]), g.Weight("mean", [6]), g.Weight("var", [6], 0.4, 1)],
             Float("epsilon", 1e-3f));
         x = opset < 11
             ? g.Node("Clip", "", [x], Float("min", 0), Float("max", 6))
-            : g.Node("Clip", "", [x, g.Scalar("zero", 0), g.Scalar("six", 6)]);
-        x = g.Node("AveragePool", "pool", [x], Ints("kernel_shape", 2, 2), Ints("strides", 2, 2), Ints("pads", 1, 1, 1, 1), Int("count_include_pad", 1));
+            : g.Node("Clip", "", [x, g.Node("Cast", "lo", [g.Scalar("zero", 0)], Int("to", 1)), g.Node("Cast", "hi", [g.Scalar("six", 6)], Int("to", 1))]);
+        x = g.Node("AveragePool", "/pool/AveragePool", [Pad("/pool/Pad", x)],
+            Ints("kernel_shape", 2, 2), Ints("strides", 2, 2), Ints("pads", 0, 0, 0, 0), Int("count_include_pad", 0));
         x = g.Node("Identity", "same", [x]);
         x = g.Node("Reshape", "/pool/", [x, g.Int64s("shape", 0, -1)]);
-        x = g.Node("MatMul", "fc", [x, g.Weight("w2", [6 * 5 * 5, 7], 0.1)]);
+        x = g.Node("MatMul", "fc", [x, g.Weight("w2", [6 * 6 * 6, 7], 0.1)]);
         x = g.Node("Add", "fc.add", [x, g.Weight("b2", [7])]);
         x = g.Node("Dropout", "drop", [x]);
         x = g.Node("Relu", "relu", [x]);
@@ -101,12 +107,14 @@ public class OnnxImportTests(ITestOutputHelper output)
     {
         var onnx = OtherExportersModel(opset);
         var (net, weights) = OnnxImporter.Import(onnx, "other");
-        // An unnamed node is named by its op and position (the opset-13 graph has two Constant nodes first).
-        string clip = opset < 11 ? "clip2" : "clip4";
+        // An unnamed node is named by its op and position (the opset-13 graph has Constant and Cast nodes first).
+        string clip = opset < 11 ? "clip3" : "clip7";
         Assert.Equal(
-            ["features.conv.Conv", "input_1", clip, "pool", "pool_1", "fc", "relu", "head"],
+            ["features.0", "input_1", clip, "pool", "pool_1", "fc", "relu", "head"],
             net.Layers.Select(l => l.Name));
         Assert.Equal(LayerKind.ReLU6, net[clip].Kind);
+        Assert.Equal(2, net["features.0"].PaddingValue);
+        Assert.Equal(1, net["pool"].PaddingValue);
         Assert.True(net["fc"].HasBias);
 
         using var module = new GraphModule(net);
@@ -188,6 +196,23 @@ public class OnnxImportTests(ITestOutputHelper output)
         Assert.Contains("'probabilities'", e.Message);
         Assert.Contains("Softmax", e.Message);
         Assert.Contains(OnnxImporter.SupportedOps, e.Message);
+    }
+
+    [Fact]
+    public void Pad_before_MaxPool_and_run_time_shapes_are_refused()
+    {
+        var g = new OnnxGraphBuilder(13, 1, 4, 4);
+        var x = g.Node("Pad", "/pool/Pad", ["x", g.Int64s("pads", 0, 0, 1, 1, 0, 0, 1, 1)]);
+        x = g.Node("MaxPool", "/pool/MaxPool", [x], Ints("kernel_shape", 2, 2));
+        var e = Assert.Throws<UnsupportedModelException>(() => OnnxImporter.Import(g.Build(x, 1, 5, 5)));
+        Assert.Contains("'/pool/MaxPool' (op MaxPool)", e.Message);
+        Assert.Contains("only supported right before a Conv or an AveragePool", e.Message);
+
+        g = new OnnxGraphBuilder(13, 1, 4, 4);
+        x = g.Node("Shape", "/Shape", ["x"]);
+        e = Assert.Throws<UnsupportedModelException>(() => OnnxImporter.Import(g.Build(x, 4)));
+        Assert.Contains("'/Shape' (op Shape)", e.Message);
+        Assert.Contains("torch.flatten(x, 1)", e.Message);
     }
 
     [Fact]
