@@ -16,6 +16,9 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
 
     public Network Network => net;
 
+    /// <summary>Epsilon of every BatchNorm2d (PyTorch's default); ONNX export and import rely on it.</summary>
+    public const double BatchNormEpsilon = 1e-5;
+
     public GraphModule(Network net) : base(net.Name)
     {
         this.net = net;
@@ -36,7 +39,7 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
     {
         LayerKind.Conv2d => nn.Conv2d(input.C, l.Out!.Value, l.KernelSize, stride: l.StrideValue, padding: l.PaddingValue,
             dilation: l.DilationValue, groups: l.GroupCount, bias: l.HasBias),
-        LayerKind.BatchNorm2d => nn.BatchNorm2d(input.C),
+        LayerKind.BatchNorm2d => nn.BatchNorm2d(input.C, eps: BatchNormEpsilon),
         LayerKind.ReLU => nn.ReLU(),
         LayerKind.ReLU6 => nn.ReLU6(),
         LayerKind.MaxPool => nn.MaxPool2d(l.KernelSize, l.StrideValue, l.PaddingValue),

@@ -1,0 +1,592 @@
+using System.Runtime.InteropServices;
+using Amc.Graph;
+using Amc.Runtime;
+using Onnx;
+using static TorchSharp.torch;
+
+namespace Amc.Deploy;
+
+/// <summary>
+/// Reads an ONNX classifier into a network description and weights keyed "layer.param". Only
+/// what the description expresses is accepted; anything else (an op, an attribute value, a
+/// tensor type) is refused with an <see cref="UnsupportedModelException"/> naming the node,
+/// never approximated. Dropout and Identity nodes vanish; MatMul + Add becomes one Linear.
+/// </summary>
+public static class OnnxImporter
+{
+    public const string SupportedOps =
+        "Conv (2-D, square kernel, symmetric pads), BatchNormalization, Relu, Clip(0, 6) or Clip(0, inf), Add, Sum, " +
+        "MaxPool, AveragePool, GlobalAveragePool, Flatten (axis 1), Reshape to [N, -1], Gemm, MatMul (+ Add bias), " +
+        "Concat (axis 1), Dropout, Identity, Constant, Cast, Pad (zeros, before Conv or AveragePool)";
+
+    public static (Network Network, Dictionary<string, Tensor> Weights) Import(ModelProto model, string? name = null)
+    {
+        var (net, arrays) = new Reader(model).Read(name);
+        var weights = new Dictionary<string, Tensor>();
+        foreach (var (key, (shape, data)) in arrays) weights[key] = tensor(data, shape);
+        return (net, weights);
+    }
+
+    public static (Network Network, Dictionary<string, Tensor> Weights) Load(string path) =>
+        Import(OnnxFile.Load(path), Path.GetFileNameWithoutExtension(path));
+
+    sealed class Reader(ModelProto model)
+    {
+        readonly GraphProto graph = model.Graph ?? throw new UnsupportedModelException("the ONNX model has no graph");
+        readonly Dictionary<string, TensorProto> constants = [];
+        /// <summary>The layer whose output each ONNX value holds (pass-through nodes alias their input).</summary>
+        readonly Dictionary<string, string> layerOf = [];
+        readonly List<Layer> layers = [];
+        readonly Dictionary<string, (long[] Shape, float[] Data)> weights = [];
+        readonly HashSet<string> names = [Network.InputName];
+        /// <summary>Outputs of MatMuls (value -> Linear layer), which a following Add may give a bias.</summary>
+        readonly Dictionary<string, string> matMuls = [];
+        /// <summary>
+        /// Outputs of a symmetric zero Pad: (layer padded, padding). PyTorch writes AvgPool2d as Pad +
+        /// AveragePool; a Conv or AveragePool reading one takes the padding into its own.
+        /// </summary>
+        readonly Dictionary<string, (string Layer, int Padding)> padded = [];
+        /// <summary>Reshapes that are a Flatten only if the feature count matches; checked once shapes are known.</summary>
+        readonly List<(string Layer, long Features, NodeProto Node)> reshapes = [];
+        readonly Dictionary<string, int> readers = [];
+        long opset;
+
+        public (Network, Dictionary<string, (long[] Shape, float[] Data)>) Read(string? name)
+        {
+            opset = model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => o.Version).DefaultIfEmpty(0).Max();
+            if (opset == 0) throw new UnsupportedModelException("the ONNX model imports no version of the default operator set (ai.onnx)");
+            foreach (var t in graph.Initializer) constants[t.Name] = t;
+            foreach (var n in graph.Node)
+                foreach (var i in n.Input.Where(i => i != ""))
+                    readers[i] = readers.GetValueOrDefault(i) + 1;
+            foreach (var o in graph.Output) readers[o.Name] = readers.GetValueOrDefault(o.Name) + 1;
+
+            var input = NetworkInput();
+            for (int i = 0; i < graph.Node.Count; i++) Node(graph.Node[i], i);
+
+            if (graph.Output.Count != 1)
+                throw new UnsupportedModelException($"the ONNX graph has {graph.Output.Count} outputs; only single-output networks are supported");
+            var output = graph.Output[0].Name;
+            if (!layerOf.TryGetValue(output, out var last) || last == Network.InputName)
+                throw new UnsupportedModelException($"the ONNX graph output '{output}' is not computed by a supported layer");
+
+            var kept = Reachable(last);
+            var net = new Network
+            {
+                Name = string.IsNullOrWhiteSpace(name) ? (string.IsNullOrWhiteSpace(graph.Name) ? "onnx" : graph.Name) : name,
+                Input = input,
+                Layers = layers.Where(l => kept.Contains(l.Name)).ToList(),
+            };
+            Validate(net);
+            var used = ParameterShapes.Of(net).Select(s => s.Key).ToHashSet();
+            return (net, weights.Where(kv => used.Contains(kv.Key)).ToDictionary());
+        }
+
+        TensorShape NetworkInput()
+        {
+            var inputs = graph.Input.Where(i => !constants.ContainsKey(i.Name)).ToList();
+            if (inputs.Count != 1)
+                throw new UnsupportedModelException($"the ONNX graph has {inputs.Count} inputs ({string.Join(", ", inputs.Select(i => i.Name))}); exactly one image input is supported");
+            var v = inputs[0];
+            var type = v.Type?.TensorType;
+            var dims = type?.Shape?.Dim.Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? d.DimValue : -1).ToArray();
+            if (type is null || type.ElemType != (int)TensorProto.Types.DataType.Float || dims is not { Length: 4 } || dims.Skip(1).Any(d => d <= 0))
+                throw new UnsupportedModelException(
+                    $"the ONNX graph input '{v.Name}' is {Describe(v)}; a float32 [N, C, H, W] input with fixed C, H, W is supported");
+            layerOf[v.Name] = Network.InputName;
+            return new TensorShape((int)dims[1], (int)dims[2], (int)dims[3]);
+        }
+
+        static string Describe(ValueInfoProto v)
+        {
+            var t = v.Type?.TensorType;
+            if (t is null) return "not a tensor";
+            var dims = t.Shape is null ? "unknown shape" : "[" + string.Join(", ", t.Shape.Dim.Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? d.DimValue.ToString() : d.DimParam is "" ? "?" : d.DimParam)) + "]";
+            return $"{(TensorProto.Types.DataType)t.ElemType} {dims}";
+        }
+
+        void Node(NodeProto n, int index)
+        {
+            if (n.Domain is not ("" or "ai.onnx")) throw Unsupported(n, $"operator domain '{n.Domain}' is not supported; supported ops: {SupportedOps}");
+            switch (n.OpType)
+            {
+                case "Constant": Constant(n); break;
+                case "Conv": Conv(n, index); break;
+                case "BatchNormalization": BatchNorm(n, index); break;
+                case "Relu":
+                    Allow(n);
+                    Emit(n, index, LayerKind.ReLU, [Value(n, 0)]);
+                    break;
+                case "Clip": Clip(n, index); break;
+                case "Add": Add(n, index); break;
+                case "Sum":
+                    Allow(n);
+                    Join(n, index, LayerKind.Add);
+                    break;
+                case "MaxPool":
+                case "AveragePool": Pool(n, index); break;
+                case "GlobalAveragePool":
+                    Allow(n);
+                    Emit(n, index, LayerKind.GlobalAvgPool, [Value(n, 0)]);
+                    break;
+                case "Flatten":
+                    Allow(n, "axis");
+                    if (Int(n, "axis", 1) != 1) throw Unsupported(n, $"axis={Int(n, "axis", 1)}; only axis=1 (keep the batch, flatten the rest) is supported");
+                    Emit(n, index, LayerKind.Flatten, [Value(n, 0)]);
+                    break;
+                case "Reshape": Reshape(n, index); break;
+                case "Gemm": Gemm(n, index); break;
+                case "MatMul": MatMul(n, index); break;
+                case "Concat":
+                    Allow(n, "axis");
+                    if (Int(n, "axis", 0) != 1) throw Unsupported(n, $"axis={Int(n, "axis", 0)}; only concatenation along channels (axis=1) is supported");
+                    Join(n, index, LayerKind.Concat);
+                    break;
+                case "Dropout": Dropout(n); break;
+                case "Identity":
+                    Allow(n);
+                    layerOf[n.Output[0]] = Value(n, 0);
+                    break;
+                case "Cast": Cast(n); break;
+                case "Pad": Pad(n); break;
+                case "Shape":
+                    throw Unsupported(n, "op Shape is not supported: the graph computes a shape at run time, as PyTorch writes " +
+                        "x.view(x.size(0), -1) under a dynamic batch; export with torch.flatten(x, 1) instead. " +
+                        $"Supported ops: {SupportedOps}");
+                default:
+                    throw Unsupported(n, $"op {n.OpType} is not supported; supported ops: {SupportedOps}");
+            }
+        }
+
+        void Constant(NodeProto n)
+        {
+            Allow(n, "value", "value_float", "value_floats", "value_int", "value_ints");
+            var a = n.Attribute.SingleOrDefault() ?? throw Unsupported(n, "a Constant needs exactly one value attribute");
+            var t = a.Name switch
+            {
+                "value" => a.T,
+                "value_float" => new TensorProto { DataType = (int)TensorProto.Types.DataType.Float, FloatData = { a.F } },
+                "value_floats" => new TensorProto { DataType = (int)TensorProto.Types.DataType.Float, Dims = { a.Floats.Count }, FloatData = { a.Floats } },
+                "value_int" => new TensorProto { DataType = (int)TensorProto.Types.DataType.Int64, Int64Data = { a.I } },
+                _ => new TensorProto { DataType = (int)TensorProto.Types.DataType.Int64, Dims = { a.Ints.Count }, Int64Data = { a.Ints } },
+            };
+            constants[n.Output[0]] = t.Name == "" ? new TensorProto(t) { Name = n.Output[0] } : t;
+        }
+
+        void Conv(NodeProto n, int index)
+        {
+            Allow(n, "kernel_shape", "strides", "pads", "dilations", "group", "auto_pad");
+            var (x, extra) = PaddedValue(n);
+            var (wShape, w) = Weight(n, 1, "weight");
+            if (wShape.Length != 4)
+                throw Unsupported(n, $"weight has {wShape.Length} dims; only 2-D convolutions (4-D weights) are supported");
+            if (wShape[2] != wShape[3]) throw Unsupported(n, $"kernel {wShape[2]}x{wShape[3]} is not square; only square kernels are supported");
+            var kernelShape = Ints(n, "kernel_shape");
+            if (kernelShape is not null && !kernelShape.SequenceEqual(wShape[2..]))
+                throw Unsupported(n, $"kernel_shape [{string.Join(", ", kernelShape)}] disagrees with the weight's [{wShape[2]}, {wShape[3]}]");
+            var bias = n.Input.Count > 2 && n.Input[2] != "" ? Weight(n, 2, "bias") : default;
+            var name = Emit(n, index, new Layer
+            {
+                Name = "", Kind = LayerKind.Conv2d, Inputs = [x], Out = (int)wShape[0], Kernel = (int)wShape[2],
+                Stride = Same(n, "strides", 2, 1), Padding = Padding(n) + extra, Dilation = Same(n, "dilations", 2, 1) is var d and not 1 ? d : null,
+                Groups = (int)Int(n, "group", 1), Bias = bias.Data is not null,
+            });
+            weights[$"{name}.weight"] = (wShape, w);
+            if (bias.Data is not null) weights[$"{name}.bias"] = bias;
+        }
+
+        void BatchNorm(NodeProto n, int index)
+        {
+            Allow(n, "epsilon", "momentum", "training_mode", "spatial");
+            if (Int(n, "training_mode", 0) != 0) throw Unsupported(n, "training_mode=1; only inference-mode BatchNormalization is supported");
+            if (Int(n, "spatial", 1) != 1) throw Unsupported(n, "spatial=0; only per-channel (spatial=1) BatchNormalization is supported");
+            OnlyFirstOutputRead(n);
+            var x = Value(n, 0);
+            var p = new[] { "weight", "bias", "running_mean", "running_var" }.Select((param, i) => Weight(n, i + 1, param)).ToArray();
+            // Our BatchNorm has PyTorch's fixed epsilon; sqrt(var + eps) = sqrt((var + eps - eps0) + eps0),
+            // so another epsilon moves into the running variance exactly.
+            double eps = Float(n, "epsilon", 1e-5f);
+            var variance = p[3].Data.Select(v => (float)(v + eps - GraphModule.BatchNormEpsilon)).ToArray();
+            var name = Emit(n, index, LayerKind.BatchNorm2d, [x]);
+            weights[$"{name}.weight"] = p[0];
+            weights[$"{name}.bias"] = p[1];
+            weights[$"{name}.running_mean"] = p[2];
+            weights[$"{name}.running_var"] = (p[3].Shape, variance);
+        }
+
+        void Clip(NodeProto n, int index)
+        {
+            double min, max;
+            if (opset < 11)
+            {
+                Allow(n, "min", "max");
+                (min, max) = (Float(n, "min", float.NegativeInfinity), Float(n, "max", float.PositiveInfinity));
+            }
+            else
+            {
+                Allow(n);
+                min = n.Input.Count > 1 && n.Input[1] != "" ? Scalar(n, 1) : double.NegativeInfinity;
+                max = n.Input.Count > 2 && n.Input[2] != "" ? Scalar(n, 2) : double.PositiveInfinity;
+            }
+            var kind = (min, max) switch
+            {
+                (0, 6) => LayerKind.ReLU6,
+                (0, double.PositiveInfinity) => LayerKind.ReLU,
+                _ => throw Unsupported(n, $"Clip({min}, {max}); only Clip(0, 6) (ReLU6) and Clip(0, inf) (ReLU) are supported"),
+            };
+            Emit(n, index, kind, [Value(n, 0)]);
+        }
+
+        void Add(NodeProto n, int index)
+        {
+            Allow(n);
+            if (n.Input.Count != 2) throw Unsupported(n, $"Add with {n.Input.Count} inputs");
+            int constant = constants.ContainsKey(n.Input[0]) ? 0 : constants.ContainsKey(n.Input[1]) ? 1 : -1;
+            if (constant < 0)
+            {
+                Join(n, index, LayerKind.Add);
+                return;
+            }
+            // MatMul followed by Add of a vector is how some exporters write a linear layer with bias.
+            var product = n.Input[1 - constant];
+            if (!matMuls.TryGetValue(product, out var linear) || readers.GetValueOrDefault(product) != 1)
+                throw Unsupported(n, "adds a constant tensor; a constant is only supported as the bias of a MatMul (MatMul + Add = Linear)");
+            int i = layers.FindIndex(l => l.Name == linear);
+            var bias = Bias(n, constant, layers[i].Out!.Value);
+            layers[i] = layers[i] with { Bias = true };
+            weights[$"{linear}.bias"] = bias;
+            matMuls.Remove(product);
+            layerOf[n.Output[0]] = linear;
+        }
+
+        void Pool(NodeProto n, int index)
+        {
+            bool max = n.OpType == "MaxPool";
+            if (max) Allow(n, "kernel_shape", "strides", "pads", "dilations", "ceil_mode", "auto_pad", "storage_order");
+            else Allow(n, "kernel_shape", "strides", "pads", "ceil_mode", "auto_pad", "count_include_pad");
+            if (Int(n, "ceil_mode", 0) != 0) throw Unsupported(n, "ceil_mode=1; only floor rounding of the output size (ceil_mode=0, PyTorch's default) is supported");
+            if (max && Same(n, "dilations", 2, 1) != 1) throw Unsupported(n, "dilations other than 1 are not supported for pooling");
+            if (max) OnlyFirstOutputRead(n);
+            int kernel = Same(n, "kernel_shape", 2, null);
+            int padding = Padding(n);
+            if (!max && padding > 0 && Int(n, "count_include_pad", 0) == 0)
+                throw Unsupported(n, "count_include_pad=0 with padding; only count_include_pad=1 (PyTorch's default) is supported");
+            // Zeros from a Pad node are data, counted in every window: together they are a padded
+            // average pool that counts its padding. Max pooling pads with -inf, so no such fusion.
+            var (x, extra) = max ? (Value(n, 0), 0) : PaddedValue(n);
+            Emit(n, index, new Layer
+            {
+                Name = "", Kind = max ? LayerKind.MaxPool : LayerKind.AvgPool, Inputs = [x],
+                Kernel = kernel, Stride = Same(n, "strides", 2, 1), Padding = padding + extra,
+            });
+        }
+
+        void Reshape(NodeProto n, int index)
+        {
+            Allow(n, "allowzero");
+            var x = Value(n, 0);
+            var shape = Const(n, 1) is { } t ? Int64s(n, t) : throw Unsupported(n, "the target shape is computed at run time; only a constant target shape [N, -1] is supported");
+            bool zeroCopies = Int(n, "allowzero", 0) == 0; // with allowzero=1 a 0 means an empty dim
+            bool batch = shape.Length == 2 && (shape[0] > 0 || (shape[0] == 0 && zeroCopies) || (shape[0] == -1 && shape[1] > 0));
+            if (!batch || !(shape[1] == -1 || shape[1] > 0))
+                throw Unsupported(n, $"Reshape to [{string.Join(", ", shape)}]; only flattening reshapes ([0, -1], [N, -1], [-1, C*H*W]) are supported");
+            var name = Emit(n, index, LayerKind.Flatten, [x]);
+            if (shape[1] > 0) reshapes.Add((name, shape[1], n));
+        }
+
+        void Gemm(NodeProto n, int index)
+        {
+            Allow(n, "alpha", "beta", "transA", "transB");
+            if (Float(n, "alpha", 1) != 1 || Int(n, "transA", 0) != 0)
+                throw Unsupported(n, $"alpha={Float(n, "alpha", 1)}, transA={Int(n, "transA", 0)}; only alpha=1, transA=0 is supported");
+            bool hasBias = n.Input.Count > 2 && n.Input[2] != "";
+            if (hasBias && Float(n, "beta", 1) != 1) throw Unsupported(n, $"beta={Float(n, "beta", 1)}; only beta=1 is supported");
+            var x = Value(n, 0);
+            var (shape, w) = Weight(n, 1, "weight");
+            if (shape.Length != 2) throw Unsupported(n, $"weight has {shape.Length} dims; a 2-D weight is needed");
+            // Our Linear stores [out, in] like PyTorch; transB=0 means B is [in, out].
+            if (Int(n, "transB", 0) == 0) (shape, w) = Transpose(shape, w);
+            var name = Emit(n, index, new Layer { Name = "", Kind = LayerKind.Linear, Inputs = [x], Out = (int)shape[0], Bias = hasBias });
+            weights[$"{name}.weight"] = (shape, w);
+            if (hasBias) weights[$"{name}.bias"] = Bias(n, 2, (int)shape[0]);
+        }
+
+        void MatMul(NodeProto n, int index)
+        {
+            Allow(n);
+            var x = Value(n, 0);
+            var (shape, w) = Weight(n, 1, "weight");
+            if (shape.Length != 2) throw Unsupported(n, $"MatMul with a {shape.Length}-D constant; only a 2-D weight [in, out] is supported");
+            (shape, w) = Transpose(shape, w);
+            var name = Emit(n, index, new Layer { Name = "", Kind = LayerKind.Linear, Inputs = [x], Out = (int)shape[0], Bias = false });
+            weights[$"{name}.weight"] = (shape, w);
+            matMuls[n.Output[0]] = name;
+        }
+
+        void Dropout(NodeProto n)
+        {
+            Allow(n, "ratio", "seed", "is_test");
+            OnlyFirstOutputRead(n);
+            if (n.Input.Count > 2 && n.Input[2] != "" && (Const(n, 2) is null || Scalar(n, 2) != 0))
+                throw Unsupported(n, "training_mode is not a constant false; only inference-mode Dropout is supported");
+            layerOf[n.Output[0]] = Value(n, 0);
+        }
+
+        /// <summary>A Cast of a constant is that constant; a Cast of float data to float is the identity.</summary>
+        void Cast(NodeProto n)
+        {
+            Allow(n, "to", "saturate");
+            var to = (TensorProto.Types.DataType)Int(n, "to", 0);
+            if (Const(n, 0) is { } t)
+            {
+                var values = Numbers(n, t);
+                var cast = new TensorProto { Name = n.Output[0], DataType = (int)to, Dims = { t.Dims } };
+                if (to == TensorProto.Types.DataType.Float) cast.FloatData.AddRange(values.Select(v => (float)v));
+                else if (to == TensorProto.Types.DataType.Int64) cast.Int64Data.AddRange(values.Select(v => (long)v));
+                else throw Unsupported(n, $"cast of a constant to {to}; only float and int64 constants are supported");
+                constants[n.Output[0]] = cast;
+                return;
+            }
+            if (to != TensorProto.Types.DataType.Float) throw Unsupported(n, $"cast of the network's data to {to}; the network computes in float32 only");
+            layerOf[n.Output[0]] = Value(n, 0);
+        }
+
+        void Pad(NodeProto n)
+        {
+            long[] pads;
+            double value = 0;
+            if (opset < 11)
+            {
+                Allow(n, "mode", "pads", "value");
+                pads = Ints(n, "pads") ?? throw Unsupported(n, "attribute 'pads' is missing");
+                value = Float(n, "value", 0);
+            }
+            else
+            {
+                Allow(n, "mode");
+                pads = Const(n, 1) is { } t ? Int64s(n, t) : throw Unsupported(n, "the pads are computed at run time; only constant pads are supported");
+                if (n.Input.Count > 2 && n.Input[2] != "") value = Scalar(n, 2);
+                if (n.Input.Count > 3 && n.Input[3] != "") throw Unsupported(n, "the axes input is not supported; pads must cover all four axes");
+            }
+            var mode = Attribute(n, "mode")?.S.ToStringUtf8() ?? "constant";
+            if (mode != "constant" || value != 0) throw Unsupported(n, $"mode={mode}, value={value}; only zero padding (mode=constant, value 0) is supported");
+            // [N, C, H, W] begins, then ends: batch and channels untouched, H and W padded alike.
+            if (pads.Length != 8 || pads[0] != 0 || pads[1] != 0 || pads[4] != 0 || pads[5] != 0 || pads.Where((_, i) => i % 4 >= 2).Distinct().Count() != 1)
+                throw Unsupported(n, $"pads [{string.Join(", ", pads)}]; only the same padding on all four sides of H and W is supported");
+            var x = Value(n, 0);
+            if (pads[2] == 0) layerOf[n.Output[0]] = x;
+            else padded[n.Output[0]] = (x, (int)pads[2]);
+        }
+
+        /// <summary>Input 0 of a Conv or AveragePool, with the padding of a Pad node in front of it.</summary>
+        (string Layer, int Padding) PaddedValue(NodeProto n) =>
+            n.Input.Count > 0 && padded.TryGetValue(n.Input[0], out var p) ? p : (Value(n, 0), 0);
+
+        /// <summary>Sum / Add / Concat of computed tensors; one input is the identity.</summary>
+        void Join(NodeProto n, int index, LayerKind kind)
+        {
+            var inputs = Enumerable.Range(0, n.Input.Count).Select(i => Value(n, i)).ToList();
+            if (inputs.Count == 1) layerOf[n.Output[0]] = inputs[0];
+            else Emit(n, index, kind, inputs);
+        }
+
+        string Emit(NodeProto n, int index, LayerKind kind, IReadOnlyList<string> inputs) =>
+            Emit(n, index, new Layer { Name = "", Kind = kind, Inputs = inputs });
+
+        /// <summary>Adds the layer under a name made from the node's; returns that name.</summary>
+        string Emit(NodeProto n, int index, Layer layer)
+        {
+            var name = UniqueName(n, index);
+            layers.Add(layer with { Name = name });
+            layerOf[n.Output[0]] = name;
+            return name;
+        }
+
+        /// <summary>
+        /// Layer names end up in JSON, checkpoint keys and module names: keep letters, digits,
+        /// '.', '_' and '-'. PyTorch names a node by its module scopes and op
+        /// ("/layer1/layer1.0/conv1/Conv", "/features/features.0/features.0.0/Conv"); a scope that
+        /// extends the one before it replaces it and the op is dropped, which gives back the
+        /// module's name ("layer1.0.conv1", "features.0.0") and with it PyTorch's state-dict keys.
+        /// </summary>
+        string UniqueName(NodeProto n, int index)
+        {
+            var scopes = new List<string>();
+            var segments = n.Name.Split('/', StringSplitOptions.RemoveEmptyEntries);
+            for (int i = 0; i < segments.Length; i++)
+            {
+                var segment = Sanitize(segments[i]);
+                bool op = i == segments.Length - 1 && i > 0 && (segment == n.OpType || segment.StartsWith(n.OpType + "_"));
+                if (op || segment == "") continue;
+                if (scopes.Count > 0 && segment.StartsWith(scopes[^1] + ".")) scopes[^1] = segment;
+                else scopes.Add(segment);
+            }
+            var name = scopes.Count > 0 ? string.Join(".", scopes) : $"{n.OpType.ToLowerInvariant()}{index}";
+            var unique = name;
+            for (int k = 1; !names.Add(unique); k++) unique = $"{name}_{k}";
+            return unique;
+        }
+
+        static string Sanitize(string text) =>
+            string.Concat(text.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '_'));
+
+        /// <summary>The layer computing input i, which must be a tensor of the network, not a constant.</summary>
+        string Value(NodeProto n, int i)
+        {
+            var v = i < n.Input.Count ? n.Input[i] : "";
+            if (layerOf.TryGetValue(v, out var layer)) return layer;
+            if (padded.ContainsKey(v)) throw Unsupported(n, $"reads the output of a Pad ('{v}'); zero padding is only supported right before a Conv or an AveragePool");
+            if (constants.ContainsKey(v)) throw Unsupported(n, $"input {i} ('{v}') is a constant where the network's data is expected");
+            throw Unsupported(n, v == "" ? $"input {i} is missing" : $"reads '{v}', which no supported node computes before it");
+        }
+
+        TensorProto? Const(NodeProto n, int i) => i < n.Input.Count && constants.TryGetValue(n.Input[i], out var t) ? t : null;
+
+        (long[] Shape, float[] Data) Weight(NodeProto n, int i, string what)
+        {
+            var t = Const(n, i) ?? throw Unsupported(n, $"the {what} (input {i}) is not a constant; only constant weights are supported");
+            return (t.Dims.ToArray(), Floats(n, t));
+        }
+
+        (long[] Shape, float[] Data) Bias(NodeProto n, int i, int features)
+        {
+            var (shape, data) = Weight(n, i, "bias");
+            // Broadcasting allows [out], [1, out] or a single value.
+            if (data.Length == 1) data = Enumerable.Repeat(data[0], features).ToArray();
+            if (data.Length != features || shape.Count(d => d != 1) > 1)
+                throw Unsupported(n, $"bias of shape [{string.Join(", ", shape)}] does not match {features} output features");
+            return ([features], data);
+        }
+
+        double Scalar(NodeProto n, int i)
+        {
+            var t = Const(n, i) ?? throw Unsupported(n, $"input {i} must be a constant");
+            var values = Numbers(n, t);
+            return values.Length == 1 ? values[0] : throw Unsupported(n, $"input {i} has {values.Length} values where one is expected");
+        }
+
+        /// <summary>The values of a small numeric constant (bounds, flags, shapes) of any common type.</summary>
+        double[] Numbers(NodeProto n, TensorProto t)
+        {
+            var raw = t.RawData.Span;
+            return (TensorProto.Types.DataType)t.DataType switch
+            {
+                TensorProto.Types.DataType.Float => Floats(n, t).Select(v => (double)v).ToArray(),
+                TensorProto.Types.DataType.Int64 => Int64s(n, t).Select(v => (double)v).ToArray(),
+                TensorProto.Types.DataType.Double => raw.Length > 0 ? MemoryMarshal.Cast<byte, double>(raw).ToArray() : t.DoubleData.ToArray(),
+                TensorProto.Types.DataType.Int32 => raw.Length > 0 ? MemoryMarshal.Cast<byte, int>(raw).ToArray().Select(v => (double)v).ToArray() : t.Int32Data.Select(v => (double)v).ToArray(),
+                // Booleans travel one byte each in raw_data, or in int32_data.
+                TensorProto.Types.DataType.Bool => raw.Length > 0 ? raw.ToArray().Select(v => (double)v).ToArray() : t.Int32Data.Select(v => (double)v).ToArray(),
+                var type => throw Unsupported(n, $"constant '{t.Name}' is {type}; a number is expected"),
+            };
+        }
+
+        float[] Floats(NodeProto n, TensorProto t)
+        {
+            if (t.DataLocation == TensorProto.Types.DataLocation.External)
+                throw Unsupported(n, $"tensor '{t.Name}' is stored in an external file; only tensors inside the model are supported");
+            if (t.DataType != (int)TensorProto.Types.DataType.Float)
+                throw Unsupported(n, $"tensor '{t.Name}' is {(TensorProto.Types.DataType)t.DataType}; only float32 tensors are supported");
+            long count = t.Dims.Aggregate(1L, (a, b) => a * b);
+            var data = t.RawData.Length > 0 ? MemoryMarshal.Cast<byte, float>(t.RawData.Span).ToArray() : t.FloatData.ToArray();
+            if (data.Length != count || t.RawData.Length % 4 != 0)
+                throw Unsupported(n, $"tensor '{t.Name}' holds {data.Length} values, its shape [{string.Join(", ", t.Dims)}] needs {count}");
+            return data;
+        }
+
+        long[] Int64s(NodeProto n, TensorProto t)
+        {
+            if (t.DataType != (int)TensorProto.Types.DataType.Int64)
+                throw Unsupported(n, $"tensor '{t.Name}' is {(TensorProto.Types.DataType)t.DataType}; int64 is expected");
+            return t.RawData.Length > 0 ? MemoryMarshal.Cast<byte, long>(t.RawData.Span).ToArray() : t.Int64Data.ToArray();
+        }
+
+        static (long[] Shape, float[] Data) Transpose(long[] shape, float[] data)
+        {
+            long rows = shape[0], cols = shape[1];
+            var t = new float[data.Length];
+            for (long r = 0; r < rows; r++)
+                for (long c = 0; c < cols; c++) t[c * rows + r] = data[r * cols + c];
+            return ([cols, rows], t);
+        }
+
+        /// <summary>An attribute we do not know could change the op's meaning: refuse it rather than ignore it.</summary>
+        static void Allow(NodeProto n, params string[] known)
+        {
+            foreach (var a in n.Attribute)
+                if (!known.Contains(a.Name)) throw Unsupported(n, $"attribute '{a.Name}' is not supported" + (known.Length > 0 ? $" (supported: {string.Join(", ", known)})" : ""));
+        }
+
+        void OnlyFirstOutputRead(NodeProto n)
+        {
+            foreach (var o in n.Output.Skip(1))
+                if (o != "" && readers.GetValueOrDefault(o) > 0) throw Unsupported(n, $"its extra output '{o}' is read; only the first output is supported");
+        }
+
+        static AttributeProto? Attribute(NodeProto n, string name) => n.Attribute.FirstOrDefault(a => a.Name == name);
+        static long Int(NodeProto n, string name, long fallback) => Attribute(n, name)?.I ?? fallback;
+        static float Float(NodeProto n, string name, float fallback) => Attribute(n, name)?.F ?? fallback;
+        static long[]? Ints(NodeProto n, string name) => Attribute(n, name)?.Ints.ToArray();
+
+        /// <summary>A per-axis attribute whose values must all be equal (square kernels, same stride both ways).</summary>
+        static int Same(NodeProto n, string name, int count, int? fallback)
+        {
+            var v = Ints(n, name);
+            if (v is null) return fallback ?? throw Unsupported(n, $"attribute '{name}' is missing");
+            if (v.Length != count || v.Distinct().Count() != 1)
+                throw Unsupported(n, $"{name} [{string.Join(", ", v)}]; only {count} equal values (the same in height and width) are supported");
+            return (int)v[0];
+        }
+
+        static int Padding(NodeProto n)
+        {
+            var autoPad = Attribute(n, "auto_pad")?.S.ToStringUtf8() ?? "NOTSET";
+            if (autoPad is not ("NOTSET" or "VALID" or ""))
+                throw Unsupported(n, $"auto_pad={autoPad}; only explicit pads (auto_pad=NOTSET) or VALID are supported");
+            var pads = Ints(n, "pads");
+            if (autoPad == "VALID" && pads is not null && pads.Any(p => p != 0))
+                throw Unsupported(n, "auto_pad=VALID with non-zero pads");
+            if (pads is null) return 0;
+            if (pads.Length != 4 || pads.Distinct().Count() != 1)
+                throw Unsupported(n, $"pads [{string.Join(", ", pads)}] are asymmetric; only the same padding on all four sides is supported");
+            return (int)pads[0];
+        }
+
+        /// <summary>Layers the output depends on: an exporter may leave dead branches behind.</summary>
+        HashSet<string> Reachable(string output)
+        {
+            var byName = layers.ToDictionary(l => l.Name);
+            var seen = new HashSet<string>();
+            var stack = new Stack<string>([output]);
+            while (stack.TryPop(out var name))
+                if (name != Network.InputName && seen.Add(name))
+                    foreach (var i in byName[name].Inputs) stack.Push(i);
+            return seen;
+        }
+
+        void Validate(Network net)
+        {
+            IReadOnlyDictionary<string, TensorShape> shapes;
+            try
+            {
+                shapes = ShapeInference.Infer(net);
+            }
+            catch (InvalidNetworkException e)
+            {
+                throw new UnsupportedModelException($"the ONNX graph does not form a supported network: {e.Message}");
+            }
+            foreach (var l in net.Layers.Where(l => l.Kind == LayerKind.BatchNorm2d && shapes[l.Inputs[0]].Flat))
+                throw new UnsupportedModelException($"layer '{l.Name}' (BatchNormalization) normalises a flat [N, C] tensor; only BatchNorm over feature maps (BatchNorm2d) is supported");
+            foreach (var (layer, features, n) in reshapes)
+                if (shapes[layer].C != features)
+                    throw Unsupported(n, $"Reshape to [*, {features}] of a {shapes[net[layer].Inputs[0]]} tensor is not a flatten; only flattening reshapes are supported");
+            foreach (var spec in ParameterShapes.Of(net))
+                if (!weights[spec.Key].Shape.SequenceEqual(spec.Shape))
+                    throw new UnsupportedModelException(
+                        $"layer '{spec.Layer}' ({net[spec.Layer].Kind}): its {spec.Param} has shape [{string.Join(", ", weights[spec.Key].Shape)}], its input needs [{string.Join(", ", spec.Shape)}]");
+        }
+
+        static UnsupportedModelException Unsupported(NodeProto n, string problem) =>
+            new($"ONNX node '{n.Name}' (op {n.OpType}): {problem}");
+    }
+}
