@@ -13,8 +13,9 @@ public sealed record Checkpoint(Network Network, Dictionary<string, Tensor> Weig
 {
     const string FormatKey = "amc.format", ArchitectureKey = "amc.architecture", InfoKey = "amc.info";
 
+    /// <summary>A snapshot of a module's weights (copies, so it outlives the module).</summary>
     public static Checkpoint From(GraphModule module, CheckpointInfo info) =>
-        new(module.Network, module.Tensors(), info);
+        new(module.Network, module.Tensors().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone().DetachFromDisposeScope()), info);
 
     public void Save(string path) =>
         SafeTensorsFile.Write(path, Weights, new Dictionary<string, string>
