@@ -10,5 +10,5 @@ public static class ExitCodes
     public const int Ok = 0, Failure = 1, BadInput = 2;
 
     public static bool IsBadInput(Exception e) => e is UsageException or InvalidNetworkException or CheckpointException
-        or DataFormatException or Amc.Pruning.PolicyException or FileNotFoundException or DirectoryNotFoundException;
+        or DataFormatException or Amc.Pruning.PolicyException or Amc.Deploy.UnsupportedModelException or FileNotFoundException or DirectoryNotFoundException;
 }

@@ -13,6 +13,10 @@ root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(ProfileCommand.Create());
 root.Subcommands.Add(PruneCommand.Create());
 root.Subcommands.Add(SearchCommand.Create());
+root.Subcommands.Add(FinetuneCommand.Create());
+root.Subcommands.Add(ExportCommand.Create());
+root.Subcommands.Add(ImportCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

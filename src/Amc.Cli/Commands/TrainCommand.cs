@@ -36,21 +36,17 @@ public static class TrainCommand
                 Augment = !p.GetValue(noAugment),
                 Seed = p.GetValue(CommonOptions.Seed),
             };
-            string outPath = p.GetValue(output)!, optimPath = outPath + ".optim";
+            string outPath = p.GetValue(output)!;
             var data = DataOptions.Open(p);
             GraphModule net;
             CheckpointInfo info;
             int firstEpoch = 0;
             if (p.GetValue(resume))
             {
-                if (!File.Exists(outPath)) throw new UsageException($"--resume: {outPath} does not exist; drop --resume to start a new run");
-                if (!File.Exists(optimPath)) throw new UsageException($"--resume: optimizer state {optimPath} is missing; drop --resume to start over");
-                var ck = Checkpoint.Load(outPath);
+                var ck = TrainingSession.Resume(outPath, options.Epochs);
                 net = ck.ToModule();
                 info = ck.Info;
                 firstEpoch = info.EpochsDone ?? 0;
-                if (info.Epochs is int planned && planned != options.Epochs)
-                    throw new UsageException($"--resume: the run was started with --epochs {planned}; resume with the same value");
             }
             else
             {
@@ -64,28 +60,7 @@ public static class TrainCommand
                     Epochs = options.Epochs, EpochsDone = 0, Seed = options.Seed, Command = "amc " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
                 };
             }
-            var trainer = new Trainer(net, data.Train, data.Split.Train, options);
-            if (firstEpoch > 0) trainer.LoadOptimizer(optimPath);
-
-            var history = new List<EpochResult>();
-            Action<EpochResult> epochDone = r =>
-            {
-                history.Add(r);
-                info = info with { EpochsDone = r.Epoch + 1 };
-                trainer.SaveOptimizer(optimPath);
-                Checkpoint.From(net, info).Save(outPath);
-            };
-            Func<double?> heldOut = () => data.Split.HeldOut.Length == 0 ? null : Evaluator.Evaluate(net, data.Train, data.Split.HeldOut).Top1;
-            if (firstEpoch < options.Epochs)
-                TrainingProgress.Run(trainer, firstEpoch, options.Epochs, epochDone, heldOut);
-
-            var test = Evaluator.Evaluate(net, data.Test, Enumerable.Range(0, data.Test.Count).ToArray());
-            info = info with { Metrics = new() { ["test_top1"] = test.Top1, ["test_top5"] = test.Top5 } };
-            Checkpoint.From(net, info).Save(outPath);
-            if (p.GetValue(CommonOptions.Json))
-                Console.WriteLine(JsonSerializer.Serialize(new { checkpoint = outPath, testTop1 = test.Top1, testTop5 = test.Top5, epochs = history }, CliJson.Options));
-            else
-                AnsiConsole.MarkupLine($"[green]done[/]: {Markup.Escape(outPath)}  test top-1 {Format.Percent(test.Top1)}, top-5 {Format.Percent(test.Top5)} on {test.Count} images");
+            TrainingSession.Run(p, net, info, options, data, outPath, firstEpoch);
             return ExitCodes.Ok;
         });
         return cmd;

@@ -11,8 +11,10 @@ namespace Amc.Search;
 /// split of the training set (never the test set), without fine-tuning. Baselines and the agent
 /// are scored by this same object, so their numbers are comparable.
 /// </summary>
-public sealed class CandidateScorer(ChannelPruner pruner, TensorBatches heldOut, PruneOptions options)
+public sealed class CandidateScorer(ChannelPruner pruner, TensorBatches heldOut, PruneOptions options, bool onnxRuntime = false)
 {
+    readonly Amc.Deploy.OnnxEvaluator? ort = onnxRuntime ? new Amc.Deploy.OnnxEvaluator(heldOut) : null;
+
     public PruneOptions Options => options;
     public ChannelPruner Pruner => pruner;
 
@@ -34,7 +36,9 @@ public sealed class CandidateScorer(ChannelPruner pruner, TensorBatches heldOut,
         using var module = pruner.ToModule(pruned, options);
         double bn = clock.Elapsed.TotalSeconds;
         clock.Restart();
-        var evaluation = Evaluator.Evaluate(module, heldOut);
+        var evaluation = ort is null
+            ? Evaluator.Evaluate(module, heldOut)
+            : ort.Evaluate(pruned.Network, module.Tensors(), get_num_threads());
         double eval = clock.Elapsed.TotalSeconds;
         var cost = Amc.Graph.CostModel.Of(pruned.Network);
         return new CandidateScore(widths, cost.Macs, cost.Params, evaluation, new StageTimes(prune, leastSquares, bn, eval));

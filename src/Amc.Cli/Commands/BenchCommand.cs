@@ -1,0 +1,96 @@
+using System.CommandLine;
+using System.Text.Json;
+using Amc.Deploy;
+using Amc.Graph;
+using Amc.Runtime;
+using Spectre.Console;
+using static TorchSharp.torch;
+
+namespace Amc.Cli.Commands;
+
+/// <summary>
+/// `amc bench`: inference latency in ONNX Runtime and TorchSharp (warm-up, repeats, median and
+/// spread). With --baseline, both networks are timed interleaved in the same run and the speed-up
+/// is the ratio of medians.
+/// </summary>
+public static class BenchCommand
+{
+    public static Command Create()
+    {
+        var checkpoint = new Option<string?>("--checkpoint") { Description = "Checkpoint to time" };
+        var onnx = new Option<string?>("--onnx") { Description = "ONNX model to time" };
+        var baseline = new Option<string?>("--baseline") { Description = "Another checkpoint or .onnx to time side by side (speed-up = baseline / this)" };
+        var batch = new Option<int>("--batch") { Description = "Batch size", DefaultValueFactory = _ => 1 };
+        var repeats = new Option<int>("--repeats") { Description = "Timed runs per network and engine", DefaultValueFactory = _ => 200 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed runs first", DefaultValueFactory = _ => 20 };
+        var engine = new Option<string>("--engine") { Description = "ort, torch or both", DefaultValueFactory = _ => "both" };
+        engine.AcceptOnlyFromAmong("ort", "torch", "both");
+        var cmd = new Command("bench", "Measure inference latency (ONNX Runtime and TorchSharp)") { checkpoint, onnx, baseline, batch, repeats, warmup, engine };
+        cmd.SetAction(p =>
+        {
+            CommonOptions.Apply(p);
+            if ((p.GetValue(checkpoint) is null) == (p.GetValue(onnx) is null)) throw new UsageException("give exactly one of --checkpoint FILE or --onnx FILE");
+            int b = TrainCommand.Positive(p.GetValue(batch), "--batch"), n = TrainCommand.Positive(p.GetValue(repeats), "--repeats");
+            int threads = p.GetValue(CommonOptions.Threads);
+            var nets = new List<(string Name, Network Net, Dictionary<string, Tensor> Weights)> { Open(p.GetValue(checkpoint) ?? p.GetValue(onnx)!) };
+            if (p.GetValue(baseline) is string other) nets.Add(Open(other));
+            if (nets.Count == 2 && nets[0].Net.Input != nets[1].Net.Input) throw new UsageException($"the baseline takes {nets[1].Net.Input} inputs, the network {nets[0].Net.Input}");
+
+            var input = nets[0].Net.Input;
+            var gen = new TorchSharp.torch.Generator((ulong)p.GetValue(CommonOptions.Seed));
+            using var x = randn([b, input.C, input.H, input.W], generator: gen);
+            var xs = x.data<float>().ToArray();
+            var rows = new List<object>();
+            var table = new Table().Border(TableBorder.Rounded).Title($"latency, batch {b}, {threads} thread(s), {n} repeats");
+            table.AddColumns("engine", "network", "MACs", "median ms", "p10-p90 ms", "speed-up vs baseline");
+            string mode = p.GetValue(engine);
+            foreach (var eng in new[] { "ort", "torch" }.Where(e => mode == "both" || mode == e))
+            {
+                var runners = new List<Action>();
+                var disposables = new List<IDisposable>();
+                foreach (var (_, net, weights) in nets)
+                {
+                    if (eng == "ort")
+                    {
+                        var session = new OnnxRuntimeSession(OnnxExporter.Export(net, weights), threads);
+                        disposables.Add(session);
+                        runners.Add(() => session.Run(xs, b));
+                    }
+                    else
+                    {
+                        var module = new GraphModule(net);
+                        module.LoadTensors(weights);
+                        module.eval();
+                        disposables.Add(module);
+                        runners.Add(() => { using var _ = no_grad(); using var s = NewDisposeScope(); module.call(x); });
+                    }
+                }
+                var lat = LatencyMeter.MeasureInterleaved(runners, p.GetValue(warmup), n);
+                for (int i = 0; i < nets.Count; i++)
+                {
+                    double? speedup = nets.Count == 2 && i == 0 ? lat[1].Median / lat[0].Median : null;
+                    long macs = CostModel.Of(nets[i].Net).Macs;
+                    rows.Add(new { engine = eng, network = nets[i].Name, role = i == 0 ? "network" : "baseline", macs, latency = lat[i], speedup });
+                    table.AddRow(eng, Markup.Escape(nets[i].Name) + (i == 1 ? " (baseline)" : ""), Format.Count(macs), $"{lat[i].Median:F3}", $"{lat[i].P10:F3}-{lat[i].P90:F3}", speedup is double s ? $"{s:F2}x" : "");
+                }
+                foreach (var d in disposables) d.Dispose();
+            }
+            if (p.GetValue(CommonOptions.Json)) Console.WriteLine(JsonSerializer.Serialize(new { batch = b, threads, repeats = n, results = rows }, CliJson.Options));
+            else AnsiConsole.Write(table);
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    static (string, Network, Dictionary<string, Tensor>) Open(string path)
+    {
+        if (path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+        {
+            if (!File.Exists(path)) throw new UsageException($"{path}: file not found");
+            var (net, w) = OnnxImporter.Load(path);
+            return (Path.GetFileName(path), net, w);
+        }
+        var ck = Checkpoint.Load(path);
+        return (Path.GetFileName(path), ck.Network, ck.Weights);
+    }
+}

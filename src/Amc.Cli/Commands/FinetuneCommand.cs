@@ -1,0 +1,55 @@
+using System.CommandLine;
+using Amc.Runtime;
+using Amc.Training;
+
+namespace Amc.Cli.Commands;
+
+/// <summary>`amc finetune`: continue training a (pruned) checkpoint with a small cosine learning rate.</summary>
+public static class FinetuneCommand
+{
+    public static Command Create()
+    {
+        var checkpoint = new Option<string>("--checkpoint") { Description = "Checkpoint to fine-tune (e.g. from amc prune)", Required = true };
+        var epochs = new Option<int>("--epochs") { Description = "Fine-tuning epochs", DefaultValueFactory = _ => 10 };
+        var batch = new Option<int>("--batch-size") { Description = "Batch size", DefaultValueFactory = _ => 128 };
+        var lr = new Option<double>("--lr") { Description = "Peak learning rate (cosine schedule)", DefaultValueFactory = _ => 0.01 };
+        var wd = new Option<double>("--weight-decay") { Description = "Weight decay", DefaultValueFactory = _ => 5e-4 };
+        var noAugment = new Option<bool>("--no-augment") { Description = "Turn off pad + random crop + flip" };
+        var output = new Option<string>("--out") { Description = "Fine-tuned checkpoint to write (every epoch, atomically)", Required = true };
+        var resume = new Option<bool>("--resume") { Description = "Continue from --out and its optimizer state" };
+        var cmd = new Command("finetune", "Fine-tune a pruned network (SGD + momentum, cosine LR)") { checkpoint, epochs, batch, lr, wd, noAugment, output, resume };
+        DataOptions.AddTo(cmd);
+        cmd.SetAction(p =>
+        {
+            CommonOptions.Apply(p);
+            var options = new TrainOptions
+            {
+                Epochs = TrainCommand.Positive(p.GetValue(epochs), "--epochs"),
+                BatchSize = TrainCommand.Positive(p.GetValue(batch), "--batch-size"),
+                LearningRate = p.GetValue(lr),
+                WeightDecay = p.GetValue(wd),
+                Augment = !p.GetValue(noAugment),
+                Seed = p.GetValue(CommonOptions.Seed),
+            };
+            string outPath = p.GetValue(output)!;
+            var source = Checkpoint.Load(p.GetValue(checkpoint)!);
+            var data = DataOptions.OpenFor(p, source);
+            Checkpoint start = source;
+            int firstEpoch = 0;
+            if (p.GetValue(resume))
+            {
+                start = TrainingSession.Resume(outPath, options.Epochs);
+                firstEpoch = start.Info.EpochsDone ?? 0;
+            }
+            var net = start.ToModule();
+            var info = p.GetValue(resume) ? start.Info : source.Info with
+            {
+                Parent = p.GetValue(checkpoint), Epochs = options.Epochs, EpochsDone = 0, Seed = options.Seed,
+                Command = "amc " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
+            };
+            TrainingSession.Run(p, net, info, options, data, outPath, firstEpoch);
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+}

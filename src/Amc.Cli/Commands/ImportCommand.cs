@@ -1,0 +1,40 @@
+using System.CommandLine;
+using Amc.Deploy;
+using Amc.Graph;
+using Amc.Runtime;
+using Spectre.Console;
+
+namespace Amc.Cli.Commands;
+
+/// <summary>`amc import`: an ONNX CNN becomes a checkpoint the other commands work on.</summary>
+public static class ImportCommand
+{
+    public static Command Create()
+    {
+        var onnx = new Option<string>("--onnx") { Description = "ONNX model (Conv, BatchNormalization, Relu, Clip, Add, pools, Flatten/Reshape, Gemm/MatMul, Concat)", Required = true };
+        var output = new Option<string>("--out") { Description = "Checkpoint to write", Required = true };
+        var mean = new Option<float[]?>("--mean") { Description = "Per-channel input mean the model expects (0..1 scale), e.g. --mean 0.485 0.456 0.406", AllowMultipleArgumentsPerToken = true };
+        var std = new Option<float[]?>("--std") { Description = "Per-channel input std the model expects (0..1 scale)", AllowMultipleArgumentsPerToken = true };
+        var cmd = new Command("import", "Import an ONNX CNN as an amc checkpoint") { onnx, output, mean, std };
+        cmd.SetAction(p =>
+        {
+            CommonOptions.Apply(p);
+            string path = p.GetValue(onnx)!;
+            if (!File.Exists(path)) throw new UsageException($"{path}: file not found");
+            Network net;
+            Dictionary<string, TorchSharp.torch.Tensor> weights;
+            try { (net, weights) = OnnxImporter.Load(path); }
+            catch (UnsupportedModelException e) { throw new UsageException(e.Message); }
+            float[]? m = p.GetValue(mean), s = p.GetValue(std);
+            if ((m is null) != (s is null)) throw new UsageException("give both --mean and --std, or neither");
+            if (m is not null && (m.Length != net.Input.C || s!.Length != net.Input.C))
+                throw new UsageException($"--mean and --std need {net.Input.C} values (one per input channel)");
+            var ck = new Checkpoint(net, weights, new CheckpointInfo { Model = net.Name, Mean = m, Std = s, Parent = path });
+            ck.Save(p.GetValue(output)!);
+            var cost = CostModel.Of(net);
+            AnsiConsole.MarkupLine($"[green]imported[/] {Markup.Escape(path)} -> {Markup.Escape(p.GetValue(output)!)}: {net.Layers.Count} layers, input {net.Input}, {Format.Count(cost.Macs)} MACs, {Format.Count(cost.Params)} params");
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+}
