@@ -34,3 +34,10 @@ catch (Exception e) when (ExitCodes.IsBadInput(e))
     Console.Error.WriteLine($"error: {e.Message}");
     return ExitCodes.BadInput;
 }
+catch (Exception e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    if (Environment.GetEnvironmentVariable("AMC_DEBUG") == "1") Console.Error.WriteLine(e);
+    else Console.Error.WriteLine("(an internal error; set AMC_DEBUG=1 to see the stack trace, and please report it)");
+    return ExitCodes.Failure;
+}

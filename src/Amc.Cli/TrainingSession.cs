@@ -15,6 +15,8 @@ static class TrainingSession
     public static void Run(ParseResult p, GraphModule net, CheckpointInfo info, TrainOptions options, DataOptions.Opened data, string outPath, int firstEpoch, Action? afterStep = null)
     {
         string optimPath = outPath + ".optim";
+        // Fine-grained sparse networks keep their zeros through training: the zeros are the mask.
+        if (afterStep is null && info.Sparsity is { Count: > 0 }) afterStep = Amc.Pruning.SparsityMasks.FromZeros(net).Apply;
         var trainer = new Trainer(net, data.Train, data.Split.Train, options) { AfterStep = afterStep };
         if (firstEpoch > 0) trainer.LoadOptimizer(optimPath);
 

@@ -48,7 +48,7 @@ public static class ExportCommand
             {
                 if (onnxPath is not null) AnsiConsole.MarkupLine($"[green]ONNX[/] {Markup.Escape(onnxPath)}: ONNX Runtime matches TorchSharp to {maxDiff:E1} (max abs diff of logits on random inputs)");
                 if (stPath is not null) AnsiConsole.MarkupLine($"[green]safetensors[/] {Markup.Escape(stPath)} + {Markup.Escape(Path.ChangeExtension(stPath, ".json"))} (load with safetensors.torch.load_file)");
-                if (ck.Info.Mean is { } m) AnsiConsole.MarkupLine($"inputs: normalise with mean [{string.Join(", ", m)}], std [{string.Join(", ", ck.Info.Std ?? [])}] on the 0..1 pixel scale");
+                if (ck.Info.Mean is { } m) AnsiConsole.WriteLine($"inputs: normalise with mean [{string.Join(", ", m)}], std [{string.Join(", ", ck.Info.Std ?? [])}] on the 0..1 pixel scale");
             }
             return ExitCodes.Ok;
         });

@@ -7,7 +7,7 @@ using Spectre.Console;
 
 namespace Amc.Cli.Commands;
 
-/// <summary>`amc profile`: per-layer MACs and parameters of a zoo model or a checkpoint.</summary>
+/// <summary>`amc profile`: per-layer MACs and parameters of a zoo model or a checkpoint, and its channel groups.</summary>
 public static class ProfileCommand
 {
     public static Command Create()
@@ -17,7 +17,7 @@ public static class ProfileCommand
         var classes = new Option<int>("--classes") { Description = "Number of classes", DefaultValueFactory = _ => 10 };
         var width = new Option<double>("--width") { Description = "Width multiplier", DefaultValueFactory = _ => 1.0 };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Profile the architecture of this checkpoint instead" };
-        var cmd = new Command("profile", "Per-layer MACs and parameters (MACs of conv and linear layers; params include BN gamma/beta)")
+        var cmd = new Command("profile", "Per-layer MACs and parameters (MACs of conv and linear layers; params include BN gamma/beta) and the channel groups pruning acts on")
         {
             model, input, classes, width, checkpoint,
         };
@@ -25,10 +25,14 @@ public static class ProfileCommand
         {
             var net = Resolve(p.GetValue(model), p.GetValue(input)!, p.GetValue(classes), p.GetValue(width), p.GetValue(checkpoint));
             var cost = CostModel.Of(net);
+            var graph = ChannelGraph.Build(net);
             if (p.GetValue(CommonOptions.Json))
-                Console.WriteLine(JsonSerializer.Serialize(ProfileJson(net, cost), CliJson.Options));
+                Console.WriteLine(JsonSerializer.Serialize(ProfileJson(net, cost, graph), CliJson.Options));
             else
+            {
                 Render(net, cost);
+                RenderGroups(graph);
+            }
             return ExitCodes.Ok;
         });
         return cmd;
@@ -48,7 +52,7 @@ public static class ProfileCommand
         return ModelZoo.Build(model, new ModelOptions(shape, classes, width));
     }
 
-    static object ProfileJson(Network net, NetworkCost cost) => new
+    static object ProfileJson(Network net, NetworkCost cost, ChannelGraph graph) => new
     {
         model = net.Name,
         input = net.Input.ToString(),
@@ -63,6 +67,17 @@ public static class ProfileCommand
             macs = l.Macs,
             @params = l.Params,
         }),
+        groups = graph.Groups.Select(g => new
+        {
+            id = g.Id,
+            name = g.Name,
+            channels = g.Channels,
+            prunable = g.Prunable,
+            reason = g.Reason,
+            producers = g.Producers,
+            consumers = g.Consumers,
+            passThrough = g.PassThrough,
+        }),
     };
 
     static void Render(Network net, NetworkCost cost)
@@ -76,6 +91,31 @@ public static class ProfileCommand
                 Format.Count(l.Macs), Format.Count(l.Params), $"{100.0 * l.Macs / Math.Max(1, cost.Macs):F1}");
         }
         table.AddRow("[bold]total[/]", "", "", "", $"[bold]{Format.Count(cost.Macs)}[/]", $"[bold]{Format.Count(cost.Params)}[/]", "100.0");
+        AnsiConsole.Write(table);
+    }
+
+    /// <summary>
+    /// The pruning units, one row per group in forward order. A group is named after its first
+    /// producer, so the producers column only spells out groups that several layers write (a
+    /// residual stream: first and last); the JSON lists every producer, consumer and pass-through.
+    /// </summary>
+    static void RenderGroups(ChannelGraph graph)
+    {
+        var table = new Table().Title($"channel groups: {graph.Groups.Count}, {graph.Prunable.Count()} prunable").Border(TableBorder.Rounded);
+        table.AddColumns(new TableColumn("group"), new TableColumn("channels").RightAligned(), new TableColumn("producers"),
+            new TableColumn("consumers").RightAligned(), new TableColumn("pass-through").RightAligned(), new TableColumn("prunable"));
+        foreach (var g in graph.Groups)
+        {
+            string producers = g.Producers.Count switch
+            {
+                0 => "-",
+                1 => "1",
+                2 => $"2: {g.Producers[0]}, {g.Producers[1]}",
+                var n => $"{n}: {g.Producers[0]} ... {g.Producers[^1]}",
+            };
+            table.AddRow(Markup.Escape(g.Name), g.Channels.ToString(), Markup.Escape(producers), g.Consumers.Count.ToString(),
+                g.PassThrough.Count.ToString(), g.Prunable ? "yes" : $"[grey]no: {Markup.Escape(g.Reason!)}[/]");
+        }
         AnsiConsole.Write(table);
     }
 }

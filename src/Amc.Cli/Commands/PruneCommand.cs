@@ -17,15 +17,18 @@ public static class PruneCommand
         var uniform = new Option<double?>("--uniform") { Description = "Keep this fraction of every prunable group's channels" };
         var policy = new Option<string?>("--policy") { Description = "Policy JSON (e.g. best-policy.json from amc search)" };
         var reconstruct = new Option<bool>("--reconstruct") { Description = "Refit consumer weights by least squares (AMC)" };
+        var sparsity = new Option<double?>("--sparsity") { Description = "Fine-grained instead: zero this fraction of every conv/linear layer's smallest weights (masks kept through fine-tuning)" };
         var output = new Option<string>("--out") { Description = "Pruned checkpoint to write", Required = true };
-        var cmd = new Command("prune", "Prune channels to a policy; writes a physically smaller network") { checkpoint, uniform, policy, reconstruct, output };
+        var cmd = new Command("prune", "Prune channels to a policy; writes a physically smaller network") { checkpoint, uniform, policy, reconstruct, sparsity, output };
         PruningOptions.AddTo(cmd);
         DataOptions.AddTo(cmd);
         cmd.SetAction(p =>
         {
             CommonOptions.Apply(p);
-            if (p.GetValue(uniform) is null == p.GetValue(policy) is null)
-                throw new UsageException("give exactly one of --uniform RATIO or --policy FILE");
+            int modes = (p.GetValue(uniform) is null ? 0 : 1) + (p.GetValue(policy) is null ? 0 : 1) + (p.GetValue(sparsity) is null ? 0 : 1);
+            if (modes != 1) throw new UsageException("give exactly one of --uniform RATIO, --policy FILE or --sparsity FRACTION");
+            if (p.GetValue(sparsity) is double fraction)
+                return FineGrained(p, fraction, p.GetValue(checkpoint)!, p.GetValue(output)!);
             var options = PruningOptions.Read(p, p.GetValue(reconstruct));
             var ck = Checkpoint.Load(p.GetValue(checkpoint)!);
             var graph = ChannelGraph.Build(ck.Network);
@@ -69,6 +72,45 @@ public static class PruneCommand
             return ExitCodes.Ok;
         });
         return cmd;
+    }
+
+    /// <summary>Fine-grained magnitude pruning of every conv and linear layer (AMC's parameter-budget variant).</summary>
+    static int FineGrained(ParseResult p, double fraction, string input, string output)
+    {
+        if (!(fraction >= 0 && fraction < 1)) throw new UsageException($"--sparsity must be in [0, 1), got {fraction}");
+        var ck = Checkpoint.Load(input);
+        var data = DataOptions.OpenFor(p, ck);
+        using var before = ck.ToModule();
+        using var after = ck.ToModule();
+        var layers = ck.Network.Layers.Where(l => l.Kind is LayerKind.Conv2d or LayerKind.Linear).ToDictionary(l => l.Name, _ => fraction);
+        var masks = SparsityMasks.Prune(after, layers);
+        using var heldOut = new TensorBatches(data.Train, data.Split.HeldOut, 250);
+        using var test = new TensorBatches(data.Test, Enumerable.Range(0, data.Test.Count).ToArray(), 250);
+        ResultRow Row(string name, GraphModule m)
+        {
+            var cost = CostModel.Of(ck.Network);
+            var h = Evaluator.Evaluate(m, heldOut);
+            var t = Evaluator.Evaluate(m, test);
+            return new ResultRow(name, cost.Macs, SparsityMasks.NonZeroParams(ck.Network, m.Tensors()), h.Top1, t.Top1, t.Top5);
+        }
+        var rows = new[] { Row("original", before), Row("sparse", after) };
+        var info = ck.Info with
+        {
+            Parent = input, Sparsity = masks.Sparsity,
+            Command = "amc " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
+            Metrics = new() { ["heldout_top1"] = rows[1].HeldOutTop1, ["test_top1"] = rows[1].TestTop1, ["test_top5"] = rows[1].TestTop5 },
+        };
+        Checkpoint.From(after, info).Save(output);
+        if (p.GetValue(CommonOptions.Json))
+            Console.WriteLine(JsonSerializer.Serialize(new { output, rows }, CliJson.Options));
+        else
+        {
+            var t = new Table().Border(TableBorder.Rounded).Title($"fine-grained magnitude pruning, {fraction:P0} of each conv/linear layer (params = non-zeros)");
+            t.AddColumns("network", "params", "held-out top-1", "test top-1");
+            foreach (var r in rows) t.AddRow(r.Network, $"{Format.Count(r.Params)} ({100.0 * r.Params / rows[0].Params:F1} %)", Format.Percent(r.HeldOutTop1), Format.Percent(r.TestTop1));
+            AnsiConsole.Write(t);
+        }
+        return ExitCodes.Ok;
     }
 
     public sealed record ResultRow(string Network, long Macs, long Params, double HeldOutTop1, double TestTop1, double TestTop5);

@@ -22,7 +22,8 @@ public static class ChannelSelector
 
     static double[] RandomScores(ChannelGroup group, int seed)
     {
-        var rng = new Random(HashCode.Combine(seed, group.Id));
+        // Not HashCode.Combine: it is seeded per process, and a seeded run must replay in another one.
+        var rng = new Random(unchecked(seed * 1_000_003 + group.Id));
         return Enumerable.Range(0, group.Channels).Select(_ => rng.NextDouble()).ToArray();
     }
 

@@ -16,12 +16,13 @@ public sealed class LayerInputGram
 {
     readonly Dictionary<string, Tensor> gram;
 
-    public int Rows { get; }
+    /// <summary>Calibration images seen (a conv's Gram holds pointsPerImage rows per image).</summary>
+    public int Images { get; }
 
-    LayerInputGram(Dictionary<string, Tensor> gram, int rows)
+    LayerInputGram(Dictionary<string, Tensor> gram, int images)
     {
         this.gram = gram;
-        Rows = rows;
+        Images = images;
     }
 
     public Tensor this[string layer] => gram[layer];
@@ -38,7 +39,7 @@ public sealed class LayerInputGram
         var names = layers.ToHashSet();
         var result = new Dictionary<string, Tensor>();
         var rng = new Random(seed);
-        int rows = 0;
+        int images = 0;
         original.eval();
         using (no_grad())
         {
@@ -53,12 +54,14 @@ public sealed class LayerInputGram
                     var aug = cat([patches.to_type(ScalarType.Float64), column], 1);
                     var g = aug.t().matmul(aug);
                     if (result.TryGetValue(l.Name, out var acc)) acc.add_(g);
-                    else result[l.Name] = g.DetachFromDisposeScope(); // lives as long as the pruner, beyond any caller's scope
+                    // Detached, not moved to the caller's scope: the matrices are a cache that
+                    // outlives whatever scope the first prune (e.g. a search step) ran in.
+                    else result[l.Name] = g.DetachFromDisposeScope();
                 }
-                rows += (int)x.shape[0];
+                images += (int)x.shape[0];
             }
         }
-        return new LayerInputGram(result, rows);
+        return new LayerInputGram(result, images);
     }
 
     /// <summary>[rows, features] samples of a layer's input, as its weight sees them (im2col order c, kh, kw).</summary>

@@ -60,6 +60,7 @@ public sealed record PruningPolicy
             var g = graph.Groups.FirstOrDefault(x => x.Name == d.Name)
                 ?? throw new PolicyException($"policy names group '{d.Name}', which this network does not have; its prunable groups are: {string.Join(", ", graph.Prunable.Select(x => x.Name))}");
             if (!g.Prunable) throw new PolicyException($"policy prunes group '{d.Name}', which cannot be pruned ({g.Reason}); remove it from the policy");
+            if (result.ContainsKey(g.Id)) throw new PolicyException($"policy lists group '{d.Name}' twice; keep one decision");
             if (d.Of is int of && of != g.Channels) throw new PolicyException($"policy says group '{d.Name}' has {of} channels, the network has {g.Channels}; was it made for another model?");
             int channels;
             if (d.Channels is int c)

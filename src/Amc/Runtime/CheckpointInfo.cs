@@ -14,4 +14,9 @@ public sealed record CheckpointInfo
     public string? Command { get; init; }
     public string? Parent { get; init; }
     public Dictionary<string, double>? Metrics { get; init; }
+    /// <summary>
+    /// Fraction of zeroed weights per layer of a fine-grained sparse network. Informative: the
+    /// zeros in the weights are the mask itself (SparsityMasks.FromZeros reads it back).
+    /// </summary>
+    public Dictionary<string, double>? Sparsity { get; init; }
 }

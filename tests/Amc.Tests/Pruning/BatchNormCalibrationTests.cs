@@ -1,0 +1,87 @@
+using Amc.Graph;
+using Amc.Pruning;
+using Amc.Runtime;
+using static TorchSharp.torch;
+
+namespace Amc.Tests.Pruning;
+
+public class BatchNormCalibrationTests
+{
+    static Network Net()
+    {
+        var b = new NetworkBuilder("bn", new TensorShape(3, 8, 8));
+        var x = b.ReLU("relu1", b.BN("bn1", b.Conv("conv1", Network.InputName, 4, 3, 1, 1)));
+        x = b.ReLU("relu2", b.BN("bn2", b.Conv("conv2", x, 6, 3, 2, 1)));
+        b.Linear("fc", b.Flatten("flat", b.GlobalAvgPool("gap", x)), 2);
+        return b.Build();
+    }
+
+    /// <summary>
+    /// Per-channel mean and unbiased variance of each BN's input over all batches, with every BN
+    /// normalising by its batch statistics as it does while statistics are estimated.
+    /// </summary>
+    static Dictionary<string, (Tensor Mean, Tensor Var)> Expected(Network net, IReadOnlyDictionary<string, Tensor> weights, IReadOnlyList<Tensor> batches)
+    {
+        using var m = new GraphModule(net);
+        m.LoadTensors(weights);
+        m.eval();
+        foreach (var bn in m.BatchNorms()) bn.train();
+        var inputs = net.Layers.Where(l => l.Kind == LayerKind.BatchNorm2d).ToDictionary(l => l.Name, _ => new List<Tensor>());
+        using (no_grad())
+            foreach (var x in batches)
+            {
+                var values = m.ForwardAll(x);
+                foreach (var (name, list) in inputs) list.Add(values[net[name].Input].detach().clone());
+            }
+        return inputs.ToDictionary(kv => kv.Key, kv =>
+        {
+            var all = cat(kv.Value, 0).transpose(0, 1).flatten(1).to_type(ScalarType.Float64); // [C, N*H*W]
+            return (all.mean([1]), all.var(1, unbiased: true));
+        });
+    }
+
+    static string Text(Tensor t) => string.Join(", ", t.data<double>().ToArray().Select(v => v.ToString("G6")));
+
+    [Theory]
+    [InlineData(new[] { 16 })]
+    [InlineData(new[] { 8, 8, 8 })]
+    [InlineData(new[] { 10, 3 })]  // a short last batch weighs by its size, not as a whole batch
+    public void Running_statistics_become_those_of_the_calibration_data(int[] sizes)
+    {
+        var net = Net();
+        using var model = RandomWeights.Module(net, seed: 1);
+        var g = new Generator(2);
+        // Batches with different means, so averaging per-batch variances would not be the variance.
+        var batches = sizes.Select((n, i) => randn([n, 3, 8, 8], generator: g) * (1 + i) + i).ToList();
+        var expected = Expected(net, model.Tensors(), batches);
+
+        BatchNormCalibration.Recalibrate(model, batches);
+
+        var t = model.Tensors();
+        foreach (var (name, (mean, variance)) in expected)
+        {
+            var rm = t[$"{name}.running_mean"].to_type(ScalarType.Float64);
+            var rv = t[$"{name}.running_var"].to_type(ScalarType.Float64);
+            Assert.True((rm - mean).abs().max().item<double>() < 1e-4 * (1 + mean.abs().max().item<double>()), $"{name} mean: {Text(rm)} vs {Text(mean)}");
+            Assert.True(((rv - variance).abs() / variance).max().item<double>() < 1e-4, $"{name} variance: {Text(rv)} vs {Text(variance)}");
+        }
+        Assert.All(model.BatchNorms(), bn => Assert.False(bn.training));
+        Assert.All(model.BatchNorms(), bn => Assert.Equal(0.1, bn.momentum!.Value, 6));
+    }
+
+    [Fact]
+    public void Eval_output_after_recalibration_normalises_the_first_bn_input()
+    {
+        var net = Net();
+        using var model = RandomWeights.Module(net, seed: 3);
+        var x = randn([32, 3, 8, 8], generator: new Generator(4)) * 3 + 1;
+        BatchNormCalibration.Recalibrate(model, [x]);
+        var t = model.Tensors();
+        using var _ = no_grad();
+        var bnOut = model.ForwardAll(x)["bn1"];
+        // (x - mean) / std * gamma + beta over the data: per-channel mean beta, std |gamma|.
+        var perChannel = bnOut.transpose(0, 1).flatten(1);
+        Assert.True((perChannel.mean([1]) - t["bn1.bias"]).abs().max().item<float>() < 1e-3);
+        Assert.True((perChannel.std(1) - t["bn1.weight"].abs()).abs().max().item<float>() < 1e-2);
+    }
+}
