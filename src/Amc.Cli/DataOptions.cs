@@ -23,8 +23,8 @@ public static class DataOptions
     {
         var data = DataSource.Load(p.GetValue(Data)!);
         int? heldOut = p.GetValue(HeldOut);
-        if (heldOut is < 0 || heldOut >= data.Train.Count)
-            throw new UsageException($"--heldout must be between 0 and {data.Train.Count - 1} (the training set size), got {heldOut}");
+        if (heldOut is < 1 || heldOut >= data.Train.Count)
+            throw new UsageException($"--heldout must be between 1 and {data.Train.Count - 1} (the training set size), got {heldOut}");
         var split = HeldOutSplit.Create(data.Train.Count, p.GetValue(SplitSeed), heldOut);
         return new Opened(data.Train, data.Test, split);
     }

@@ -32,9 +32,11 @@ public static class SearchCommand
         var top5 = new Option<bool>("--top5") { Description = "Reward on top-5 error instead of top-1" };
         var resume = new Option<bool>("--resume") { Description = "Continue the search saved in --out" };
         var noBaselines = new Option<bool>("--no-baselines") { Description = "Skip the uniform / deep / shallow baselines" };
+        var engine = new Option<string>("--eval-engine") { Description = "Score candidates with TorchSharp (torch) or ONNX Runtime (ort)", DefaultValueFactory = _ => "torch" };
+        engine.AcceptOnlyFromAmong("torch", "ort");
         var cmd = new Command("search", "AMC: search per-group keep ratios under a budget with DDPG, score without fine-tuning")
         {
-            checkpoint, output, targetMacs, targetParams, mode, episodes, warmup, agent, lbound, rbound, top5, resume, noBaselines,
+            checkpoint, output, targetMacs, targetParams, mode, episodes, warmup, agent, lbound, rbound, top5, resume, noBaselines, engine,
         };
         PruningOptions.AddTo(cmd);
         DataOptions.AddTo(cmd);
@@ -72,7 +74,7 @@ public static class SearchCommand
 
             var data = DataOptions.OpenFor(p, ck);
             Directory.CreateDirectory(outDir);
-            string fingerprint = Fingerprint(ckPath, options, pruneOptions, data);
+            string fingerprint = Fingerprint(ckPath, options, pruneOptions, data, p.GetValue(engine)!);
             AtomicFile.WriteAllText(Path.Combine(outDir, "search-config.json"), JsonSerializer.Serialize(new
             {
                 command = "amc " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
@@ -83,7 +85,7 @@ public static class SearchCommand
             using var calibration = PruningOptions.Calibration(p, data);
             var pruner = PruningOptions.Pruner(p, ck, calibration);
             using var heldOut = new TensorBatches(data.Train, data.Split.HeldOut, 250);
-            var scorer = new CandidateScorer(pruner, heldOut, pruneOptions);
+            var scorer = new CandidateScorer(pruner, heldOut, pruneOptions, onnxRuntime: p.GetValue(engine) == "ort");
             var runner = new SearchRunner(env, scorer, options, outDir, fingerprint);
             bool json = p.GetValue(CommonOptions.Json);
 
@@ -101,11 +103,11 @@ public static class SearchCommand
         return cmd;
     }
 
-    static string Fingerprint(string ckPath, SearchOptions o, PruneOptions po, DataOptions.Opened data)
+    static string Fingerprint(string ckPath, SearchOptions o, PruneOptions po, DataOptions.Opened data, string engine)
     {
         using var sha = SHA256.Create();
         using (var f = File.OpenRead(ckPath)) sha.TransformBlock(SHA256.HashData(f), 0, 32, null, 0);
-        var text = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { o, po, data = data.Train.Name, data.Split.Hash }));
+        var text = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { o, po, data = data.Train.Name, data.Split.Hash, engine }));
         sha.TransformFinalBlock(text, 0, text.Length);
         return Convert.ToHexString(sha.Hash!)[..16];
     }
