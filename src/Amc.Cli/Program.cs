@@ -18,6 +18,16 @@ root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(ImportCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 
+root.Options.Add(new Option<string>(ConfigFile.OptionName) { Description = "YAML or JSON file of options (flags on the command line win)", Recursive = true });
+try
+{
+    args = ConfigFile.Expand(args);
+}
+catch (UsageException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return ExitCodes.BadInput;
+}
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
 {
@@ -27,7 +37,9 @@ if (parse.Errors.Count > 0)
 }
 try
 {
-    return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    int code = await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    if (code == ExitCodes.Ok) ConfigFile.SaveResolved(parse);
+    return code;
 }
 catch (Exception e) when (ExitCodes.IsBadInput(e))
 {
