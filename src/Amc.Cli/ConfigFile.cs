@@ -56,9 +56,13 @@ public static class ConfigFile
         if (yaml.Documents.Count == 0) return [];
         if (yaml.Documents[0].RootNode is not YamlMappingNode map)
             throw new UsageException($"--config: {path} must be a mapping of option names to values, e.g. 'episodes: 400'");
+        // A saved resolved config ({"command": ..., "options": {...}}) can be fed back as it is.
+        if (map.Children.TryGetValue(new YamlScalarNode("options"), out var inner) && inner is YamlMappingNode options) map = options;
         var result = new List<(string, List<string>)>();
         foreach (var (k, v) in map.Children)
         {
+            if (v is YamlScalarNode { Value: null or "" or "null" or "~" }) continue;
+            if (((YamlScalarNode)k).Value is "config" or "command") continue;
             string key = ((YamlScalarNode)k).Value!.TrimStart('-');
             var values = v switch
             {
