@@ -17,6 +17,12 @@ root.Subcommands.Add(FinetuneCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(ImportCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(DemoCommand.Create(async stepArgs =>
+{
+    var step = root.Parse(stepArgs);
+    if (step.Errors.Count > 0) throw new UsageException(string.Join("; ", step.Errors.Select(e => e.Message)));
+    return await step.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}));
 
 root.Options.Add(new Option<string>(ConfigFile.OptionName) { Description = "YAML or JSON file of options (flags on the command line win)", Recursive = true });
 try

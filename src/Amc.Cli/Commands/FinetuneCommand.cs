@@ -17,7 +17,8 @@ public static class FinetuneCommand
         var noAugment = new Option<bool>("--no-augment") { Description = "Turn off pad + random crop + flip" };
         var output = new Option<string>("--out") { Description = "Fine-tuned checkpoint to write (every epoch, atomically)", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue from --out and its optimizer state" };
-        var cmd = new Command("finetune", "Fine-tune a pruned network (SGD + momentum, cosine LR)") { checkpoint, epochs, batch, lr, wd, noAugment, output, resume };
+        var images = new Option<int?>("--train-images") { Description = "Fine-tune on a seeded random subset of this many training images (default: all)" };
+        var cmd = new Command("finetune", "Fine-tune a pruned network (SGD + momentum, cosine LR)") { checkpoint, epochs, batch, lr, wd, noAugment, output, resume, images };
         DataOptions.AddTo(cmd);
         cmd.SetAction(p =>
         {
@@ -34,6 +35,12 @@ public static class FinetuneCommand
             string outPath = p.GetValue(output)!;
             var source = Checkpoint.Load(p.GetValue(checkpoint)!);
             var data = DataOptions.OpenFor(p, source);
+            if (p.GetValue(images) is int n)
+            {
+                if (n < 1) throw new UsageException($"--train-images must be at least 1, got {n}");
+                var rng = new Random(p.GetValue(CommonOptions.Seed));
+                data = data with { Split = data.Split with { Train = data.Split.Train.OrderBy(_ => rng.Next()).Take(n).Order().ToArray() } };
+            }
             Checkpoint start = source;
             int firstEpoch = 0;
             if (p.GetValue(resume))

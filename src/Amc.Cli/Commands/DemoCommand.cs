@@ -1,0 +1,183 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Amc.Deploy;
+using Amc.Graph;
+using Amc.Runtime;
+using Spectre.Console;
+
+namespace Amc.Cli.Commands;
+
+/// <summary>
+/// `amc demo`: the whole AMC pipeline in minutes on the embedded default: the shipped base
+/// ResNet-20, AMC search at 50 % MACs, the uniform and random-search baselines, a short fine-tune
+/// of each, ONNX export, latency in ONNX Runtime, and report.md. It runs the same commands a
+/// user would, in process, and reads their result files.
+/// </summary>
+public static class DemoCommand
+{
+    const string BaseResource = "base-resnet20-fmnist.amc";
+
+    public static Command Create(Func<string[], Task<int>> run)
+    {
+        var output = new Option<string>("--out") { Description = "Folder for everything the demo writes", DefaultValueFactory = _ => "runs/demo" };
+        var train = new Option<bool>("--train") { Description = "Train a base model (3 epochs) instead of using the shipped one" };
+        var episodes = new Option<int>("--episodes") { Description = "Search episodes (each search)", DefaultValueFactory = _ => 100 };
+        var warmup = new Option<int>("--warmup") { Description = "Warm-up episodes of the AMC search", DefaultValueFactory = _ => 25 };
+        var heldOut = new Option<int>("--score-images") { Description = "Held-out images each candidate is scored on", DefaultValueFactory = _ => 1000 };
+        var ftImages = new Option<int>("--finetune-images") { Description = "Training images for the one-epoch fine-tune of each policy", DefaultValueFactory = _ => 10000 };
+        var cmd = new Command("demo", "Run the whole AMC pipeline on the embedded default and write a report") { output, train, episodes, warmup, heldOut, ftImages };
+        cmd.Options.Add(DataOptions.Data);
+        cmd.SetAction(async p =>
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            string dir = p.GetValue(output)!, data = p.GetValue(DataOptions.Data)!;
+            string seed = p.GetValue(CommonOptions.Seed).ToString(CultureInfo.InvariantCulture), threads = p.GetValue(CommonOptions.Threads).ToString(CultureInfo.InvariantCulture);
+            int nEpisodes = TrainCommand.Positive(p.GetValue(episodes), "--episodes");
+            Directory.CreateDirectory(dir);
+            string P(string f) => Path.Combine(dir, f);
+            var commands = new List<string>();
+            async Task Step(int n, string what, params string[] args)
+            {
+                AnsiConsole.MarkupLine($"[bold blue][[{n}/7]][/] {Markup.Escape(what)}");
+                var full = args.Concat(["--seed", seed, "--threads", threads]).ToArray();
+                commands.Add("amc " + string.Join(' ', full));
+                int code = await run(full);
+                if (code != ExitCodes.Ok) throw new InvalidOperationException($"demo step '{what}' failed with exit code {code}");
+            }
+
+            string basePath = P("base.amc");
+            if (p.GetValue(train))
+                await Step(1, "train a base ResNet-20 (3 epochs)", "train", "--model", "resnet20", "--data", data, "--epochs", "3", "--out", basePath);
+            else
+            {
+                AnsiConsole.MarkupLine("[bold blue][[1/7]][/] base model: ResNet-20 trained on Fashion-MNIST by `amc train` (see docs/BENCHMARKS.md)");
+                using var res = typeof(DemoCommand).Assembly.GetManifestResourceStream(BaseResource)
+                    ?? throw new InvalidOperationException("the shipped base model is missing from this build; run 'amc demo --train'");
+                AtomicFile.Write(basePath, s => res.CopyTo(s));
+            }
+            string[] common = ["--data", data, "--heldout", p.GetValue(heldOut).ToString(CultureInfo.InvariantCulture), "--target-macs", "0.5", "--episodes", nEpisodes.ToString(CultureInfo.InvariantCulture)];
+            foreach (var sub in new[] { "amc", "random" })
+                if (Directory.Exists(P(sub))) Directory.Delete(P(sub), recursive: true);
+            await Step(2, $"AMC search (DDPG), {nEpisodes} episodes, 50 % MACs, with uniform / deep / shallow baselines",
+                ["search", "--checkpoint", basePath, "--out", P("amc"), "--warmup", p.GetValue(warmup).ToString(CultureInfo.InvariantCulture), .. common]);
+            await Step(3, $"random search, {nEpisodes} episodes", ["search", "--checkpoint", basePath, "--out", P("random"), "--agent", "random", "--no-baselines", .. common]);
+
+            var amcResults = JsonNode.Parse(File.ReadAllText(P("amc/results.json")))!;
+            var randomResults = JsonNode.Parse(File.ReadAllText(P("random/results.json")))!;
+            WritePolicy(P("amc/best-policy.json"), Channels(amcResults, "uniform"), P("uniform-policy.json"));
+            var policies = new[] { ("AMC", P("amc/best-policy.json")), ("uniform", P("uniform-policy.json")), ("random search", P("random/best-policy.json")) };
+            string ftImagesText = p.GetValue(ftImages).ToString(CultureInfo.InvariantCulture);
+            foreach (var (name, policy) in policies)
+            {
+                string slug = Slug(name);
+                await Step(4, $"{name}: prune with least squares", "prune", "--checkpoint", basePath, "--data", data, "--policy", policy, "--reconstruct", "--out", P($"{slug}.amc"));
+                await Step(5, $"{name}: fine-tune one epoch on {ftImagesText} images", "finetune", "--checkpoint", P($"{slug}.amc"), "--data", data, "--epochs", "1", "--train-images", ftImagesText, "--out", P($"{slug}-ft.amc"));
+            }
+            await Step(6, "export the fine-tuned AMC network to ONNX", "export", "--checkpoint", P("amc-ft.amc"), "--onnx", P("amc-ft.onnx"));
+            AnsiConsole.MarkupLine("[bold blue][[7/7]][/] latency in ONNX Runtime (batch 1, 1 thread, interleaved) and the report");
+            var baseCk = Checkpoint.Load(basePath);
+            var nets = new List<(string Name, Checkpoint Ck)> { ("original", baseCk) };
+            nets.AddRange(policies.Select(x => (x.Item1, Checkpoint.Load(P($"{Slug(x.Item1)}-ft.amc")))));
+            var latency = Latencies(nets.Select(n => n.Ck).ToList());
+            var report = Report(dir, data, baseCk, nets, latency, amcResults, randomResults, commands, clock.Elapsed, nEpisodes, p.GetValue(heldOut));
+            AtomicFile.WriteAllText(P("report.md"), report);
+            AnsiConsole.MarkupLine($"[green]done[/] in {Format.Duration(clock.Elapsed)}: report {Markup.Escape(P("report.md"))}");
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    static string Slug(string name) => name.Replace(' ', '-').ToLowerInvariant();
+
+    static int[] Channels(JsonNode results, string policy) =>
+        results["results"]!.AsArray().First(r => r!["name"]!.GetValue<string>() == policy)!["channels"]!.AsArray().Select(c => c!.GetValue<int>()).ToArray();
+
+    /// <summary>A policy file with the groups of <paramref name="template"/> and the given widths.</summary>
+    static void WritePolicy(string template, int[] channels, string path)
+    {
+        var policy = JsonNode.Parse(File.ReadAllText(template))!;
+        var groups = policy["groups"]!.AsArray();
+        for (int i = 0; i < groups.Count; i++)
+        {
+            groups[i]!["channels"] = channels[i];
+            groups[i]!["keep"] = Math.Round((double)channels[i] / groups[i]!["of"]!.GetValue<int>(), 4);
+        }
+        AtomicFile.WriteAllText(path, policy.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    static Latency[] Latencies(IReadOnlyList<Checkpoint> cks)
+    {
+        var input = cks[0].Network.Input;
+        var x = new float[input.C * input.H * input.W];
+        var rng = new Random(0);
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
+        var sessions = cks.Select(c => new OnnxRuntimeSession(OnnxExporter.Export(c.Network, c.Weights), 1)).ToList();
+        try
+        {
+            return LatencyMeter.MeasureInterleaved(sessions.Select(s => (Action)(() => s.Run(x, 1))).ToList(), warmup: 50, repeats: 300);
+        }
+        finally
+        {
+            foreach (var s in sessions) s.Dispose();
+        }
+    }
+
+    static string Report(string dir, string data, Checkpoint baseCk, List<(string Name, Checkpoint Ck)> nets, Latency[] latency,
+        JsonNode amc, JsonNode random, List<string> commands, TimeSpan elapsed, int episodes, int scoreImages)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine("# amc demo: AMC on ResNet-20 / Fashion-MNIST at 50 % MACs").AppendLine();
+        sb.AppendLine($"Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores ({Environment.OSVersion}), {Format.Duration(elapsed)} in all. Data: `{data}`. " +
+                      $"Each search: {episodes} episodes, candidates scored on {scoreImages} held-out training images (not used to train the base model), no fine-tuning. " +
+                      "Fine-tuning: one epoch on a random subset of the training split. Latency: ONNX Runtime, batch 1, 1 thread, all networks timed interleaved (median of 300 runs).").AppendLine();
+        sb.AppendLine("The episode count and data sizes are chosen so the demo fits in minutes on 2 cores; the full-size results are in docs/BENCHMARKS.md.").AppendLine();
+        double baseMacs = CostModel.Of(baseCk.Network).Macs, baseLatency = latency[0].Median;
+        var heldOut = new Dictionary<string, double>
+        {
+            ["original"] = Row(amc, "original")["heldOutTop1"]!.GetValue<double>(),
+            ["AMC"] = Row(amc, amc["results"]!.AsArray()[^1]!["name"]!.GetValue<string>())["heldOutTop1"]!.GetValue<double>(),
+            ["uniform"] = Row(amc, "uniform")["heldOutTop1"]!.GetValue<double>(),
+            ["random search"] = Row(random, random["results"]!.AsArray()[^1]!["name"]!.GetValue<string>())["heldOutTop1"]!.GetValue<double>(),
+        };
+        var testBefore = new Dictionary<string, double>
+        {
+            ["original"] = Row(amc, "original")["testTop1"]!.GetValue<double>(),
+            ["AMC"] = amc["results"]!.AsArray()[^1]!["testTop1"]!.GetValue<double>(),
+            ["uniform"] = Row(amc, "uniform")["testTop1"]!.GetValue<double>(),
+            ["random search"] = random["results"]!.AsArray()[^1]!["testTop1"]!.GetValue<double>(),
+        };
+        sb.AppendLine("| network | MACs | params | held-out top-1 (no FT) | test top-1 (no FT) | test top-1 after FT | latency ms (p10-p90) | speed-up | MAC reduction |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for (int i = 0; i < nets.Count; i++)
+        {
+            var (name, ck) = nets[i];
+            var cost = CostModel.Of(ck.Network);
+            string ft = i == 0 ? "" : $"{100 * (ck.Info.Metrics?.GetValueOrDefault("test_top1") ?? double.NaN):F2}";
+            sb.AppendLine(string.Format(ci, "| {0} | {1} | {2} | {3:F2} | {4:F2} | {5} | {6:F3} ({7:F3}-{8:F3}) | {9:F2}x | {10:F2}x |",
+                name, Format.Count(cost.Macs), Format.Count(cost.Params), 100 * heldOut[name], 100 * testBefore[name], ft,
+                latency[i].Median, latency[i].P10, latency[i].P90, baseLatency / latency[i].Median, baseMacs / cost.Macs));
+        }
+        sb.AppendLine().AppendLine("## AMC search").AppendLine();
+        sb.AppendLine("Per-group keep ratios of AMC, uniform and the hand-crafted deep/shallow policies:").AppendLine();
+        sb.AppendLine("![policy](amc/policy.png)").AppendLine();
+        sb.AppendLine("Held-out accuracy per episode (reward = -error):").AppendLine();
+        sb.AppendLine("![reward](amc/reward.png)").AppendLine();
+        sb.AppendLine("Every episode's accuracy against its MACs (the wall keeps them at or under 50 %):").AppendLine();
+        sb.AppendLine("![accuracy vs MACs](amc/accuracy-vs-macs.png)").AppendLine();
+        sb.AppendLine("Random search, same episodes:").AppendLine();
+        sb.AppendLine("![random](random/reward.png)").AppendLine();
+        sb.AppendLine("Full search summaries: [amc/summary.md](amc/summary.md), [random/summary.md](random/summary.md).").AppendLine();
+        sb.AppendLine("## Reproduce").AppendLine();
+        sb.AppendLine("```");
+        foreach (var c in commands) sb.AppendLine(c);
+        sb.AppendLine("```");
+        return sb.ToString();
+    }
+
+    static JsonNode Row(JsonNode results, string name) =>
+        results["results"]!.AsArray().First(r => r!["name"]!.GetValue<string>() == name)!;
+}
