@@ -48,6 +48,8 @@ public static class SearchPlots
         plot.Axes.Bottom.SetTicks(x, groups.ToArray());
         plot.Axes.Bottom.TickLabelStyle.Rotation = 45;
         plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
+        plot.Axes.Bottom.MinimumSize = 10 + 7 * groups.Max(g => g.Length); // room for the rotated group names
+        plot.Axes.Right.MinimumSize = 40;
         plot.Axes.SetLimitsY(0, 1.05);
         plot.Title("Keep ratio per channel group");
         plot.YLabel("kept channels / original");
