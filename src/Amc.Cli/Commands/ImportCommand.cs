@@ -11,25 +11,39 @@ public static class ImportCommand
 {
     public static Command Create()
     {
-        var onnx = new Option<string>("--onnx") { Description = "ONNX model (Conv, BatchNormalization, Relu, Clip, Add, pools, Flatten/Reshape, Gemm/MatMul, Concat)", Required = true };
+        var onnx = new Option<string?>("--onnx") { Description = "ONNX model (Conv, BatchNormalization, Relu, Clip, Add, pools, Flatten/Reshape, Gemm/MatMul, Concat)" };
+        var weights = new Option<string?>("--weights") { Description = "PyTorch state dict (.pt/.pth from torch.save, or .safetensors) for a zoo --model" };
+        var model = new Option<string?>("--model") { Description = "Zoo model the --weights belong to (torchvision names: resnet50, vgg16, mobilenetv2, ...)" };
+        var input = new Option<string>("--input") { Description = "Input shape CxHxW for --weights", DefaultValueFactory = _ => "3x224x224" };
+        var classes = new Option<int>("--classes") { Description = "Classes for --weights", DefaultValueFactory = _ => 1000 };
+        var width = new Option<double>("--width") { Description = "Width multiplier for --weights", DefaultValueFactory = _ => 1.0 };
         var output = new Option<string>("--out") { Description = "Checkpoint to write", Required = true };
         var mean = new Option<float[]?>("--mean") { Description = "Per-channel input mean the model expects (0..1 scale), e.g. --mean 0.485 0.456 0.406", AllowMultipleArgumentsPerToken = true };
         var std = new Option<float[]?>("--std") { Description = "Per-channel input std the model expects (0..1 scale)", AllowMultipleArgumentsPerToken = true };
-        var cmd = new Command("import", "Import an ONNX CNN as an amc checkpoint") { onnx, output, mean, std };
+        var cmd = new Command("import", "Import an ONNX CNN, or PyTorch weights of a zoo model, as an amc checkpoint") { onnx, weights, model, input, classes, width, output, mean, std };
         cmd.SetAction(p =>
         {
             CommonOptions.Apply(p);
-            string path = p.GetValue(onnx)!;
+            if ((p.GetValue(onnx) is null) == (p.GetValue(weights) is null)) throw new UsageException("give --onnx FILE, or --weights FILE with --model NAME");
+            string path = p.GetValue(onnx) ?? p.GetValue(weights)!;
             if (!File.Exists(path)) throw new UsageException($"{path}: file not found");
             Network net;
-            Dictionary<string, TorchSharp.torch.Tensor> weights;
-            try { (net, weights) = OnnxImporter.Load(path); }
-            catch (UnsupportedModelException e) { throw new UsageException(e.Message); }
+            Dictionary<string, TorchSharp.torch.Tensor> tensors;
+            if (p.GetValue(onnx) is not null)
+            {
+                try { (net, tensors) = OnnxImporter.Load(path); }
+                catch (UnsupportedModelException e) { throw new UsageException(e.Message); }
+            }
+            else
+            {
+                net = ProfileCommand.Resolve(p.GetValue(model) ?? throw new UsageException("--weights needs --model NAME"), p.GetValue(input)!, p.GetValue(classes), p.GetValue(width), null);
+                tensors = PyTorchWeights.Fit(net, PyTorchWeights.Read(path), path);
+            }
             float[]? m = p.GetValue(mean), s = p.GetValue(std);
             if ((m is null) != (s is null)) throw new UsageException("give both --mean and --std, or neither");
             if (m is not null && (m.Length != net.Input.C || s!.Length != net.Input.C))
                 throw new UsageException($"--mean and --std need {net.Input.C} values (one per input channel)");
-            var ck = new Checkpoint(net, weights, new CheckpointInfo { Model = net.Name, Mean = m, Std = s, Parent = path });
+            var ck = new Checkpoint(net, tensors, new CheckpointInfo { Model = net.Name, Mean = m, Std = s, Parent = path });
             ck.Save(p.GetValue(output)!);
             var cost = CostModel.Of(net);
             AnsiConsole.MarkupLine($"[green]imported[/] {Markup.Escape(path)} -> {Markup.Escape(p.GetValue(output)!)}: {net.Layers.Count} layers, input {net.Input}, {Format.Count(cost.Macs)} MACs, {Format.Count(cost.Params)} params");
