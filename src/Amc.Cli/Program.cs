@@ -17,8 +17,8 @@ root.Subcommands.Add(SearchCommand.Create());
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
 {
-    foreach (var e in parse.Errors) Console.Error.WriteLine($"error: {e.Message}");
-    Console.Error.WriteLine("Run 'amc --help' or 'amc <command> --help' for usage.");
+    // One line, so scripts can show or grep it: every parse error, then where help is.
+    Console.Error.WriteLine(ExitCodes.OneLine($"{string.Join("; ", parse.Errors.Select(e => e.Message))} (run 'amc --help' or 'amc <command> --help' for usage)"));
     return ExitCodes.BadInput;
 }
 try
@@ -27,6 +27,12 @@ try
 }
 catch (Exception e) when (ExitCodes.IsBadInput(e))
 {
-    Console.Error.WriteLine($"error: {e.Message}");
+    Console.Error.WriteLine(ExitCodes.OneLine(e.Message));
     return ExitCodes.BadInput;
+}
+catch (Exception e)
+{
+    // A bug, not the user's input: the whole exception helps the report.
+    Console.Error.WriteLine($"error: internal failure: {e}");
+    return ExitCodes.Failure;
 }
