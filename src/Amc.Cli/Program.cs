@@ -30,6 +30,12 @@ catch (Exception e) when (ExitCodes.IsBadInput(e))
     Console.Error.WriteLine(ExitCodes.OneLine(e.Message));
     return ExitCodes.BadInput;
 }
+catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+{
+    // The file system said no (disk full, permissions): not a bug, and its message names the path.
+    Console.Error.WriteLine(ExitCodes.OneLine(e.Message));
+    return ExitCodes.Failure;
+}
 catch (Exception e)
 {
     // A bug, not the user's input: the whole exception helps the report.

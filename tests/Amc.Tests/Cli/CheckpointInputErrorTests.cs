@@ -38,6 +38,16 @@ public class CheckpointInputErrorTests(TrainedModel model)
     }
 
     [Fact]
+    public void Search_out_that_is_a_file()
+    {
+        var file = model.NewPath("results");
+        File.WriteAllText(file, "keep me");
+        var message = CliAssert.BadInput(CliRun.Amc("search", "--checkpoint", model.Checkpoint, "--data", model.Data, "--out", file));
+        Assert.Contains("--out", message);
+        Assert.Equal("keep me", File.ReadAllText(file));
+    }
+
+    [Fact]
     public void Train_resume_on_data_of_another_shape()
     {
         var path = model.NewPath("x.amc");
