@@ -22,10 +22,13 @@ public static class DataOptions
     public static Opened Open(ParseResult p)
     {
         var data = DataSource.Load(p.GetValue(Data)!);
-        int? heldOut = p.GetValue(HeldOut);
-        if (heldOut is < 1 || heldOut >= data.Train.Count)
-            throw new UsageException($"--heldout must be between 1 and {data.Train.Count - 1} (the training set size), got {heldOut}");
-        var split = HeldOutSplit.Create(data.Train.Count, p.GetValue(SplitSeed), heldOut);
+        int count = data.Train.Count, heldOut = p.GetValue(HeldOut) ?? HeldOutSplit.DefaultSize(count);
+        // Scoring needs at least one held-out image and training at least one left over.
+        if (heldOut < 1 || heldOut >= count)
+            throw new UsageException(p.GetValue(HeldOut) is null
+                ? $"the training set has {count} images, too few for the default held-out split (10 %); give --heldout N (1 to {count - 1})"
+                : $"--heldout must be between 1 and {count - 1} (the training set size minus one), got {heldOut}");
+        var split = HeldOutSplit.Create(count, p.GetValue(SplitSeed), heldOut);
         return new Opened(data.Train, data.Test, split);
     }
 
@@ -33,9 +36,11 @@ public static class DataOptions
     /// Opens the data for an existing checkpoint: it must match the checkpoint's input shape and
     /// class count, and images are normalised with the statistics the network was trained with.
     /// </summary>
-    public static Opened OpenFor(ParseResult p, Amc.Runtime.Checkpoint ck)
+    public static Opened OpenFor(ParseResult p, Amc.Runtime.Checkpoint ck) => Fit(Open(p), ck);
+
+    /// <summary>The data as <see cref="OpenFor"/> gives it, for data already opened.</summary>
+    public static Opened Fit(Opened d, Amc.Runtime.Checkpoint ck)
     {
-        var d = Open(p);
         if (ck.Network.Input != d.Train.Shape)
             throw new UsageException($"the checkpoint expects {ck.Network.Input} images but the data has {d.Train.Shape}");
         int classes = Amc.Graph.ShapeInference.Infer(ck.Network)[ck.Network.Output.Name].C;

@@ -11,4 +11,7 @@ public static class ExitCodes
 
     public static bool IsBadInput(Exception e) => e is UsageException or InvalidNetworkException or CheckpointException
         or DataFormatException or Amc.Pruning.PolicyException or Amc.Deploy.UnsupportedModelException or FileNotFoundException or DirectoryNotFoundException;
+
+    /// <summary>"error: message" on one line: messages may quote file contents that hold line breaks.</summary>
+    public static string OneLine(string message) => "error: " + message.ReplaceLineEndings(" ").Trim();
 }

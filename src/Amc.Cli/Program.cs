@@ -31,14 +31,14 @@ try
 }
 catch (UsageException e)
 {
-    Console.Error.WriteLine($"error: {e.Message}");
+    Console.Error.WriteLine(ExitCodes.OneLine(e.Message));
     return ExitCodes.BadInput;
 }
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
 {
-    foreach (var e in parse.Errors) Console.Error.WriteLine($"error: {e.Message}");
-    Console.Error.WriteLine("Run 'amc --help' or 'amc <command> --help' for usage.");
+    // One line, so scripts can show or grep it: every parse error, then where help is.
+    Console.Error.WriteLine(ExitCodes.OneLine($"{string.Join("; ", parse.Errors.Select(e => e.Message))} (run 'amc --help' or 'amc <command> --help' for usage)"));
     return ExitCodes.BadInput;
 }
 try
@@ -49,13 +49,18 @@ try
 }
 catch (Exception e) when (ExitCodes.IsBadInput(e))
 {
-    Console.Error.WriteLine($"error: {e.Message}");
+    Console.Error.WriteLine(ExitCodes.OneLine(e.Message));
     return ExitCodes.BadInput;
+}
+catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+{
+    // The file system said no (disk full, permissions): not a bug, and its message names the path.
+    Console.Error.WriteLine(ExitCodes.OneLine(e.Message));
+    return ExitCodes.Failure;
 }
 catch (Exception e)
 {
-    Console.Error.WriteLine($"error: {e.Message}");
-    if (Environment.GetEnvironmentVariable("AMC_DEBUG") == "1") Console.Error.WriteLine(e);
-    else Console.Error.WriteLine("(an internal error; set AMC_DEBUG=1 to see the stack trace, and please report it)");
+    // A bug, not the user's input: the whole exception helps the report.
+    Console.Error.WriteLine($"error: internal failure: {e}");
     return ExitCodes.Failure;
 }

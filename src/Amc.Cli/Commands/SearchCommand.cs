@@ -62,6 +62,7 @@ public static class SearchCommand
                 throw new UsageException($"need 0 < --lbound <= --rbound <= 1, got {options.LowerBound} and {options.UpperBound}");
             var pruneOptions = PruningOptions.Read(p, reconstruct: true);
             string outDir = p.GetValue(output)!, ckPath = p.GetValue(checkpoint)!;
+            if (File.Exists(outDir)) throw new UsageException($"--out {outDir} is a file; give a folder for the search's files");
             var ck = Checkpoint.Load(ckPath);
             var graph = ChannelGraph.Build(ck.Network);
             PruningEnvironment env;

@@ -36,7 +36,18 @@ public static class TrainCommand
                 Augment = !p.GetValue(noAugment),
                 Seed = p.GetValue(CommonOptions.Seed),
             };
-            string outPath = p.GetValue(output)!;
+            string outPath = p.GetValue(output)!, optimPath = outPath + ".optim", name = p.GetValue(model)!;
+            // Checked before loading the data, which takes seconds for a full data set.
+            if (p.GetValue(resume))
+            {
+                if (!File.Exists(outPath)) throw new UsageException($"--resume: {outPath} does not exist; drop --resume to start a new run");
+                if (!File.Exists(optimPath)) throw new UsageException($"--resume: optimizer state {optimPath} is missing; drop --resume to start over");
+            }
+            else
+            {
+                if (!ModelZoo.Contains(name)) throw new UsageException($"unknown model '{name}'; choose one of: {string.Join(", ", ModelZoo.Names)}");
+                if (!(p.GetValue(width) > 0)) throw new UsageException($"--width must be positive, got {p.GetValue(width)}");
+            }
             var data = DataOptions.Open(p);
             GraphModule net;
             CheckpointInfo info;
@@ -44,14 +55,16 @@ public static class TrainCommand
             if (p.GetValue(resume))
             {
                 var ck = TrainingSession.Resume(outPath, options.Epochs);
+                // Data of another shape or class count fails in libtorch or, past global pooling, trains on without a word.
+                data = DataOptions.Fit(data, ck);
                 net = ck.ToModule();
                 info = ck.Info;
                 firstEpoch = info.EpochsDone ?? 0;
+                if (info.Seed is int seed && seed != options.Seed)
+                    throw new UsageException($"--resume: the run was started with --seed {seed}, which fixes its data order; resume with the same value");
             }
             else
             {
-                string name = p.GetValue(model)!;
-                if (!ModelZoo.Contains(name)) throw new UsageException($"unknown model '{name}'; choose one of: {string.Join(", ", ModelZoo.Names)}");
                 var arch = ModelZoo.Build(name, new ModelOptions(data.Train.Shape, data.Train.Classes, p.GetValue(width)));
                 net = new GraphModule(arch);
                 info = new CheckpointInfo

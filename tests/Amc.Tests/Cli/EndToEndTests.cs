@@ -1,0 +1,61 @@
+using System.Text.Json;
+using Amc.Runtime;
+
+namespace Amc.Tests.Cli;
+
+/// <summary>train, eval, prune and profile on one small model, through the command as a user runs it.</summary>
+[Collection(TrainedModelCollection.Name)]
+public class EndToEndTests(TrainedModel model)
+{
+    [Fact]
+    public void Train_writes_the_checkpoint_and_its_optimizer_state_and_eval_agrees_with_it()
+    {
+        Assert.True(File.Exists(model.Checkpoint + ".optim"));
+        var info = Checkpoint.Load(model.Checkpoint).Info;
+        Assert.Equal(1, info.EpochsDone);
+        Assert.Equal("resnet20", info.Model);
+
+        var r = CliRun.Amc("eval", "--checkpoint", model.Checkpoint, "--data", model.Data, "--json");
+        CliAssert.Ok(r);
+        var json = JsonDocument.Parse(r.Stdout).RootElement;
+        Assert.Equal(50, json.GetProperty("images").GetInt32());
+        Assert.Equal(model.TestTop1, json.GetProperty("top1").GetDouble());
+        Assert.InRange(json.GetProperty("top5").GetDouble(), json.GetProperty("top1").GetDouble(), 1.0);
+    }
+
+    [Fact]
+    public void Uniform_prune_with_reconstruction_writes_a_smaller_network_that_runs()
+    {
+        var output = model.NewPath("y.amc");
+        var r = CliRun.Amc("prune", "--checkpoint", model.Checkpoint, "--data", model.Data, "--uniform", "0.5", "--reconstruct", "--out", output, "--json");
+
+        CliAssert.Ok(r);
+        var rows = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("rows").EnumerateArray().ToArray();
+        long original = rows[0].GetProperty("macs").GetInt64(), pruned = rows[1].GetProperty("macs").GetInt64();
+        Assert.InRange(pruned, 1, original - 1);
+        Assert.True(File.Exists(Path.ChangeExtension(output, ".policy.json")));
+
+        var profile = CliRun.Amc("profile", "--checkpoint", output, "--json");
+        CliAssert.Ok(profile);
+        Assert.Equal(pruned, JsonDocument.Parse(profile.Stdout).RootElement.GetProperty("macs").GetInt64());
+        var eval = CliRun.Amc("eval", "--checkpoint", output, "--data", model.Data, "--json");
+        CliAssert.Ok(eval);
+        Assert.Equal(rows[1].GetProperty("testTop1").GetDouble(), JsonDocument.Parse(eval.Stdout).RootElement.GetProperty("top1").GetDouble(), 6);
+    }
+
+    [Fact]
+    public void Resuming_a_finished_run_trains_nothing_and_reports_the_same_accuracy()
+    {
+        var path = model.NewPath("x.amc");
+        File.Copy(model.Checkpoint, path);
+        File.Copy(model.Checkpoint + ".optim", path + ".optim");
+
+        var r = CliRun.Amc("train", "--resume", "--out", path, "--epochs", "1", "--data", model.Data, "--json");
+
+        CliAssert.Ok(r);
+        var json = JsonDocument.Parse(r.Stdout).RootElement;
+        Assert.Equal(0, json.GetProperty("epochs").GetArrayLength());
+        Assert.Equal(model.TestTop1, json.GetProperty("testTop1").GetDouble());
+        CheckpointWeights.AssertEqual(model.Checkpoint, path);
+    }
+}
