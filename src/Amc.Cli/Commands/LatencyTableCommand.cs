@@ -60,7 +60,7 @@ public static class LatencyTableCommand
                 layers = table.Layers.Count, reachablePairs, interpolatedLayers = table.Layers.Count(l => l.InGrid.Length < l.InValues.Length || l.OutGrid.Length < l.OutValues.Length),
                 buildSeconds = table.File.BuildSeconds, seconds, threads = ortThreads, round, lbound = lb,
                 key = new { table.File.Key.Cpu, table.File.Key.Cores, table.File.Key.Runtime },
-                overheadMs = table.OverheadMs, wholeNetworkAtBuildMs = table.File.WholeNetworkMs,
+                overheadMs = table.OverheadMs, wholeNetworkAtBuildMs = table.File.WholeNetworkMs, retimedLayerSumMs = table.File.FullWidthSumMs,
                 predictedFullMs = check.PredictedMs, measuredFullMs = check.Measured.Median, errorPercent = check.ErrorPercent,
                 predictedSmallestMs = table.PredictMs(smallest),
             };
@@ -75,7 +75,9 @@ public static class LatencyTableCommand
             t.AddRow("machine / runtime", Markup.Escape($"{table.File.Key.Cpu}, {table.File.Key.Cores} cores; {table.File.Key.Runtime}, {ortThreads} thread(s)"));
             t.AddRow("entries", $"{table.Entries.Count} measured for {reachablePairs} reachable (layer, in, out) pairs over {table.Layers.Count} layers; {stats.interpolatedLayers} layers interpolated");
             t.AddRow("build time", table.FromCache ? $"{seconds:F1} s (cache; measured in {table.File.BuildSeconds:F1} s)" : $"{table.File.BuildSeconds:F1} s");
-            t.AddRow("overhead", $"{table.OverheadMs:F3} ms (whole network {table.File.WholeNetworkMs:F3} ms minus layer sum {table.File.FullWidthSumMs:F3} ms, at build time)");
+            double entrySum = table.File.WholeNetworkMs - table.OverheadMs;
+            t.AddRow("overhead", $"{table.OverheadMs:F3} ms (whole network {table.File.WholeNetworkMs:F3} ms at build time minus the layers' full-width entries {entrySum:F3} ms)");
+            t.AddRow("drift during build", $"full-width layers re-timed next to the whole network: {table.File.FullWidthSumMs:F3} ms vs entries {entrySum:F3} ms ({100 * (entrySum / table.File.FullWidthSumMs - 1):+0.0;-0.0} %)");
             t.AddRow("full network", $"table {check.PredictedMs:F3} ms, measured now {check.Measured.Median:F3} ms (p10-p90 {check.Measured.P10:F3}-{check.Measured.P90:F3}), error {check.ErrorPercent:+0.0;-0.0} %");
             t.AddRow("smallest widths", $"table {stats.predictedSmallestMs:F3} ms ({100 * stats.predictedSmallestMs / check.PredictedMs:F1} % of full: the lowest feasible --target-latency)");
             AnsiConsole.Write(t);

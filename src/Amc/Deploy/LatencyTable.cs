@@ -10,11 +10,12 @@ namespace Amc.Deploy;
 /// micro-benchmark (<see cref="LatencyOp"/>) for each input / output width the action space can
 /// reach; the predicted latency of a pruned network is the sum of its layers' entries plus a
 /// constant overhead for everything the table does not time (adds, pooling, unfused activations,
-/// the per-run cost of a session call): whole-network latency minus the sum of the layers' entries,
-/// both at full width and measured interleaved so machine drift hits both alike. The overhead is
-/// therefore exact at full width and assumed constant under pruning, although adds and unfused
-/// activations shrink with the widths; it may be negative, since ORT pays less per layer inside a
-/// graph than in a one-layer session. Entries are cached per machine, runtime and network.
+/// the per-run cost of a session call): whole-network latency, measured right after the entries,
+/// minus the sum of the layers' entries at full width. The prediction is therefore exact at full
+/// width (at build time), and the overhead is assumed constant under pruning although adds and
+/// unfused activations shrink with the widths. It is usually negative: every one-layer session
+/// pays a fixed per-call cost that the whole network pays once. Entries are cached per machine,
+/// runtime and network.
 /// </summary>
 public sealed class LatencyTable
 {
@@ -25,7 +26,7 @@ public sealed class LatencyTable
     public IReadOnlyList<LatencyTableLayer> Layers { get; }
     public IReadOnlyDictionary<LatencyOp, double> Entries => entries;
     /// <summary>Whole network minus the sum of its layers' entries at full width (ms).</summary>
-    public double OverheadMs => File.WholeNetworkMs - File.FullWidthSumMs;
+    public double OverheadMs { get; }
     public LatencyTableFile File { get; }
     public string CachePath { get; }
     /// <summary>Micro-benchmarks timed by this build: 0 when the table came from the cache.</summary>
@@ -41,6 +42,7 @@ public sealed class LatencyTable
         Measured = measured;
         entries = file.Entries.ToDictionary(e => e.Op, e => e.Ms);
         grid = layers.Select(l => l.GridOps().Select(op => entries[op]).ToArray()).ToArray();
+        OverheadMs = file.WholeNetworkMs - layers.Sum(l => entries[l.Full]);
     }
 
     /// <param name="reachable">Widths each channel group can take, by group id (a fixed group: its full width only).</param>
@@ -82,6 +84,8 @@ public sealed class LatencyTable
     public double PredictMs(IReadOnlyList<int> widths)
     {
         double total = OverheadMs;
+        // Summed in layer order, as in the constructor, so the full-width prediction is the
+        // measured whole network up to one rounding.
         for (int i = 0; i < Layers.Count; i++)
         {
             var l = Layers[i];
@@ -142,7 +146,11 @@ public sealed class LatencyTable
         return x;
     }
 
-    /// <summary>The whole network (exported as deployed, BN folded) and its layers' full-width ops, timed interleaved.</summary>
+    /// <summary>
+    /// The whole network (exported as deployed, BN folded), timed interleaved with its layers'
+    /// full-width ops: their sum next to the table's entries shows how far the machine drifted
+    /// while the table was measured.
+    /// </summary>
     static (double Whole, double Sum) Overhead(Network net, IReadOnlyList<LatencyTableLayer> layers, LatencyTableOptions options)
     {
         Onnx.ModelProto model;
@@ -189,8 +197,10 @@ public sealed class LatencyTable
                 ? new LatencyOp(LayerKind.Linear, inShape.C, outShape.C, 1, 1, 0, 1, 1, 1, 1, Activation(net, l))
                 : new LatencyOp(LayerKind.Conv2d, inShape.C, outShape.C, l.KernelSize, l.StrideValue, l.PaddingValue, l.DilationValue,
                     l.GroupCount, inShape.H, inShape.W, Activation(net, l));
-            var ins = Reachable(graph.Layout[l.Inputs[0]], reachable);
-            var outs = depthwise ? ins : Reachable(graph.Layout[l.Name], reachable);
+            // The full widths are always measured: the budget is a fraction of the original network,
+            // even when --rbound < 1 keeps the search from reaching it.
+            var ins = Reachable(graph.Layout[l.Inputs[0]], reachable).Append(inShape.C).Distinct().Order().ToArray();
+            var outs = depthwise ? ins : Reachable(graph.Layout[l.Name], reachable).Append(outShape.C).Distinct().Order().ToArray();
             layers.Add(new LatencyTableLayer(l.Name, l.Inputs[0], full, depthwise, ins, outs, Grid(ins, maxValuesPerAxis), Grid(outs, maxValuesPerAxis)));
         }
         return layers;

@@ -6,7 +6,8 @@ namespace Amc.Deploy;
 
 /// <summary>
 /// The cache file of a latency table (JSON, written atomically). Besides the entries it keeps the
-/// whole-network measurement the overhead was derived from, so a reader can judge it.
+/// whole-network measurement the overhead is derived from and, timed next to it, the layers'
+/// full-width ops again (FullWidthSumMs): far from the entries' sum means the machine drifted.
 /// </summary>
 public sealed record LatencyTableFile(
     int Version, LatencyTableKey Key, IReadOnlyList<LatencyTableEntry> Entries,
