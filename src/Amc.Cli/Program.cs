@@ -17,6 +17,7 @@ root.Subcommands.Add(FinetuneCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(ImportCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(LatencyTableCommand.Create());
 root.Subcommands.Add(DemoCommand.Create(async stepArgs =>
 {
     var step = root.Parse(stepArgs);

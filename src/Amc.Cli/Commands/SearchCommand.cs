@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Amc.Deploy;
 using Amc.Graph;
 using Amc.Pruning;
 using Amc.Reports;
@@ -21,6 +22,8 @@ public static class SearchCommand
         var output = new Option<string>("--out") { Description = "Folder for the log, state, policy, plots and summary", Required = true };
         var targetMacs = new Option<double?>("--target-macs") { Description = "MACs budget as a fraction of the original (default 0.5)" };
         var targetParams = new Option<double?>("--target-params") { Description = "Parameter budget as a fraction of the original" };
+        var targetLatency = new Option<double?>("--target-latency") { Description = "Latency budget as a fraction of the original, as predicted by a per-layer ONNX Runtime latency table measured on this machine" };
+        var latencyThreads = new Option<int>("--latency-threads") { Description = "ONNX Runtime threads for the latency table and the end-to-end check", DefaultValueFactory = _ => 1 };
         var mode = new Option<string>("--mode") { Description = "resource (budget wall, reward -error) or accuracy (no wall, reward -error*ln(resource))", DefaultValueFactory = _ => "resource" };
         mode.AcceptOnlyFromAmong("resource", "accuracy");
         var episodes = new Option<int>("--episodes") { Description = "Episodes, warm-up included", DefaultValueFactory = _ => 400 };
@@ -36,17 +39,22 @@ public static class SearchCommand
         engine.AcceptOnlyFromAmong("torch", "ort");
         var cmd = new Command("search", "AMC: search per-group keep ratios under a budget with DDPG, score without fine-tuning")
         {
-            checkpoint, output, targetMacs, targetParams, mode, episodes, warmup, agent, lbound, rbound, top5, resume, noBaselines, engine,
+            checkpoint, output, targetMacs, targetParams, targetLatency, latencyThreads, mode, episodes, warmup, agent, lbound, rbound, top5, resume, noBaselines, engine,
         };
         PruningOptions.AddTo(cmd);
         DataOptions.AddTo(cmd);
         cmd.SetAction(p =>
         {
             CommonOptions.Apply(p);
-            if (p.GetValue(targetMacs) is not null && p.GetValue(targetParams) is not null)
-                throw new UsageException("give one budget: --target-macs or --target-params");
-            var resource = p.GetValue(targetParams) is not null ? Resource.Params : Resource.Macs;
-            double target = p.GetValue(targetParams) ?? p.GetValue(targetMacs) ?? 0.5;
+            if (new[] { p.GetValue(targetMacs), p.GetValue(targetParams), p.GetValue(targetLatency) }.Count(t => t is not null) > 1)
+                throw new UsageException("give one budget: --target-macs, --target-params or --target-latency");
+            var resource = p.GetValue(targetParams) is not null ? Resource.Params
+                : p.GetValue(targetLatency) is not null ? Resource.Latency : Resource.Macs;
+            double target = p.GetValue(targetParams) ?? p.GetValue(targetLatency) ?? p.GetValue(targetMacs) ?? 0.5;
+            int ortThreads = p.GetValue(latencyThreads);
+            if (ortThreads < 1) throw new UsageException($"--latency-threads must be at least 1, got {ortThreads}");
+            if (resource == Resource.Latency && p.GetValue(mode) == "accuracy")
+                throw new UsageException("--target-latency is a budget; it needs --mode resource");
             if (!(target > 0 && target <= 1)) throw new UsageException($"the budget must be a fraction in (0, 1], got {target}");
             int nEpisodes = TrainCommand.Positive(p.GetValue(episodes), "--episodes");
             int nWarmup = p.GetValue(warmup);
@@ -65,8 +73,16 @@ public static class SearchCommand
             if (File.Exists(outDir)) throw new UsageException($"--out {outDir} is a file; give a folder for the search's files");
             var ck = Checkpoint.Load(ckPath);
             var graph = ChannelGraph.Build(ck.Network);
+            bool json = p.GetValue(CommonOptions.Json);
+            LatencyTable? table = null;
+            if (resource == Resource.Latency)
+            {
+                table = LatencyTableView.Build(ck.Network, graph, PruningEnvironment.ReachableWidths(graph, options, pruneOptions.Round),
+                    new LatencyTableOptions(Threads: ortThreads), json);
+                if (!json) AnsiConsole.MarkupLine(Markup.Escape("latency table: " + LatencyTableView.Describe(table)));
+            }
             PruningEnvironment env;
-            try { env = new PruningEnvironment(ck.Network, graph, options, pruneOptions.Round); }
+            try { env = new PruningEnvironment(ck.Network, graph, options, pruneOptions.Round, table is null ? null : table.PredictNanoseconds); }
             catch (InfeasibleBudgetException e) { throw new UsageException(e.Message); }
             if (p.GetValue(resume) && !File.Exists(Path.Combine(outDir, "search-state.safetensors")))
                 throw new UsageException($"--resume: no search state in {outDir}; drop --resume to start a new search");
@@ -80,7 +96,8 @@ public static class SearchCommand
             {
                 command = "amc " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
                 checkpoint = ckPath, data = data.Train.Name, heldOut = data.Split.HeldOut.Length, heldOutHash = data.Split.Hash,
-                search = options, pruning = pruneOptions, threads = p.GetValue(CommonOptions.Threads), fingerprint,
+                search = options, pruning = pruneOptions, threads = p.GetValue(CommonOptions.Threads),
+                latencyThreads = resource == Resource.Latency ? ortThreads : (int?)null, fingerprint,
             }, CliJson.Options));
 
             using var calibration = PruningOptions.Calibration(p, data);
@@ -88,17 +105,20 @@ public static class SearchCommand
             using var heldOut = new TensorBatches(data.Train, data.Split.HeldOut, 250);
             var scorer = new CandidateScorer(pruner, heldOut, pruneOptions, onnxRuntime: p.GetValue(engine) == "ort");
             var runner = new SearchRunner(env, scorer, options, outDir, fingerprint);
-            bool json = p.GetValue(CommonOptions.Json);
 
             if (!json) AnsiConsole.MarkupLine($"[bold]amc search[/] {Markup.Escape(ck.Network.Name)}: {env.StepCount} groups, {options.Mode} mode, {resource} target {target:0.###}, agent {options.Agent}, {nEpisodes} episodes");
             pruner.Grams(pruneOptions.Seed);
             var best = SearchProgressView.Run(runner, options, p.GetValue(resume), json);
 
-            var results = Report(outDir, ck, env, scorer, data, options, best, runner, p.GetValue(noBaselines) || options.Mode == SearchMode.Accuracy, ckPath, pruneOptions);
+            var (results, latency) = Report(outDir, ck, env, scorer, data, options, best, runner, p.GetValue(noBaselines) || options.Mode == SearchMode.Accuracy, ckPath, pruneOptions,
+                table, ortThreads);
             if (json)
-                Console.WriteLine(JsonSerializer.Serialize(new { output = outDir, best, results }, CliJson.Options));
+                Console.WriteLine(JsonSerializer.Serialize(new { output = outDir, best, results, latency }, CliJson.Options));
             else
+            {
                 SearchProgressView.RenderResults(results, outDir);
+                if (latency is not null) RenderLatency(latency);
+            }
             return ExitCodes.Ok;
         });
         return cmd;
@@ -113,8 +133,34 @@ public static class SearchCommand
         return Convert.ToHexString(sha.Hash!)[..16];
     }
 
-    static List<PolicyResult> Report(string outDir, Checkpoint ck, PruningEnvironment env, CandidateScorer scorer, DataOptions.Opened data,
-        SearchOptions options, BestPolicy best, SearchRunner runner, bool skipBaselines, string ckPath, PruneOptions pruneOptions)
+    static void RenderLatency(IReadOnlyList<LatencyComparison> latency)
+    {
+        var t = new Table().Border(TableBorder.Rounded).Title("latency, ONNX Runtime, batch 1 (timed interleaved)");
+        t.AddColumns("network", "table ms", "measured ms", "p10-p90 ms", "table error");
+        foreach (var c in latency)
+            t.AddRow(Markup.Escape(c.Name), $"{c.PredictedMs:F3}", $"{c.Measured.Median:F3}", $"{c.Measured.P10:F3}-{c.Measured.P90:F3}", $"{c.ErrorPercent:+0.0;-0.0}%");
+        if (latency.Count == 2)
+            t.Caption($"speed-up: table {latency[0].PredictedMs / latency[1].PredictedMs:F2}x, measured {latency[0].Measured.Median / latency[1].Measured.Median:F2}x");
+        AnsiConsole.Write(t);
+    }
+
+    /// <summary>The original and the best policy's pruned network, predicted by the table and timed end to end.</summary>
+    static IReadOnlyList<LatencyComparison> MeasureLatency(Checkpoint ck, PruningEnvironment env, CandidateScorer scorer, LatencyTable table, int[] bestWidths, int threads)
+    {
+        var (pruned, module) = scorer.Build(bestWidths);
+        using (module)
+        {
+            return LatencyCheck.Measure(
+            [
+                new LatencyCandidate("original", ck.Network, ck.Weights, table.PredictMs(env.FullWidths())),
+                new LatencyCandidate("best", pruned.Network, module.Tensors(), table.PredictMs(bestWidths)),
+            ], threads);
+        }
+    }
+
+    static (List<PolicyResult> Results, IReadOnlyList<LatencyComparison>? Latency) Report(string outDir, Checkpoint ck, PruningEnvironment env, CandidateScorer scorer, DataOptions.Opened data,
+        SearchOptions options, BestPolicy best, SearchRunner runner, bool skipBaselines, string ckPath, PruneOptions pruneOptions,
+        LatencyTable? table, int latencyThreads)
     {
         var (origMacs, origParams) = env.Cost(env.FullWidths());
         using var test = new TensorBatches(data.Test, Enumerable.Range(0, data.Test.Count).ToArray(), 250);
@@ -147,7 +193,13 @@ public static class SearchCommand
 
         var policy = PruningPolicy.FromChannels(scorer.Pruner.Graph, env.Steps.ToDictionary(g => g.Id, g => best.Widths[g.Id]), ck.Info.Model, env.Round);
         policy.Save(Path.Combine(outDir, "best-policy.json"));
-        AtomicFile.WriteAllText(Path.Combine(outDir, "results.json"), JsonSerializer.Serialize(new { best, results }, CliJson.Options));
+        var latency = table is null ? null : MeasureLatency(ck, env, scorer, table, best.Widths, latencyThreads);
+        object? latencyJson = table is null ? null : new
+        {
+            table = new { path = table.CachePath, entries = table.Entries.Count, fromCache = table.FromCache, buildSeconds = table.File.BuildSeconds, overheadMs = table.OverheadMs, threads = latencyThreads },
+            networks = latency!.Select(c => new { c.Name, c.PredictedMs, measuredMs = c.Measured.Median, measured = c.Measured, c.ErrorPercent }),
+        };
+        AtomicFile.WriteAllText(Path.Combine(outDir, "results.json"), JsonSerializer.Serialize(new { best, results, latency = latencyJson }, CliJson.Options));
 
         var episodes = SearchRunner.ReadLog(runner.LogPath);
         var groupNames = env.Steps.Select(g => g.Name).ToList();
@@ -160,7 +212,8 @@ public static class SearchCommand
         {
             ["base checkpoint"] = ckPath,
             ["data"] = $"{data.Train.Name}; held-out {data.Split.HeldOut.Length} training images (split hash {data.Split.Hash}); test {data.Test.Count}",
-            ["mode / budget"] = $"{options.Mode}, {options.Resource} <= {options.Target:0.###} of original",
+            ["mode / budget"] = $"{options.Mode}, {options.Resource} <= {options.Target:0.###} of original" +
+                (table is null ? "" : " (predicted by the latency table)"),
             ["agent"] = $"{options.Agent}, {options.Episodes} episodes ({options.Ddpg.WarmupEpisodes} warm-up)",
             ["action range"] = $"keep ratio in [{options.LowerBound}, {options.UpperBound}], channels rounded to multiples of {pruneOptions.Round}",
             ["scoring"] = $"{pruneOptions.Criterion} selection, least squares {(pruneOptions.Reconstruct ? "on" : "off")}, BN re-estimation {(pruneOptions.RecalibrateBatchNorm ? "on" : "off")}, reward {(options.TopFive ? "top-5" : "top-1")}",
@@ -168,9 +221,16 @@ public static class SearchCommand
             ["seed"] = $"{options.Seed}",
             ["machine"] = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}",
         };
+        if (table is not null)
+        {
+            settings["latency table"] = $"{LatencyTableView.Describe(table)}; {latencyThreads} ORT thread(s)";
+            foreach (var c in latency!)
+                settings[$"latency, {c.Name}"] = $"table {c.PredictedMs:F3} ms, measured {c.Measured.Median:F3} ms (p10-p90 {c.Measured.P10:F3}-{c.Measured.P90:F3}), table error {c.ErrorPercent:+0.0;-0.0} %";
+            settings["latency speed-up"] = $"table {latency[0].PredictedMs / latency[1].PredictedMs:F2}x, measured {latency[0].Measured.Median / latency[1].Measured.Median:F2}x (ONNX Runtime, batch 1, timed interleaved)";
+        }
         var md = SearchSummary.Markdown($"amc search: {ck.Network.Name}", settings, results, env.Steps.Select(g => (g.Name, g.Channels)).ToList(), episodes,
             ["reward.png", "policy.png", "accuracy-vs-macs.png"]);
         AtomicFile.WriteAllText(Path.Combine(outDir, "summary.md"), md);
-        return results;
+        return (results, latency);
     }
 }

@@ -12,18 +12,29 @@ namespace Amc.Search;
 /// </summary>
 public sealed class BudgetWall
 {
-    readonly GroupWidthCost cost;
-    readonly Resource resource;
+    readonly Func<IReadOnlyList<int>, long> measure;
     readonly long budget;
 
     public long Budget => budget;
     public long Original { get; }
 
     public BudgetWall(GroupWidthCost cost, Resource resource, double target, int[] minimumWidths)
+        : this(resource switch
+        {
+            Resource.Macs => w => cost.Of(w).Macs,
+            Resource.Params => w => cost.Of(w).Params,
+            _ => throw new ArgumentException($"a {resource} wall needs its cost function; use the other constructor"),
+        }, resource, target, minimumWidths, cost.FullWidths())
     {
-        this.cost = cost;
-        this.resource = resource;
-        Original = Measure(cost.FullWidths());
+    }
+
+    /// <param name="measure">The constrained resource of the network at given group widths (for
+    /// latency: the table's prediction in nanoseconds). Must be deterministic, or the wall's
+    /// guarantee means nothing.</param>
+    public BudgetWall(Func<IReadOnlyList<int>, long> measure, Resource resource, double target, int[] minimumWidths, int[] fullWidths)
+    {
+        this.measure = measure;
+        Original = Measure(fullWidths);
         budget = (long)Math.Floor(target * Original);
         long smallest = Measure(minimumWidths);
         if (smallest > budget)
@@ -33,10 +44,15 @@ public sealed class BudgetWall
                 "(lower --lbound or --round to go further)");
     }
 
-    public long Measure(IReadOnlyList<int> widths)
+    public long Measure(IReadOnlyList<int> widths) => measure(widths);
+
+    /// <summary>Whether the network meets the budget with group <paramref name="group"/> at <paramref name="width"/> (widths restored).</summary>
+    public bool Fits(int[] widths, int group, int width)
     {
-        var (macs, prms) = cost.Of(widths);
-        return resource == Resource.Macs ? macs : prms;
+        int saved = widths[group];
+        widths[group] = width;
+        try { return Measure(widths) <= budget; }
+        finally { widths[group] = saved; }
     }
 
     /// <summary>The largest of <paramref name="candidates"/> (ascending) that keeps the budget; widths[group] is overwritten while probing and restored.</summary>

@@ -30,7 +30,9 @@ public sealed class PruningEnvironment
     public int Round { get; }
     public BudgetWall? Wall => wall;
 
-    public PruningEnvironment(Network net, ChannelGraph graph, SearchOptions options, int round)
+    /// <param name="latency">Predicted latency (ns) at given group widths; required when the
+    /// budget is <see cref="Resource.Latency"/>, e.g. Amc.Deploy.LatencyTable.PredictNanoseconds.</param>
+    public PruningEnvironment(Network net, ChannelGraph graph, SearchOptions options, int round, Func<IReadOnlyList<int>, long>? latency = null)
     {
         if (!(options.LowerBound > 0 && options.LowerBound <= options.UpperBound && options.UpperBound <= 1))
             throw new ArgumentException($"need 0 < lbound <= rbound <= 1, got lbound {options.LowerBound}, rbound {options.UpperBound}");
@@ -42,17 +44,34 @@ public sealed class PruningEnvironment
         cost = new GroupWidthCost(net, graph);
         originalMacs = cost.Of(cost.FullWidths()).Macs;
         embedding = new StateEmbedding(net, graph, Steps);
-        minimum = cost.FullWidths();
-        candidates = new IReadOnlyList<int>[graph.Groups.Count];
-        foreach (var g in Steps)
+        candidates = ReachableWidths(graph, options, round);
+        minimum = candidates.Select(c => c[0]).ToArray();
+        if (options.Resource == Resource.Latency)
+        {
+            if (options.Mode != SearchMode.Resource)
+                throw new ArgumentException("latency can only be a budget (resource-constrained mode), not an accuracy-mode reward term");
+            if (latency is null) throw new ArgumentException("a latency budget needs the latency table's prediction");
+            wall = new BudgetWall(latency, options.Resource, options.Target, minimum, cost.FullWidths());
+        }
+        else if (options.Mode == SearchMode.Resource)
+            wall = new BudgetWall(cost, options.Resource, options.Target, minimum);
+    }
+
+    /// <summary>
+    /// The widths each group can end at, ascending, by group id: the allowed rounded widths within
+    /// [lbound, rbound] for a prunable group, the full width for a fixed one. What a latency table
+    /// must cover.
+    /// </summary>
+    public static IReadOnlyList<int>[] ReachableWidths(ChannelGraph graph, SearchOptions options, int round)
+    {
+        var result = graph.Groups.Select(g => (IReadOnlyList<int>)[g.Channels]).ToArray();
+        foreach (var g in graph.Prunable)
         {
             int low = ChannelRounding.Channels(g.Channels, options.LowerBound, round);
             int high = ChannelRounding.Channels(g.Channels, options.UpperBound, round);
-            minimum[g.Id] = low;
-            candidates[g.Id] = ChannelRounding.Allowed(g.Channels, round).Where(c => c >= low && c <= high).ToList();
+            result[g.Id] = ChannelRounding.Allowed(g.Channels, round).Where(c => c >= low && c <= high).ToList();
         }
-        if (options.Mode == SearchMode.Resource)
-            wall = new BudgetWall(cost, options.Resource, options.Target, minimum);
+        return result;
     }
 
     public int StepCount => Steps.Count;
@@ -85,7 +104,16 @@ public sealed class PruningEnvironment
             // Later groups at their minimum: the most this group may keep while the budget stays reachable.
             var probe = (int[])widths.Clone();
             for (int later = t + 1; later < Steps.Count; later++) probe[Steps[later].Id] = minimum[Steps[later].Id];
-            channels = Math.Min(channels, wall.Cap(probe, g.Id, candidates[g.Id]));
+            int cap = wall.Cap(probe, g.Id, candidates[g.Id]);
+            if (channels >= cap) channels = cap;
+            else if (!wall.Fits(probe, g.Id, channels))
+            {
+                // A timed cost need not fall with the width (noise, a different kernel): a width
+                // below the cap can cost more than the cap. Take the largest feasible one below it,
+                // else the cap, which is always feasible.
+                int wanted = channels;
+                channels = candidates[g.Id].Where(c => c < wanted).LastOrDefault(c => wall.Fits(probe, g.Id, c), cap);
+            }
         }
         widths[g.Id] = channels;
         previousKeep = (double)channels / g.Channels;

@@ -11,7 +11,12 @@ public static class Reward
     {
         double error = 1 - (options.TopFive ? score.HeldOut.Top5 : score.HeldOut.Top1);
         if (options.Mode == SearchMode.Resource) return -error;
-        long resource = options.Resource == Resource.Macs ? score.Macs : score.Params;
+        long resource = options.Resource switch
+        {
+            Resource.Macs => score.Macs,
+            Resource.Params => score.Params,
+            _ => throw new ArgumentException($"accuracy mode has no {options.Resource} reward term"),
+        };
         return -error * Math.Log(resource);
     }
 }

@@ -1,7 +1,11 @@
 namespace Amc.Search;
 
-/// <summary>What the budget constrains (resource-constrained mode) or the reward trades against (accuracy mode).</summary>
-public enum Resource { Macs, Params }
+/// <summary>
+/// What the budget constrains (resource-constrained mode) or the reward trades against (accuracy
+/// mode). Latency is predicted by a measured lookup table (Amc.Deploy.LatencyTable) and is only a
+/// budget: the environment needs the table's prediction passed in.
+/// </summary>
+public enum Resource { Macs, Params, Latency }
 
 /// <summary>
 /// Resource-constrained: the action space is walled so the final network meets the budget and the

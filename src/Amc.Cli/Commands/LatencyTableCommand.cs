@@ -1,0 +1,88 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using Amc.Deploy;
+using Amc.Graph;
+using Amc.Runtime;
+using Amc.Search;
+using Spectre.Console;
+
+namespace Amc.Cli.Commands;
+
+/// <summary>
+/// `amc latency-table`: builds (or reads from the cache) the per-layer latency table a
+/// --target-latency search would use, and checks its full-width prediction against the whole
+/// network timed end to end. The ORT thread count is --latency-threads, not the global --threads
+/// (which sets the tensor threads and defaults to all cores).
+/// </summary>
+public static class LatencyTableCommand
+{
+    public static Command Create()
+    {
+        var checkpoint = new Option<string>("--checkpoint") { Description = "Checkpoint whose network to time", Required = true };
+        var threads = new Option<int>("--latency-threads") { Description = "ONNX Runtime intra-op threads", DefaultValueFactory = _ => 1 };
+        var lbound = new Option<double>("--lbound") { Description = "Smallest keep ratio of a group (the table covers widths from here)", DefaultValueFactory = _ => 0.2 };
+        var repeats = new Option<int>("--repeats") { Description = "Timed runs per table entry", DefaultValueFactory = _ => new LatencyTableOptions().Repeats };
+        var maxValues = new Option<int>("--max-values") { Description = "Measure at most this many widths per layer axis, interpolate in between", DefaultValueFactory = _ => new LatencyTableOptions().MaxValuesPerAxis };
+        var rebuild = new Option<bool>("--rebuild") { Description = "Measure again even if the cache holds the table" };
+        var cacheDir = new Option<string?>("--cache-dir") { Description = "Cache folder (default ~/.cache/amc/latency)" };
+        var cmd = new Command("latency-table", "Build the per-layer ONNX Runtime latency lookup table of a network and check it end to end")
+        {
+            checkpoint, threads, lbound, repeats, maxValues, rebuild, cacheDir,
+        };
+        cmd.Options.Add(PruningOptions.Round);
+        cmd.SetAction(p =>
+        {
+            CommonOptions.Apply(p);
+            int ortThreads = TrainCommand.Positive(p.GetValue(threads), "--latency-threads");
+            int round = TrainCommand.Positive(p.GetValue(PruningOptions.Round), "--round");
+            double lb = p.GetValue(lbound);
+            if (!(lb > 0 && lb <= 1)) throw new UsageException($"--lbound must be in (0, 1], got {lb}");
+            int max = p.GetValue(maxValues);
+            if (max < 2) throw new UsageException($"--max-values must be at least 2, got {max}");
+            bool json = p.GetValue(CommonOptions.Json);
+            var ck = Checkpoint.Load(p.GetValue(checkpoint)!);
+            var graph = ChannelGraph.Build(ck.Network);
+            var reachable = PruningEnvironment.ReachableWidths(graph, new SearchOptions { LowerBound = lb }, round);
+            var options = new LatencyTableOptions(Threads: ortThreads, Repeats: TrainCommand.Positive(p.GetValue(repeats), "--repeats"),
+                MaxValuesPerAxis: max, CacheDirectory: p.GetValue(cacheDir), UseCache: !p.GetValue(rebuild));
+            var clock = Stopwatch.StartNew();
+            var table = LatencyTableView.Build(ck.Network, graph, reachable, options, json);
+            double seconds = clock.Elapsed.TotalSeconds;
+
+            var full = graph.Groups.Select(g => g.Channels).ToArray();
+            var smallest = reachable.Select(r => r[0]).ToArray();
+            var check = LatencyCheck.Measure([new LatencyCandidate(ck.Network.Name, ck.Network, ck.Weights, table.PredictMs(full))], ortThreads)[0];
+            int reachablePairs = table.Layers.Sum(l => l.Depthwise ? l.InValues.Length : l.InValues.Length * l.OutValues.Length);
+            var stats = new
+            {
+                network = ck.Network.Name, cache = table.CachePath, fromCache = table.FromCache, entries = table.Entries.Count,
+                layers = table.Layers.Count, reachablePairs, interpolatedLayers = table.Layers.Count(l => l.InGrid.Length < l.InValues.Length || l.OutGrid.Length < l.OutValues.Length),
+                buildSeconds = table.File.BuildSeconds, seconds, threads = ortThreads, round, lbound = lb,
+                key = new { table.File.Key.Cpu, table.File.Key.Cores, table.File.Key.Runtime },
+                overheadMs = table.OverheadMs, wholeNetworkAtBuildMs = table.File.WholeNetworkMs, retimedLayerSumMs = table.File.FullWidthSumMs,
+                predictedFullMs = check.PredictedMs, measuredFullMs = check.Measured.Median, errorPercent = check.ErrorPercent,
+                predictedSmallestMs = table.PredictMs(smallest),
+            };
+            if (json)
+            {
+                Console.WriteLine(JsonSerializer.Serialize(stats, CliJson.Options));
+                return ExitCodes.Ok;
+            }
+            var t = new Table().Border(TableBorder.Rounded).Title($"latency table: {Markup.Escape(ck.Network.Name)}");
+            t.AddColumns("", "");
+            t.AddRow("cache", Markup.Escape($"{table.CachePath} ({(table.FromCache ? "reused" : "written")})"));
+            t.AddRow("machine / runtime", Markup.Escape($"{table.File.Key.Cpu}, {table.File.Key.Cores} cores; {table.File.Key.Runtime}, {ortThreads} thread(s)"));
+            t.AddRow("entries", $"{table.Entries.Count} measured for {reachablePairs} reachable (layer, in, out) pairs over {table.Layers.Count} layers; {stats.interpolatedLayers} layers interpolated");
+            t.AddRow("build time", table.FromCache ? $"{seconds:F1} s (cache; measured in {table.File.BuildSeconds:F1} s)" : $"{table.File.BuildSeconds:F1} s");
+            double entrySum = table.File.WholeNetworkMs - table.OverheadMs;
+            t.AddRow("overhead", $"{table.OverheadMs:F3} ms (whole network {table.File.WholeNetworkMs:F3} ms at build time minus the layers' full-width entries {entrySum:F3} ms)");
+            t.AddRow("drift during build", $"full-width layers re-timed next to the whole network: {table.File.FullWidthSumMs:F3} ms vs entries {entrySum:F3} ms ({100 * (entrySum / table.File.FullWidthSumMs - 1):+0.0;-0.0} %)");
+            t.AddRow("full network", $"table {check.PredictedMs:F3} ms, measured now {check.Measured.Median:F3} ms (p10-p90 {check.Measured.P10:F3}-{check.Measured.P90:F3}), error {check.ErrorPercent:+0.0;-0.0} %");
+            t.AddRow("smallest widths", $"table {stats.predictedSmallestMs:F3} ms ({100 * stats.predictedSmallestMs / check.PredictedMs:F1} % of full: the lowest feasible --target-latency)");
+            AnsiConsole.Write(t);
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,43 @@
+using Amc.Deploy;
+using Amc.Graph;
+using Spectre.Console;
+
+namespace Amc.Cli;
+
+/// <summary>Builds (or reads from the cache) a latency table with a progress bar, or quietly for --json.</summary>
+static class LatencyTableView
+{
+    public static LatencyTable Build(Network net, ChannelGraph graph, IReadOnlyList<IReadOnlyList<int>> reachable, LatencyTableOptions options, bool quiet)
+    {
+        if (quiet || !AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            int lastTenth = -1;
+            return LatencyTable.Build(net, graph, reachable, options, p =>
+            {
+                int tenth = 10 * p.Done / p.Total;
+                if (quiet || tenth == lastTenth) return;
+                lastTenth = tenth;
+                Console.Error.WriteLine($"latency table: {p.Done}/{p.Total} ops timed (last: {p.Op}, {p.Ms:F3} ms)");
+            });
+        }
+        LatencyTable? table = null;
+        AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask("latency table", autoStart: true);
+                table = LatencyTable.Build(net, graph, reachable, options, p =>
+                {
+                    task.MaxValue = p.Total;
+                    task.Value = p.Done;
+                    task.Description = Markup.Escape($"latency table: {p.Op} {p.Ms:F3} ms");
+                });
+                task.Value = task.MaxValue;
+            });
+        return table!;
+    }
+
+    public static string Describe(LatencyTable t) =>
+        $"{t.Entries.Count} entries over {t.Layers.Count} layers, {(t.FromCache ? "read from cache" : $"measured in {t.File.BuildSeconds:F1} s")} " +
+        $"({t.CachePath}); overhead {t.OverheadMs:F3} ms of {t.File.WholeNetworkMs:F3} ms";
+}

@@ -1,0 +1,242 @@
+using System.Diagnostics;
+using Amc.Graph;
+using Amc.Runtime;
+
+namespace Amc.Deploy;
+
+/// <summary>
+/// A per-layer latency lookup table measured on this machine with ONNX Runtime (AMC's "50 %
+/// latency" result used one; peers.md §4 item 1). Every conv and linear layer gets a
+/// micro-benchmark (<see cref="LatencyOp"/>) for each input / output width the action space can
+/// reach; the predicted latency of a pruned network is the sum of its layers' entries plus a
+/// constant overhead for everything the table does not time (adds, pooling, unfused activations,
+/// the per-run cost of a session call): whole-network latency, measured right after the entries,
+/// minus the sum of the layers' entries at full width. The prediction is therefore exact at full
+/// width (at build time), and the overhead is assumed constant under pruning although adds and
+/// unfused activations shrink with the widths. It is usually negative: every one-layer session
+/// pays a fixed per-call cost that the whole network pays once. Entries are cached per machine,
+/// runtime and network.
+/// </summary>
+public sealed class LatencyTable
+{
+    readonly Dictionary<LatencyOp, double> entries;
+    readonly IReadOnlyDictionary<string, IReadOnlyList<ChannelSegment>> layout;
+    readonly double[][] grid; // per layer: Ms at InGrid[i] x OutGrid[o], row-major (depthwise: one row)
+
+    public IReadOnlyList<LatencyTableLayer> Layers { get; }
+    public IReadOnlyDictionary<LatencyOp, double> Entries => entries;
+    /// <summary>Whole network minus the sum of its layers' entries at full width (ms).</summary>
+    public double OverheadMs { get; }
+    public LatencyTableFile File { get; }
+    public string CachePath { get; }
+    /// <summary>Micro-benchmarks timed by this build: 0 when the table came from the cache.</summary>
+    public int Measured { get; }
+    public bool FromCache => Measured == 0;
+
+    LatencyTable(IReadOnlyList<LatencyTableLayer> layers, ChannelGraph graph, LatencyTableFile file, string cachePath, int measured)
+    {
+        Layers = layers;
+        layout = graph.Layout;
+        File = file;
+        CachePath = cachePath;
+        Measured = measured;
+        entries = file.Entries.ToDictionary(e => e.Op, e => e.Ms);
+        grid = layers.Select(l => l.GridOps().Select(op => entries[op]).ToArray()).ToArray();
+        OverheadMs = file.WholeNetworkMs - layers.Sum(l => entries[l.Full]);
+    }
+
+    /// <param name="reachable">Widths each channel group can take, by group id (a fixed group: its full width only).</param>
+    public static LatencyTable Build(Network net, ChannelGraph graph, IReadOnlyList<IReadOnlyList<int>> reachable,
+        LatencyTableOptions options, Action<LatencyTableProgress>? progress = null)
+    {
+        if (options.Warmup < 0 || options.Repeats < 1 || options.MaxValuesPerAxis < 2 || options.Threads < 0)
+            throw new ArgumentException($"latency table options out of range: {options}");
+        var layers = Analyze(net, graph, reachable, options.MaxValuesPerAxis);
+        var key = new LatencyTableKey(
+            LatencyTableKey.CpuModel(), Environment.ProcessorCount, LatencyTableKey.RuntimeVersion(), options.Threads,
+            options.Warmup, options.Repeats, options.MaxValuesPerAxis,
+            NetworkJson.Write(net with { Name = "" }),
+            layers.Select(l => $"{l.Name}: {l.Full} in [{string.Join(",", l.InGrid)}] out [{string.Join(",", l.OutGrid)}]").ToList());
+        string path = Path.Combine(options.ResolvedCacheDirectory, key.Hash() + ".json");
+        if (options.UseCache && LatencyTableFile.TryLoad(path, key) is { } cached
+            && layers.SelectMany(l => l.GridOps()).All(cached.Entries.Select(e => e.Op).ToHashSet().Contains))
+            return new LatencyTable(layers, graph, cached, path, 0);
+
+        var clock = Stopwatch.StartNew();
+        var ops = layers.SelectMany(l => l.GridOps()).Distinct().ToList();
+        // Timed in a shuffled (seeded) order: the machine's slow drift then becomes noise spread
+        // over all widths instead of a trend along one layer's width axis.
+        new Random(12345).Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(ops));
+        var measured = new List<LatencyTableEntry>(ops.Count);
+        foreach (var op in ops)
+        {
+            double ms = Time(op, options);
+            measured.Add(new LatencyTableEntry(op, ms));
+            progress?.Invoke(new LatencyTableProgress(measured.Count, ops.Count, op, ms));
+        }
+        var (whole, sum) = Overhead(net, layers, options);
+        var file = new LatencyTableFile(LatencyTableFile.CurrentVersion, key, measured, whole, sum, clock.Elapsed.TotalSeconds, DateTime.UtcNow);
+        file.Save(path);
+        return new LatencyTable(layers, graph, file, path, ops.Count);
+    }
+
+    /// <summary>Predicted latency (ms) of the network with the given group widths.</summary>
+    public double PredictMs(IReadOnlyList<int> widths)
+    {
+        double total = OverheadMs;
+        // Summed in layer order, as in the constructor, so the full-width prediction is the
+        // measured whole network up to one rounding.
+        for (int i = 0; i < Layers.Count; i++)
+        {
+            var l = Layers[i];
+            int inW = Width(l.InputTensor, widths);
+            total += l.Depthwise ? Interpolate1(l.InGrid, grid[i], inW) : Interpolate2(l, grid[i], inW, Width(l.Name, widths));
+        }
+        return total;
+    }
+
+    /// <summary>
+    /// The prediction in whole nanoseconds: the budget wall compares integers, and a rounded value
+    /// keeps the wall's decisions exactly reproducible.
+    /// </summary>
+    public long PredictNanoseconds(IReadOnlyList<int> widths) => (long)Math.Round(PredictMs(widths) * 1e6);
+
+    /// <summary>Sum of the layers' entries, without the overhead (ms).</summary>
+    public double LayerSumMs(IReadOnlyList<int> widths) => PredictMs(widths) - OverheadMs;
+
+    int Width(string tensor, IReadOnlyList<int> widths)
+    {
+        int total = 0;
+        foreach (var s in layout[tensor]) total += widths[s.Group] * s.Repeat;
+        return total;
+    }
+
+    static double Interpolate1(int[] xs, double[] ys, int x) => Interpolate(xs, x, i => ys[i]);
+
+    static double Interpolate2(LatencyTableLayer l, double[] ms, int inW, int outW)
+    {
+        int n = l.OutGrid.Length;
+        return Interpolate(l.InGrid, inW, i => Interpolate(l.OutGrid, outW, o => ms[i * n + o]));
+    }
+
+    /// <summary>Piecewise linear through (xs[i], y(i)); clamped outside the grid (widths below lbound cannot occur).</summary>
+    static double Interpolate(int[] xs, int x, Func<int, double> y)
+    {
+        int k = Array.BinarySearch(xs, x);
+        if (k >= 0) return y(k);
+        k = ~k;
+        if (k == 0) return y(0);
+        if (k == xs.Length) return y(xs.Length - 1);
+        double t = (double)(x - xs[k - 1]) / (xs[k] - xs[k - 1]);
+        return y(k - 1) * (1 - t) + y(k) * t;
+    }
+
+    static double Time(LatencyOp op, LatencyTableOptions options)
+    {
+        using var session = new OnnxRuntimeSession(LatencyOpModel.Build(op), options.Threads);
+        var x = Input(op.In * op.H * op.W);
+        return LatencyMeter.Measure(() => session.Run(x, 1), options.Warmup, options.Repeats).Median;
+    }
+
+    static float[] Input(int size)
+    {
+        var rng = new Random(2);
+        var x = new float[size];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)rng.NextDouble();
+        return x;
+    }
+
+    /// <summary>
+    /// The whole network (exported as deployed, BN folded), timed interleaved with its layers'
+    /// full-width ops: their sum next to the table's entries shows how far the machine drifted
+    /// while the table was measured.
+    /// </summary>
+    static (double Whole, double Sum) Overhead(Network net, IReadOnlyList<LatencyTableLayer> layers, LatencyTableOptions options)
+    {
+        Onnx.ModelProto model;
+        using (var module = new GraphModule(net)) model = OnnxExporter.Export(net, module.Tensors());
+        var counts = layers.GroupBy(l => l.Full).ToList();
+        var sessions = new List<OnnxRuntimeSession>();
+        try
+        {
+            var runs = new List<Action>();
+            var whole = new OnnxRuntimeSession(model, options.Threads);
+            sessions.Add(whole);
+            var input = Input(net.Input.C * net.Input.H * net.Input.W);
+            runs.Add(() => whole.Run(input, 1));
+            foreach (var g in counts)
+            {
+                var s = new OnnxRuntimeSession(LatencyOpModel.Build(g.Key), options.Threads);
+                sessions.Add(s);
+                var x = Input(g.Key.In * g.Key.H * g.Key.W);
+                runs.Add(() => s.Run(x, 1));
+            }
+            var lat = LatencyMeter.MeasureInterleaved(runs, options.Warmup, options.Repeats);
+            double sum = 0;
+            for (int i = 0; i < counts.Count; i++) sum += lat[i + 1].Median * counts[i].Count();
+            return (lat[0].Median, sum);
+        }
+        finally
+        {
+            foreach (var s in sessions) s.Dispose();
+        }
+    }
+
+    /// <summary>The conv / linear layers with their reachable widths and measuring grids.</summary>
+    public static IReadOnlyList<LatencyTableLayer> Analyze(Network net, ChannelGraph graph, IReadOnlyList<IReadOnlyList<int>> reachable, int maxValuesPerAxis)
+    {
+        var shapes = ShapeInference.Infer(net);
+        var layers = new List<LatencyTableLayer>();
+        foreach (var l in net.Layers)
+        {
+            if (l.Kind is not (LayerKind.Conv2d or LayerKind.Linear)) continue;
+            var inShape = shapes[l.Inputs[0]];
+            var outShape = shapes[l.Name];
+            bool depthwise = ChannelGraph.IsDepthwise(l, inShape.C);
+            var full = l.Kind == LayerKind.Linear
+                ? new LatencyOp(LayerKind.Linear, inShape.C, outShape.C, 1, 1, 0, 1, 1, 1, 1, Activation(net, l))
+                : new LatencyOp(LayerKind.Conv2d, inShape.C, outShape.C, l.KernelSize, l.StrideValue, l.PaddingValue, l.DilationValue,
+                    l.GroupCount, inShape.H, inShape.W, Activation(net, l));
+            // The full widths are always measured: the budget is a fraction of the original network,
+            // even when --rbound < 1 keeps the search from reaching it.
+            var ins = Reachable(graph.Layout[l.Inputs[0]], reachable).Append(inShape.C).Distinct().Order().ToArray();
+            var outs = depthwise ? ins : Reachable(graph.Layout[l.Name], reachable).Append(outShape.C).Distinct().Order().ToArray();
+            layers.Add(new LatencyTableLayer(l.Name, l.Inputs[0], full, depthwise, ins, outs, Grid(ins, maxValuesPerAxis), Grid(outs, maxValuesPerAxis)));
+        }
+        return layers;
+    }
+
+    /// <summary>
+    /// The activation ORT fuses into this layer in the exported graph: the exporter folds a BN that
+    /// is the conv's only reader, and ORT fuses a ReLU / Clip that is then the only reader.
+    /// </summary>
+    static FusedActivation Activation(Network net, Layer l)
+    {
+        if (l == net.Output) return FusedActivation.None;
+        var readers = net.Consumers(l.Name).ToList();
+        if (l.Kind == LayerKind.Conv2d && readers is [{ Kind: LayerKind.BatchNorm2d } bn] && bn != net.Output)
+            readers = net.Consumers(bn.Name).ToList();
+        return readers switch
+        {
+            [{ Kind: LayerKind.ReLU }] => FusedActivation.Relu,
+            [{ Kind: LayerKind.ReLU6 }] => FusedActivation.Relu6,
+            _ => FusedActivation.None,
+        };
+    }
+
+    /// <summary>Every width a tensor can have: sums over its segments of a reachable group width times the repeat.</summary>
+    static int[] Reachable(IReadOnlyList<ChannelSegment> segments, IReadOnlyList<IReadOnlyList<int>> reachable)
+    {
+        var sums = new HashSet<int> { 0 };
+        foreach (var s in segments)
+            sums = sums.SelectMany(a => reachable[s.Group].Select(w => a + w * s.Repeat)).ToHashSet();
+        return sums.Order().ToArray();
+    }
+
+    /// <summary>All values, or <paramref name="max"/> of them evenly spread with both ends.</summary>
+    static int[] Grid(int[] values, int max)
+    {
+        if (values.Length <= max) return values;
+        return Enumerable.Range(0, max).Select(i => values[(int)Math.Round((double)i * (values.Length - 1) / (max - 1))]).Distinct().ToArray();
+    }
+}

@@ -1,0 +1,41 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Amc.Runtime;
+
+namespace Amc.Deploy;
+
+/// <summary>
+/// The cache file of a latency table (JSON, written atomically). Besides the entries it keeps the
+/// whole-network measurement the overhead is derived from and, timed next to it, the layers'
+/// full-width ops again (FullWidthSumMs): far from the entries' sum means the machine drifted.
+/// </summary>
+public sealed record LatencyTableFile(
+    int Version, LatencyTableKey Key, IReadOnlyList<LatencyTableEntry> Entries,
+    double WholeNetworkMs, double FullWidthSumMs, double BuildSeconds, DateTime Created)
+{
+    public const int CurrentVersion = 1;
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public void Save(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Json));
+
+    /// <summary>The file's table if it exists, parses and was measured under <paramref name="key"/>; otherwise null.</summary>
+    public static LatencyTableFile? TryLoad(string path, LatencyTableKey key)
+    {
+        if (!File.Exists(path)) return null;
+        try
+        {
+            var file = JsonSerializer.Deserialize<LatencyTableFile>(File.ReadAllText(path), Json);
+            return file is { Version: CurrentVersion } && file.Key.SameAs(key) ? file : null;
+        }
+        catch (JsonException)
+        {
+            return null; // a damaged cache is re-measured, not an error
+        }
+    }
+}

@@ -1,0 +1,90 @@
+using Amc.Graph;
+using Amc.Pruning;
+using Amc.Search;
+using Amc.Tests.Deploy;
+
+namespace Amc.Tests.Search;
+
+public class LatencyBudgetTests(TinyLatencyTable tiny) : IClassFixture<TinyLatencyTable>
+{
+    PruningEnvironment Environment(double target, Func<IReadOnlyList<int>, long> latency) =>
+        new(tiny.Network, tiny.Graph, tiny.Search with { Target = target }, TinyLatencyTable.Round, latency);
+
+    static void RandomEpisodes(PruningEnvironment env, Action<int[]> check)
+    {
+        var rng = new SearchRandom(5);
+        for (int episode = 0; episode < 40; episode++)
+        {
+            env.Reset();
+            for (int t = 0; t < env.StepCount; t++) env.Step(episode % 4 == 0 ? 1.0 : rng.NextDouble());
+            check(env.Widths);
+        }
+    }
+
+    /// <param name="between">Where the target lies between the smallest feasible one (0) and 1:
+    /// the timings are measured, so a fixed fraction might be infeasible on some machine.</param>
+    [Theory]
+    [InlineData(0.1)]
+    [InlineData(0.5)]
+    [InlineData(0.9)]
+    public void Any_actions_end_within_the_tables_latency_budget(double between)
+    {
+        var table = tiny.Table;
+        long original = table.PredictNanoseconds(tiny.Graph.Groups.Select(g => g.Channels).ToArray());
+        long smallest = table.PredictNanoseconds(tiny.Reachable.Select(r => r[0]).ToArray());
+        double lowest = Math.Min(1.0, (double)smallest / original);
+        double target = lowest + between * (1 - lowest) + 1e-9;
+        var env = Environment(target, table.PredictNanoseconds);
+        Assert.Equal(original, env.Wall!.Original);
+        RandomEpisodes(env, w =>
+        {
+            Assert.True(table.PredictNanoseconds(w) <= env.Wall.Budget, $"{table.PredictNanoseconds(w)} > {env.Wall.Budget}");
+            foreach (var g in tiny.Graph.Prunable) Assert.Contains(w[g.Id], tiny.Reachable[g.Id]);
+        });
+    }
+
+    [Fact]
+    public void The_wall_holds_when_a_narrower_width_costs_more()
+    {
+        // Timed costs need not fall with the width; a deliberately jagged cost must still be walled.
+        var cost = new GroupWidthCost(tiny.Network, tiny.Graph);
+        long Jagged(IReadOnlyList<int> w) => cost.Of(w).Macs + w.Select((c, i) => (c * 7919L + i * 104729L) % 997 * 50).Sum();
+        var env = Environment(0.6, Jagged);
+        RandomEpisodes(env, w => Assert.True(Jagged(w) <= env.Wall!.Budget));
+    }
+
+    [Fact]
+    public void Infeasible_latency_budget_is_refused_with_the_smallest_feasible_value()
+    {
+        var table = tiny.Table;
+        long original = table.PredictNanoseconds(tiny.Graph.Groups.Select(g => g.Channels).ToArray());
+        long smallest = table.PredictNanoseconds(tiny.Reachable.Select(r => r[0]).ToArray());
+        var e = Assert.Throws<InfeasibleBudgetException>(() => Environment(0.001, table.PredictNanoseconds));
+        string expected = (Math.Ceiling(1000.0 * smallest / original) / 1000).ToString("0.###");
+        Assert.Contains($"smallest feasible target is {expected}", e.Message);
+        Assert.Contains("Latency", e.Message);
+    }
+
+    [Fact]
+    public void Latency_needs_the_table_and_resource_mode()
+    {
+        Assert.Throws<ArgumentException>(() => new PruningEnvironment(tiny.Network, tiny.Graph, tiny.Search, TinyLatencyTable.Round));
+        Assert.Throws<ArgumentException>(() => new PruningEnvironment(tiny.Network, tiny.Graph,
+            tiny.Search with { Mode = SearchMode.Accuracy }, TinyLatencyTable.Round, tiny.Table.PredictNanoseconds));
+    }
+
+    [Fact]
+    public void Reachable_widths_are_the_rounded_widths_within_the_bounds()
+    {
+        var reachable = PruningEnvironment.ReachableWidths(tiny.Graph, tiny.Search, 4);
+        foreach (var g in tiny.Graph.Groups)
+        {
+            if (!g.Prunable) Assert.Equal([g.Channels], reachable[g.Id]);
+            else
+            {
+                int low = ChannelRounding.Channels(g.Channels, tiny.Search.LowerBound, 4);
+                Assert.Equal(ChannelRounding.Allowed(g.Channels, 4).Where(c => c >= low), reachable[g.Id]);
+            }
+        }
+    }
+}
