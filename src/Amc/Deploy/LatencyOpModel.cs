@@ -71,17 +71,7 @@ public static class LatencyOpModel
 
     static ValueInfoProto FlatValue(string name, int features) => ValueOf(name, [features]);
 
-    static ValueInfoProto ValueOf(string name, long[] dims)
-    {
-        var shape = new TensorShapeProto();
-        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = "N" });
-        foreach (var d in dims) shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
-        return new ValueInfoProto
-        {
-            Name = name,
-            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
-        };
-    }
+    static ValueInfoProto ValueOf(string name, long[] dims) => OnnxExporter.Value(name, dims);
 
     static TensorProto Tensor(string name, long[] dims, Random rng)
     {

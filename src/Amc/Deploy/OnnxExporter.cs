@@ -50,7 +50,7 @@ public static class OnnxExporter
         OnnxFile.Save(Export(net, weights, foldBatchNorm), path);
 
     /// <summary>A float tensor value with a symbolic batch dimension "N" in front of the given dims.</summary>
-    static ValueInfoProto Value(string name, long[] dims)
+    internal static ValueInfoProto Value(string name, long[] dims)
     {
         var shape = new TensorShapeProto();
         shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = "N" });
