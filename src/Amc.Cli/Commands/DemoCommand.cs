@@ -24,8 +24,8 @@ public static class DemoCommand
     {
         var output = new Option<string>("--out") { Description = "Folder for everything the demo writes", DefaultValueFactory = _ => "runs/demo" };
         var train = new Option<bool>("--train") { Description = "Train a base model (3 epochs) instead of using the shipped one" };
-        var episodes = new Option<int>("--episodes") { Description = "Search episodes (each search)", DefaultValueFactory = _ => 100 };
-        var warmup = new Option<int>("--warmup") { Description = "Warm-up episodes of the AMC search", DefaultValueFactory = _ => 25 };
+        var episodes = new Option<int>("--episodes") { Description = "Search episodes (each search)", DefaultValueFactory = _ => 80 };
+        var warmup = new Option<int>("--warmup") { Description = "Warm-up episodes of the AMC search", DefaultValueFactory = _ => 20 };
         var heldOut = new Option<int>("--score-images") { Description = "Held-out images each candidate is scored on", DefaultValueFactory = _ => 1000 };
         var ftImages = new Option<int>("--finetune-images") { Description = "Training images for the one-epoch fine-tune of each policy", DefaultValueFactory = _ => 10000 };
         var cmd = new Command("demo", "Run the whole AMC pipeline on the embedded default and write a report") { output, train, episodes, warmup, heldOut, ftImages };
@@ -135,8 +135,9 @@ public static class DemoCommand
                       $"Each search: {episodes} episodes, candidates scored on {scoreImages} held-out training images, no fine-tuning. " +
                       "Fine-tuning: one epoch on a random subset of the training split. Latency: ONNX Runtime, batch 1, 1 thread, all networks timed interleaved (median of 300 runs).").AppendLine();
         sb.AppendLine("The episode count and data sizes are chosen so the demo fits in minutes on 2 cores; the full-size results are in docs/BENCHMARKS.md.").AppendLine();
-        if (baseCk.Info.Dataset is string trained && trained != data)
-            sb.AppendLine($"Note: the base model was trained on `{trained}` with its held-out split left out; on `{data}` the held-out images are not guaranteed to be unseen, so held-out accuracies are optimistic. Install Debian's dataset-fashion-mnist for the real split.").AppendLine();
+        string loaded = Amc.Data.DataSource.Load(data).Train.Name;
+        if (baseCk.Info.Dataset is string trained && trained != loaded)
+            sb.AppendLine($"Note: the base model was trained on `{trained}` with its held-out split left out; on `{loaded}` the held-out images are not guaranteed to be unseen, so held-out accuracies are optimistic. Install Debian's dataset-fashion-mnist for the real split.").AppendLine();
         double baseMacs = CostModel.Of(baseCk.Network).Macs, baseLatency = latency[0].Median;
         var heldOut = new Dictionary<string, double>
         {
