@@ -137,7 +137,6 @@ public class BatchLoaderTests
     {
         var data = Synthetic(5000);
         var loader = new BatchLoader(data, All(data), 1, shuffle: true, augment: true, seed: 0, prefetch: 2);
-        var watch = Stopwatch.StartNew();
 
         var run = Task.Run(() =>
         {
@@ -151,8 +150,7 @@ public class BatchLoaderTests
         var first = await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(5)));
 
         Assert.True(first == run, "enumeration did not stop");
-        await run;
-        Assert.True(watch.ElapsedMilliseconds < 1000);
+        await run; // no wall-clock bound beyond the 5 s above: CI machines may be loaded
     }
 
     [Fact]
