@@ -43,7 +43,7 @@ public static class BenchCommand
             var rows = new List<object>();
             var table = new Table().Border(TableBorder.Rounded).Title($"latency, batch {b}, {threads} thread(s), {n} repeats");
             table.AddColumns("engine", "network", "MACs", "median ms", "p10-p90 ms", "speed-up vs baseline");
-            string mode = p.GetValue(engine);
+            string mode = p.GetValue(engine)!;
             foreach (var eng in new[] { "ort", "torch" }.Where(e => mode == "both" || mode == e))
             {
                 var runners = new List<Action>();

@@ -178,7 +178,8 @@ public static class SearchCommand
         var results = new List<PolicyResult>();
         using (var original = ck.ToModule())
         {
-            var ho = Evaluator.Evaluate(original, new TensorBatches(data.Train, data.Split.HeldOut, 250));
+            using var heldOut = new TensorBatches(data.Train, data.Split.HeldOut, 250);
+            var ho = Evaluator.Evaluate(original, heldOut);
             var t = Evaluator.Evaluate(original, test);
             results.Add(new PolicyResult("original", env.Steps.Select(g => g.Channels).ToArray(), origMacs, origParams, 1, 1, ho.Top1, t.Top1, t.Top5));
         }

@@ -12,7 +12,7 @@ namespace Amc.Runtime;
 public sealed class GraphModule : nn.Module<Tensor, Tensor>
 {
     readonly Network net;
-    readonly Dictionary<string, nn.Module<Tensor, Tensor>> modules = [];
+    readonly Dictionary<string, nn.Module<Tensor, Tensor>> layerModules = [];
 
     public Network Network => net;
 
@@ -27,7 +27,7 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
         {
             var m = Create(l, shapes[l.Inputs[0]]);
             if (m is null) continue;
-            modules[l.Name] = m;
+            layerModules[l.Name] = m;
             register_module(ModuleName(l.Name), m);
         }
     }
@@ -84,7 +84,7 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
             case LayerKind.Concat:
                 return cat(l.Inputs.Select(i => values[i]).ToList(), 1);
             default:
-                return modules[l.Name].call(x);
+                return layerModules[l.Name].call(x);
         }
     }
 
@@ -99,7 +99,7 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
 
     Tensor TensorOf(string layer, string param)
     {
-        var m = modules[layer];
+        var m = layerModules[layer];
         return (m, param) switch
         {
             (TorchSharp.Modules.Conv2d c, "weight") => c.weight!,
@@ -129,5 +129,5 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>BatchNorm layers, for re-estimating running statistics after pruning.</summary>
-    public IEnumerable<TorchSharp.Modules.BatchNorm2d> BatchNorms() => modules.Values.OfType<TorchSharp.Modules.BatchNorm2d>();
+    public IEnumerable<TorchSharp.Modules.BatchNorm2d> BatchNorms() => layerModules.Values.OfType<TorchSharp.Modules.BatchNorm2d>();
 }
