@@ -10,6 +10,9 @@ public static class CommonOptions
     public static readonly Option<int> Threads = new("--threads") { Description = "CPU threads for tensor work (default: all cores)", DefaultValueFactory = _ => Environment.ProcessorCount, Recursive = true };
     public static readonly Option<bool> Json = new("--json") { Description = "Print the result as JSON on stdout", Recursive = true };
 
+    /// <summary>The command as the user typed it, recorded in checkpoints and configs so a run can be repeated.</summary>
+    public static string CommandLine => "amc " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
+
     /// <summary>Applies --threads and --seed to libtorch; call before any tensor work.</summary>
     public static void Apply(ParseResult p)
     {

@@ -32,7 +32,7 @@ static class TrainingSession
         if (firstEpoch < options.Epochs)
             TrainingProgress.Run(trainer, firstEpoch, options.Epochs, epochDone, heldOut);
 
-        var test = Evaluator.Evaluate(net, data.Test, Enumerable.Range(0, data.Test.Count).ToArray());
+        var test = Evaluator.Evaluate(net, data.Test, data.Test.AllIndices());
         var metrics = new Dictionary<string, double>(info.Metrics ?? []) { ["test_top1"] = test.Top1, ["test_top5"] = test.Top5 };
         info = info with { Metrics = metrics };
         Checkpoint.From(net, info).Save(outPath);

@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Amc.Deploy;
 using Amc.Graph;
+using Amc.Pruning;
 using Amc.Runtime;
 using Spectre.Console;
 
@@ -98,14 +98,9 @@ public static class DemoCommand
     /// <summary>A policy file with the groups of <paramref name="template"/> and the given widths.</summary>
     static void WritePolicy(string template, int[] channels, string path)
     {
-        var policy = JsonNode.Parse(File.ReadAllText(template))!;
-        var groups = policy["groups"]!.AsArray();
-        for (int i = 0; i < groups.Count; i++)
-        {
-            groups[i]!["channels"] = channels[i];
-            groups[i]!["keep"] = Math.Round((double)channels[i] / groups[i]!["of"]!.GetValue<int>(), 4);
-        }
-        AtomicFile.WriteAllText(path, policy.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        var policy = PruningPolicy.Load(template);
+        var groups = policy.Groups.Select((g, i) => g with { Channels = channels[i], Keep = Math.Round((double)channels[i] / g.Of!.Value, 4) }).ToList();
+        (policy with { Groups = groups }).Save(path);
     }
 
     static Latency[] Latencies(IReadOnlyList<Checkpoint> cks)

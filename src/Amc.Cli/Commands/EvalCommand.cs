@@ -24,7 +24,7 @@ public static class EvalCommand
             using var net = ck.ToModule();
             var result = p.GetValue(split) == "heldout"
                 ? Evaluator.Evaluate(net, data.Train, data.Split.HeldOut)
-                : Evaluator.Evaluate(net, data.Test, Enumerable.Range(0, data.Test.Count).ToArray());
+                : Evaluator.Evaluate(net, data.Test, data.Test.AllIndices());
             if (p.GetValue(CommonOptions.Json))
                 Console.WriteLine(JsonSerializer.Serialize(new { split = p.GetValue(split), top1 = result.Top1, top5 = result.Top5, images = result.Count, loss = result.Loss }, CliJson.Options));
             else

@@ -52,7 +52,7 @@ public static class FinetuneCommand
             var info = p.GetValue(resume) ? start.Info : source.Info with
             {
                 Parent = p.GetValue(checkpoint), Epochs = options.Epochs, EpochsDone = 0, Seed = options.Seed,
-                Command = "amc " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
+                Command = CommonOptions.CommandLine,
             };
             TrainingSession.Run(p, net, info, options, data, outPath, firstEpoch);
             return ExitCodes.Ok;

@@ -50,7 +50,7 @@ public static class PruneCommand
             using var before = ck.ToModule();
             using var after = pruner.ToModule(pruned, options);
             using var heldOut = new TensorBatches(data.Train, data.Split.HeldOut, 250);
-            using var test = new TensorBatches(data.Test, Enumerable.Range(0, data.Test.Count).ToArray(), 250);
+            using var test = new TensorBatches(data.Test, data.Test.AllIndices(), 250);
             var rows = new[]
             {
                 Row("original", ck.Network, Evaluator.Evaluate(before, heldOut), Evaluator.Evaluate(before, test)),
@@ -59,7 +59,7 @@ public static class PruneCommand
             var info = ck.Info with
             {
                 Parent = p.GetValue(checkpoint),
-                Command = "amc " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
+                Command = CommonOptions.CommandLine,
                 Metrics = new() { ["heldout_top1"] = rows[1].HeldOutTop1, ["test_top1"] = rows[1].TestTop1, ["test_top5"] = rows[1].TestTop5 },
             };
             Checkpoint.From(after, info).Save(p.GetValue(output)!);
@@ -85,7 +85,7 @@ public static class PruneCommand
         var layers = ck.Network.Layers.Where(l => l.Kind is LayerKind.Conv2d or LayerKind.Linear).ToDictionary(l => l.Name, _ => fraction);
         var masks = SparsityMasks.Prune(after, layers);
         using var heldOut = new TensorBatches(data.Train, data.Split.HeldOut, 250);
-        using var test = new TensorBatches(data.Test, Enumerable.Range(0, data.Test.Count).ToArray(), 250);
+        using var test = new TensorBatches(data.Test, data.Test.AllIndices(), 250);
         ResultRow Row(string name, GraphModule m)
         {
             var cost = CostModel.Of(ck.Network);
@@ -97,7 +97,7 @@ public static class PruneCommand
         var info = ck.Info with
         {
             Parent = input, Sparsity = masks.Sparsity,
-            Command = "amc " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
+            Command = CommonOptions.CommandLine,
             Metrics = new() { ["heldout_top1"] = rows[1].HeldOutTop1, ["test_top1"] = rows[1].TestTop1, ["test_top5"] = rows[1].TestTop5 },
         };
         Checkpoint.From(after, info).Save(output);

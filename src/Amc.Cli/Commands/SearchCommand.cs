@@ -94,7 +94,7 @@ public static class SearchCommand
             string fingerprint = Fingerprint(ckPath, options, pruneOptions, data, p.GetValue(engine)!);
             AtomicFile.WriteAllText(Path.Combine(outDir, "search-config.json"), JsonSerializer.Serialize(new
             {
-                command = "amc " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
+                command = CommonOptions.CommandLine,
                 checkpoint = ckPath, data = data.Train.Name, heldOut = data.Split.HeldOut.Length, heldOutHash = data.Split.Hash,
                 search = options, pruning = pruneOptions, threads = p.GetValue(CommonOptions.Threads),
                 latencyThreads = resource == Resource.Latency ? ortThreads : (int?)null, fingerprint,
@@ -110,7 +110,7 @@ public static class SearchCommand
             pruner.Grams(pruneOptions.Seed);
             var best = SearchProgressView.Run(runner, options, p.GetValue(resume), json);
 
-            var (results, latency) = Report(outDir, ck, env, scorer, data, options, best, runner, p.GetValue(noBaselines) || options.Mode == SearchMode.Accuracy, ckPath, pruneOptions,
+            var (results, latency) = Report(outDir, ck, env, scorer, data, heldOut, options, best, runner, p.GetValue(noBaselines) || options.Mode == SearchMode.Accuracy, ckPath, pruneOptions,
                 table, ortThreads);
             if (json)
                 Console.WriteLine(JsonSerializer.Serialize(new { output = outDir, best, results, latency }, CliJson.Options));
@@ -158,12 +158,12 @@ public static class SearchCommand
         }
     }
 
-    static (List<PolicyResult> Results, IReadOnlyList<LatencyComparison>? Latency) Report(string outDir, Checkpoint ck, PruningEnvironment env, CandidateScorer scorer, DataOptions.Opened data,
+    static (List<PolicyResult> Results, IReadOnlyList<LatencyComparison>? Latency) Report(string outDir, Checkpoint ck, PruningEnvironment env, CandidateScorer scorer, DataOptions.Opened data, TensorBatches heldOut,
         SearchOptions options, BestPolicy best, SearchRunner runner, bool skipBaselines, string ckPath, PruneOptions pruneOptions,
         LatencyTable? table, int latencyThreads)
     {
         var (origMacs, origParams) = env.Cost(env.FullWidths());
-        using var test = new TensorBatches(data.Test, Enumerable.Range(0, data.Test.Count).ToArray(), 250);
+        using var test = new TensorBatches(data.Test, data.Test.AllIndices(), 250);
         PolicyResult Result(string name, int[] widths, double heldOutTop1)
         {
             var (pruned, module) = scorer.Build(widths);
@@ -178,7 +178,6 @@ public static class SearchCommand
         var results = new List<PolicyResult>();
         using (var original = ck.ToModule())
         {
-            using var heldOut = new TensorBatches(data.Train, data.Split.HeldOut, 250);
             var ho = Evaluator.Evaluate(original, heldOut);
             var t = Evaluator.Evaluate(original, test);
             results.Add(new PolicyResult("original", env.Steps.Select(g => g.Channels).ToArray(), origMacs, origParams, 1, 1, ho.Top1, t.Top1, t.Top5));

@@ -70,7 +70,7 @@ public static class TrainCommand
                 info = new CheckpointInfo
                 {
                     Model = name, Dataset = data.Train.Name, Mean = data.Train.Mean, Std = data.Train.Std,
-                    Epochs = options.Epochs, EpochsDone = 0, Seed = options.Seed, Command = "amc " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
+                    Epochs = options.Epochs, EpochsDone = 0, Seed = options.Seed, Command = CommonOptions.CommandLine,
                 };
             }
             TrainingSession.Run(p, net, info, options, data, outPath, firstEpoch);

@@ -11,4 +11,7 @@ public sealed record Dataset(string Name, byte[] Pixels, int[] Labels, TensorSha
 {
     public int Count => Labels.Length;
     public int ImageSize => Shape.C * Shape.H * Shape.W;
+
+    /// <summary>Every image's index, for evaluating on the whole set.</summary>
+    public int[] AllIndices() => Enumerable.Range(0, Count).ToArray();
 }
