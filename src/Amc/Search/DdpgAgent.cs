@@ -19,13 +19,21 @@ public sealed class DdpgAgent : IDisposable
     /// <summary>Moving average of minibatch mean rewards; null until the first update.</summary>
     public double? Baseline { get; set; }
 
-    public DdpgAgent(int stateSize, int replayCapacity, DdpgOptions options)
+    /// <param name="seed">Seeds the networks' initial weights from a generator of their own, so
+    /// the search does not depend on (or disturb) libtorch's process-wide random state, which any
+    /// other module construction in the process consumes.</param>
+    public DdpgAgent(int stateSize, int replayCapacity, DdpgOptions options, long seed)
     {
         this.options = options;
         actor = new ActorNetwork(stateSize, options.Hidden);
         actorTarget = new ActorNetwork(stateSize, options.Hidden);
         critic = new CriticNetwork(stateSize, options.Hidden);
         criticTarget = new CriticNetwork(stateSize, options.Hidden);
+        using (var generator = new Generator((ulong)seed))
+        {
+            Initialize(actor, generator);
+            Initialize(critic, generator);
+        }
         HardCopy(actor, actorTarget);
         HardCopy(critic, criticTarget);
         actorOptimizer = optim.Adam(actor.parameters(), options.ActorLearningRate);
@@ -77,6 +85,18 @@ public sealed class DdpgAgent : IDisposable
         SoftUpdate(actor, actorTarget, options.Tau);
         SoftUpdate(critic, criticTarget, options.Tau);
         return (criticLoss.item<float>(), actorLoss.item<float>());
+    }
+
+    /// <summary>PyTorch's default Linear initialisation, U(-1/sqrt(fan_in), 1/sqrt(fan_in)), drawn from <paramref name="generator"/>.</summary>
+    static void Initialize(nn.Module network, Generator generator)
+    {
+        using var _ = no_grad();
+        foreach (var linear in network.modules().OfType<TorchSharp.Modules.Linear>())
+        {
+            double bound = 1.0 / Math.Sqrt(linear.weight!.shape[1]);
+            linear.weight.uniform_(-bound, bound, generator);
+            linear.bias?.uniform_(-bound, bound, generator);
+        }
     }
 
     static Tensor Stack(IEnumerable<float[]> rows) => stack(rows.Select(x => tensor(x)).ToList());

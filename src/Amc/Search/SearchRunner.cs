@@ -38,8 +38,7 @@ public sealed class SearchRunner
     public BestPolicy Run(bool resume, Action<SearchProgress>? progress = null)
     {
         var random = new SearchRandom(options.Seed);
-        manual_seed(options.Seed);
-        using var agent = new DdpgAgent(StateEmbedding.Size, options.Ddpg.ReplayEpisodes * env.StepCount, options.Ddpg);
+        using var agent = new DdpgAgent(StateEmbedding.Size, options.Ddpg.ReplayEpisodes * env.StepCount, options.Ddpg, options.Seed);
         int first = 0;
         BestPolicy? best = null;
         if (resume && File.Exists(statePath))
