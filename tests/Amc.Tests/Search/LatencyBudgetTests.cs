@@ -21,19 +21,20 @@ public class LatencyBudgetTests(TinyLatencyTable tiny) : IClassFixture<TinyLaten
         }
     }
 
-    /// <param name="between">Where the target lies between the smallest feasible one (0) and 1:
-    /// the timings are measured, so a fixed fraction might be infeasible on some machine.</param>
+    /// <param name="above">How far above the smallest feasible target the budget lies, as a
+    /// fraction of it. The timings are measured, so a fixed fraction might be infeasible on some
+    /// machine; on a tiny net the noise can even make the smallest widths slower than the full
+    /// ones (CI saw 1.18), so the target is not capped at 1.</param>
     [Theory]
     [InlineData(0.1)]
     [InlineData(0.5)]
     [InlineData(0.9)]
-    public void Any_actions_end_within_the_tables_latency_budget(double between)
+    public void Any_actions_end_within_the_tables_latency_budget(double above)
     {
         var table = tiny.Table;
         long original = table.PredictNanoseconds(tiny.Graph.Groups.Select(g => g.Channels).ToArray());
         long smallest = table.PredictNanoseconds(tiny.Reachable.Select(r => r[0]).ToArray());
-        double lowest = Math.Min(1.0, (double)smallest / original);
-        double target = lowest + between * (1 - lowest) + 1e-9;
+        double target = (double)smallest / original * (1 + above) + 1e-9;
         var env = Environment(target, table.PredictNanoseconds);
         Assert.Equal(original, env.Wall!.Original);
         RandomEpisodes(env, w =>
