@@ -45,7 +45,8 @@ if (parse.Errors.Count > 0)
 try
 {
     int code = await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
-    if (code == ExitCodes.Ok) ConfigFile.SaveResolved(parse);
+    // Only a run of the command itself has results to sit beside (not --help or --version).
+    if (code == ExitCodes.Ok && parse.Action == parse.CommandResult.Command.Action) ConfigFile.SaveResolved(parse);
     return code;
 }
 catch (Exception e) when (ExitCodes.IsBadInput(e))

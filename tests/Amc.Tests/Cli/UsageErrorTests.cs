@@ -27,6 +27,26 @@ public class UsageErrorTests
     public void Missing_required_option() =>
         Assert.Contains("--out", CliAssert.BadInput(CliRun.Amc("train", "--model", "resnet20")));
 
+    [Theory]
+    [InlineData("train")]
+    [InlineData("eval")]
+    [InlineData("profile")]
+    [InlineData("prune")]
+    [InlineData("search")]
+    [InlineData("finetune")]
+    [InlineData("export")]
+    [InlineData("import")]
+    [InlineData("bench")]
+    [InlineData("latency-table")]
+    [InlineData("demo")]
+    public void Help_of_every_command(string command)
+    {
+        // Asking for help must not need the options help describes (it once crashed on a missing --out).
+        var r = CliRun.Amc(command, "--help");
+        Assert.True(r.ExitCode == 0 && r.Stderr.Length == 0, r.ToString());
+        Assert.Contains($"{command} [options]", r.Stdout);
+    }
+
     [Fact]
     public void Checkpoint_that_does_not_exist()
     {
