@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
 # Deploy benchmark of docs/BENCHMARKS.md for one base model, after bench/search-bench.sh:
-# prune the base with the AMC policy and with the uniform baseline policy (least squares), fine-tune
-# both the same way, export to ONNX, and time them against the base in ONNX Runtime (batch 1,
-# 1 and 2 threads, interleaved).
-#   bench/deploy-bench.sh MODEL [EPOCHS] [THREADS]
+#   prepare: prune the base with each searched policy (bench/results/MODEL-amc: MAC budget,
+#            MODEL-latency: latency budget, if present) and with the uniform baseline policy the
+#            MAC search scored (least squares), fine-tune each the same way, export to ONNX.
+#   time:    time each fine-tuned net against the base in ONNX Runtime (batch 1, 1 and 2 threads,
+#            interleaved). Run it on a quiet machine; prepare may share the cores.
+#   bench/deploy-bench.sh MODEL prepare|time [EPOCHS] [THREADS]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-model="$1"; epochs="${2:-1}"; threads="${3:-2}"
+model="$1"; phase="$2"; epochs="${3:-1}"; threads="${4:-2}"
 amc=(${AMC:-$root/amc})
 export OMP_WAIT_POLICY=PASSIVE
 res="$root/bench/results"
 base="$root/bench/models/$model-fmnist.amc"
-# The uniform policy the search scored, as a policy file.
-/usr/bin/python3 - "$res/$model-amc" <<'PY'
+policies=(amc uniform)
+[ -f "$res/$model-latency/best-policy.json" ] && policies+=(latency)
+
+if [ "$phase" = prepare ]; then
+  # The uniform policy the MAC search scored, as a policy file.
+  /usr/bin/python3 - "$res/$model-amc" <<'PY'
 import json, sys
 d = sys.argv[1]
 policy = json.load(open(f"{d}/best-policy.json"))
@@ -22,15 +28,23 @@ for g, c in zip(policy["groups"], uniform["channels"]):
     g["keep"] = round(c / g["of"], 4)
 json.dump(policy, open(f"{d}/uniform-policy.json", "w"), indent=2)
 PY
-for p in amc uniform; do
-  policy="$res/$model-amc/best-policy.json"; [ "$p" = uniform ] && policy="$res/$model-amc/uniform-policy.json"
-  "${amc[@]}" prune --checkpoint "$base" --policy "$policy" --reconstruct --out "$res/$model-$p.amc" --seed 1 --threads "$threads" --json > "$res/$model-$p-prune.json"
-  "${amc[@]}" finetune --checkpoint "$res/$model-$p.amc" --epochs "$epochs" --out "$res/$model-$p-ft.amc" --seed 1 --threads "$threads" --json > "$res/$model-$p-ft.json"
-  "${amc[@]}" export --checkpoint "$res/$model-$p-ft.amc" --onnx "$res/$model-$p-ft.onnx" --json > "$res/$model-$p-export.json"
-done
-for t in 1 2; do
-  for p in amc uniform; do
-    "${amc[@]}" bench --checkpoint "$res/$model-$p-ft.amc" --baseline "$base" --engine ort --batch 1 --threads "$t" --repeats 300 --json > "$res/$model-$p-bench-t$t.json"
+  for p in "${policies[@]}"; do
+    case "$p" in
+      amc) policy="$res/$model-amc/best-policy.json" ;;
+      uniform) policy="$res/$model-amc/uniform-policy.json" ;;
+      latency) policy="$res/$model-latency/best-policy.json" ;;
+    esac
+    "${amc[@]}" prune --checkpoint "$base" --policy "$policy" --reconstruct --out "$res/$model-$p.amc" --seed 1 --threads "$threads" --json > "$res/$model-$p-prune.json"
+    "${amc[@]}" finetune --checkpoint "$res/$model-$p.amc" --epochs "$epochs" --out "$res/$model-$p-ft.amc" --seed 1 --threads "$threads" --json > "$res/$model-$p-ft.json"
+    "${amc[@]}" export --checkpoint "$res/$model-$p-ft.amc" --onnx "$res/$model-$p-ft.onnx" --json > "$res/$model-$p-export.json"
   done
-done
+elif [ "$phase" = time ]; then
+  for t in 1 2; do
+    for p in "${policies[@]}"; do
+      "${amc[@]}" bench --checkpoint "$res/$model-$p-ft.amc" --baseline "$base" --engine ort --batch 1 --threads "$t" --repeats 300 --json > "$res/$model-$p-bench-t$t.json"
+    done
+  done
+else
+  echo "usage: bench/deploy-bench.sh MODEL prepare|time [EPOCHS] [THREADS]" >&2; exit 2
+fi
 echo done

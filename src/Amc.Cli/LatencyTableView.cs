@@ -39,5 +39,5 @@ static class LatencyTableView
 
     public static string Describe(LatencyTable t) =>
         $"{t.Entries.Count} entries over {t.Layers.Count} layers, {(t.FromCache ? "read from cache" : $"measured in {t.File.BuildSeconds:F1} s")} " +
-        $"({t.CachePath}); overhead {t.OverheadMs:F3} ms of {t.File.WholeNetworkMs:F3} ms";
+        $"({t.CachePath}); {t.OverheadMs:F3} ms + {t.Scale:F2} x entries, {t.File.WholeNetworkMs:F3} ms at full width";
 }

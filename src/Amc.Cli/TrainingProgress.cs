@@ -18,7 +18,18 @@ static class TrainingProgress
 
         if (!AnsiConsole.Profile.Capabilities.Interactive)
         {
-            trainer.Run(firstEpoch, null, r => { epochDone(r); Line(r); }, heldOut);
+            // A log still hears from a long epoch: a line every half minute, with the epoch's ETA.
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            double lastLine = 0, epochStart = 0;
+            trainer.Run(firstEpoch, pr =>
+            {
+                double now = clock.Elapsed.TotalSeconds;
+                if (now - lastLine < 30 || pr.Batch == pr.Batches) return;
+                lastLine = now;
+                double left = (now - epochStart) / pr.Batch * (pr.Batches - pr.Batch);
+                Console.Error.WriteLine($"epoch {pr.Epoch + 1}/{pr.Epochs}  batch {pr.Batch}/{pr.Batches}  loss {pr.Loss:F4}  " +
+                    $"{pr.ImagesPerSecond:F0} img/s  epoch ends in {Format.Duration(TimeSpan.FromSeconds(left))}");
+            }, r => { epochDone(r); Line(r); lastLine = epochStart = clock.Elapsed.TotalSeconds; }, heldOut);
             return;
         }
         AnsiConsole.Progress()

@@ -11,8 +11,9 @@ namespace Amc.Cli.Commands;
 
 /// <summary>
 /// `amc latency-table`: builds (or reads from the cache) the per-layer latency table a
-/// --target-latency search would use, and checks its full-width prediction against the whole
-/// network timed end to end. The ORT thread count is --latency-threads, not the global --threads
+/// --target-latency search would use, and checks its predictions against networks timed end to
+/// end: the full and the smallest one (exact at build time, so this shows the drift since) and
+/// one in between that the table has to interpolate (every group at its middle reachable width). The ORT thread count is --latency-threads, not the global --threads
 /// (which sets the tensor threads and defaults to all cores).
 /// </summary>
 public static class LatencyTableCommand
@@ -52,7 +53,21 @@ public static class LatencyTableCommand
 
             var full = graph.Groups.Select(g => g.Channels).ToArray();
             var smallest = reachable.Select(r => r[0]).ToArray();
-            var check = LatencyCheck.Measure([new LatencyCandidate(ck.Network.Name, ck.Network, ck.Weights, table.PredictMs(full))], ortThreads)[0];
+            var middle = reachable.Select(r => r[r.Count / 2]).ToArray();
+            var checks = LatencyCheck.Measure(
+            [
+                new LatencyCandidate("full", ck.Network, ck.Weights, table.PredictMs(full)),
+                Candidate("smallest", smallest),
+                Candidate("middle", middle),
+            ], ortThreads);
+            var check = checks[0];
+
+            LatencyCandidate Candidate(string name, int[] widths)
+            {
+                var kept = graph.Groups.Where(g => widths[g.Id] < g.Channels).ToDictionary(g => g.Id, g => Enumerable.Range(0, widths[g.Id]).ToArray());
+                var pruned = Amc.Pruning.NetworkPruner.Prune(ck.Network, graph, ck.Weights, kept);
+                return new LatencyCandidate(name, pruned.Network, pruned.Weights, table.PredictMs(widths));
+            }
             int reachablePairs = table.Layers.Sum(l => l.Depthwise ? l.InValues.Length : l.InValues.Length * l.OutValues.Length);
             var stats = new
             {
@@ -60,9 +75,11 @@ public static class LatencyTableCommand
                 layers = table.Layers.Count, reachablePairs, interpolatedLayers = table.Layers.Count(l => l.InGrid.Length < l.InValues.Length || l.OutGrid.Length < l.OutValues.Length),
                 buildSeconds = table.File.BuildSeconds, seconds, threads = ortThreads, round, lbound = lb,
                 key = new { table.File.Key.Cpu, table.File.Key.Cores, table.File.Key.Runtime },
-                overheadMs = table.OverheadMs, wholeNetworkAtBuildMs = table.File.WholeNetworkMs, retimedLayerSumMs = table.File.FullWidthSumMs,
+                overheadMs = table.OverheadMs, scale = table.Scale, wholeNetworkAtBuildMs = table.File.WholeNetworkMs,
+                smallestNetworkAtBuildMs = table.File.SmallestNetworkMs, retimedLayerSumMs = table.File.FullWidthSumMs,
                 predictedFullMs = check.PredictedMs, measuredFullMs = check.Measured.Median, errorPercent = check.ErrorPercent,
                 predictedSmallestMs = table.PredictMs(smallest),
+                checks = checks.Select(c => new { c.Name, predictedMs = c.PredictedMs, measuredMs = c.Measured.Median, c.ErrorPercent }),
             };
             if (json)
             {
@@ -75,10 +92,11 @@ public static class LatencyTableCommand
             t.AddRow("machine / runtime", Markup.Escape($"{table.File.Key.Cpu}, {table.File.Key.Cores} cores; {table.File.Key.Runtime}, {ortThreads} thread(s)"));
             t.AddRow("entries", $"{table.Entries.Count} measured for {reachablePairs} reachable (layer, in, out) pairs over {table.Layers.Count} layers; {stats.interpolatedLayers} layers interpolated");
             t.AddRow("build time", table.FromCache ? $"{seconds:F1} s (cache; measured in {table.File.BuildSeconds:F1} s)" : $"{table.File.BuildSeconds:F1} s");
-            double entrySum = table.File.WholeNetworkMs - table.OverheadMs;
-            t.AddRow("overhead", $"{table.OverheadMs:F3} ms (whole network {table.File.WholeNetworkMs:F3} ms at build time minus the layers' full-width entries {entrySum:F3} ms)");
+            double entrySum = table.EntrySum(full);
+            t.AddRow("entries to latency", $"{table.OverheadMs:F3} ms + {table.Scale:F3} x entries' sum (through the whole network at build time: {table.File.WholeNetworkMs:F3} ms full, {table.File.SmallestNetworkMs:F3} ms smallest)");
             t.AddRow("drift during build", $"full-width layers re-timed next to the whole network: {table.File.FullWidthSumMs:F3} ms vs entries {entrySum:F3} ms ({100 * (entrySum / table.File.FullWidthSumMs - 1):+0.0;-0.0} %)");
-            t.AddRow("full network", $"table {check.PredictedMs:F3} ms, measured now {check.Measured.Median:F3} ms (p10-p90 {check.Measured.P10:F3}-{check.Measured.P90:F3}), error {check.ErrorPercent:+0.0;-0.0} %");
+            foreach (var c in checks)
+                t.AddRow($"{c.Name} widths", $"table {c.PredictedMs:F3} ms, measured now {c.Measured.Median:F3} ms (p10-p90 {c.Measured.P10:F3}-{c.Measured.P90:F3}), error {c.ErrorPercent:+0.0;-0.0} %");
             t.AddRow("smallest widths", $"table {stats.predictedSmallestMs:F3} ms ({100 * stats.predictedSmallestMs / check.PredictedMs:F1} % of full: the lowest feasible --target-latency)");
             AnsiConsole.Write(t);
             return ExitCodes.Ok;

@@ -196,7 +196,7 @@ public static class SearchCommand
         var latency = table is null ? null : MeasureLatency(ck, env, scorer, table, best.Widths, latencyThreads);
         object? latencyJson = table is null ? null : new
         {
-            table = new { path = table.CachePath, entries = table.Entries.Count, fromCache = table.FromCache, buildSeconds = table.File.BuildSeconds, overheadMs = table.OverheadMs, threads = latencyThreads },
+            table = new { path = table.CachePath, entries = table.Entries.Count, fromCache = table.FromCache, buildSeconds = table.File.BuildSeconds, overheadMs = table.OverheadMs, scale = table.Scale, threads = latencyThreads },
             networks = latency!.Select(c => new { c.Name, c.PredictedMs, measuredMs = c.Measured.Median, measured = c.Measured, c.ErrorPercent }),
         };
         AtomicFile.WriteAllText(Path.Combine(outDir, "results.json"), JsonSerializer.Serialize(new { best, results, latency = latencyJson }, CliJson.Options));

@@ -6,14 +6,15 @@ namespace Amc.Deploy;
 
 /// <summary>
 /// The cache file of a latency table (JSON, written atomically). Besides the entries it keeps the
-/// whole-network measurement the overhead is derived from and, timed next to it, the layers'
-/// full-width ops again (FullWidthSumMs): far from the entries' sum means the machine drifted.
+/// two end-to-end measurements the entries' sum is mapped through (the whole network at full and
+/// at its smallest reachable widths) and, timed next to them, the layers' full-width ops again
+/// (FullWidthSumMs): far from the entries' sum means the machine drifted.
 /// </summary>
 public sealed record LatencyTableFile(
     int Version, LatencyTableKey Key, IReadOnlyList<LatencyTableEntry> Entries,
-    double WholeNetworkMs, double FullWidthSumMs, double BuildSeconds, DateTime Created)
+    double WholeNetworkMs, double SmallestNetworkMs, double FullWidthSumMs, double BuildSeconds, DateTime Created)
 {
-    public const int CurrentVersion = 1;
+    public const int CurrentVersion = 2;
 
     public static readonly JsonSerializerOptions Json = new()
     {
