@@ -139,22 +139,28 @@ public static class SearchCommand
         t.AddColumns("network", "table ms", "measured ms", "p10-p90 ms", "table error");
         foreach (var c in latency)
             t.AddRow(Markup.Escape(c.Name), $"{c.PredictedMs:F3}", $"{c.Measured.Median:F3}", $"{c.Measured.P10:F3}-{c.Measured.P90:F3}", $"{c.ErrorPercent:+0.0;-0.0}%");
-        if (latency.Count == 2)
-            t.Caption($"speed-up: table {latency[0].PredictedMs / latency[1].PredictedMs:F2}x, measured {latency[0].Measured.Median / latency[1].Measured.Median:F2}x");
+        t.Caption($"best policy's speed-up: table {latency[0].PredictedMs / latency[1].PredictedMs:F2}x, measured {latency[0].Measured.Median / latency[1].Measured.Median:F2}x");
         AnsiConsole.Write(t);
     }
 
-    /// <summary>The original and the best policy's pruned network, predicted by the table and timed end to end.</summary>
-    static IReadOnlyList<LatencyComparison> MeasureLatency(Checkpoint ck, PruningEnvironment env, CandidateScorer scorer, LatencyTable table, int[] bestWidths, int threads)
+    /// <summary>
+    /// The original and each policy's pruned network (the best first, then the baselines), predicted
+    /// by the table and timed end to end: several networks the table had to interpolate show its error.
+    /// </summary>
+    static IReadOnlyList<LatencyComparison> MeasureLatency(Checkpoint ck, PruningEnvironment env, CandidateScorer scorer, LatencyTable table,
+        IReadOnlyList<(string Name, int[] Widths)> policies, int threads)
     {
-        var (pruned, module) = scorer.Build(bestWidths);
-        using (module)
+        var built = policies.Select(p => (p.Name, p.Widths, Built: scorer.Build(p.Widths))).ToList();
+        try
         {
             return LatencyCheck.Measure(
-            [
-                new LatencyCandidate("original", ck.Network, ck.Weights, table.PredictMs(env.FullWidths())),
-                new LatencyCandidate("best", pruned.Network, module.Tensors(), table.PredictMs(bestWidths)),
-            ], threads);
+                built.Select(b => new LatencyCandidate(b.Name, b.Built.Pruned.Network, b.Built.Module.Tensors(), table.PredictMs(b.Widths)))
+                    .Prepend(new LatencyCandidate("original", ck.Network, ck.Weights, table.PredictMs(env.FullWidths())))
+                    .ToList(), threads);
+        }
+        finally
+        {
+            foreach (var b in built) b.Built.Module.Dispose();
         }
     }
 
@@ -193,7 +199,14 @@ public static class SearchCommand
 
         var policy = PruningPolicy.FromChannels(scorer.Pruner.Graph, env.Steps.ToDictionary(g => g.Id, g => best.Widths[g.Id]), ck.Info.Model, env.Round);
         policy.Save(Path.Combine(outDir, "best-policy.json"));
-        var latency = table is null ? null : MeasureLatency(ck, env, scorer, table, best.Widths, latencyThreads);
+        int[] Widths(PolicyResult r)
+        {
+            var w = env.FullWidths();
+            for (int i = 0; i < env.Steps.Count; i++) w[env.Steps[i].Id] = r.Channels[i];
+            return w;
+        }
+        var latency = table is null ? null : MeasureLatency(ck, env, scorer, table,
+            results.Skip(1).Select(r => (r.Name == results[^1].Name ? "best" : r.Name, Widths(r))).Reverse().ToList(), latencyThreads);
         object? latencyJson = table is null ? null : new
         {
             table = new { path = table.CachePath, entries = table.Entries.Count, fromCache = table.FromCache, buildSeconds = table.File.BuildSeconds, overheadMs = table.OverheadMs, scale = table.Scale, threads = latencyThreads },

@@ -22,7 +22,18 @@ static class CliRun
     /// <summary>Runs amc with --threads 1 added: the tests run beside each other on small machines.</summary>
     public static CliResult Amc(params string[] args) => Run(Start(args), args);
 
-    public static Process Start(params string[] args)
+    /// <summary>Runs amc with an environment variable set (e.g. XDG_CACHE_HOME, to keep caches in a temp folder).</summary>
+    public static CliResult AmcWith((string Name, string Value) variable, params string[] args)
+    {
+        var process = Start(false, args);
+        process.StartInfo.Environment[variable.Name] = variable.Value;
+        process.Start();
+        return Run(process, args);
+    }
+
+    public static Process Start(params string[] args) => Start(true, args);
+
+    static Process Start(bool start, string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -34,7 +45,9 @@ static class CliRun
         foreach (var a in args) info.ArgumentList.Add(a);
         info.ArgumentList.Add("--threads");
         info.ArgumentList.Add("1");
-        return Process.Start(info)!;
+        var process = new Process { StartInfo = info };
+        if (start) process.Start();
+        return process;
     }
 
     public static CliResult Run(Process process, string[] args, int timeoutSeconds = 120)
