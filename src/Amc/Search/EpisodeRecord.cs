@@ -3,6 +3,8 @@ using Amc.Pruning;
 namespace Amc.Search;
 
 /// <summary>One line of episodes.jsonl: everything about one episode a person may want to plot or check.</summary>
+/// <param name="BudgetFraction">The budgeted resource (MACs, params or the latency table's prediction)
+/// as a fraction of the original; null without a budget (accuracy mode).</param>
 public sealed record EpisodeRecord(
     int Episode,
     string Phase,
@@ -19,7 +21,8 @@ public sealed record EpisodeRecord(
     double Sigma,
     double Seconds,
     StageTimes Times,
-    double AgentSeconds);
+    double AgentSeconds,
+    double? BudgetFraction = null);
 
 /// <summary>The best episode so far: its policy is the search's result (as in AMC, not the final actor).</summary>
 public sealed record BestPolicy(int Episode, double Reward, int[] Widths, double Top1, double Top5, long Macs, long Params);

@@ -75,7 +75,7 @@ public sealed class SearchRunner
                 Replay = agent.Replay.InOrder().ToList(), ActorOptimizer = Convert.ToBase64String(actorOpt),
                 CriticOptimizer = Convert.ToBase64String(criticOpt), Fingerprint = fingerprint,
             }.Save(statePath, agent.Tensors());
-            progress?.Invoke(new SearchProgress(episode, options.Episodes, record.Phase, record.Reward, record.Top1, record.MacsFraction, best,
+            progress?.Invoke(new SearchProgress(episode, options.Episodes, record.Phase, record.Reward, record.Top1, record.MacsFraction, record.BudgetFraction, best,
                 clock.Elapsed.TotalSeconds / (episode - first + 1)));
         }
         return best ?? throw new InvalidOperationException("no episode was run");
@@ -130,7 +130,8 @@ public sealed class SearchRunner
             score.Macs, score.Params,
             (double)score.Macs / originalMacs, (double)score.Params / originalParams,
             score.HeldOut.Top1, score.HeldOut.Top5, reward, sigma,
-            clock.Elapsed.TotalSeconds, score.Times, agentSeconds);
+            clock.Elapsed.TotalSeconds, score.Times, agentSeconds,
+            env.Wall is { } wall ? Math.Round((double)wall.Measure(widths) / wall.Original, 5) : null);
     }
 
     /// <summary>Keeps the log lines of episodes before <paramref name="episodes"/> (a crash may have left one more, or half a line).</summary>

@@ -42,5 +42,8 @@ public class LatencySearchTests(TrainedModel model)
         double original = networks[0].GetProperty("predictedMs").GetDouble();
         Assert.True(networks[1].GetProperty("predictedMs").GetDouble() <= target * original + 1e-6);
         Assert.All(networks, n => Assert.True(n.GetProperty("measuredMs").GetDouble() > 0));
+        var episodes = File.ReadAllLines(Path.Combine(outDir, "episodes.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(4, episodes.Count);
+        Assert.All(episodes, e => Assert.InRange(e.GetProperty("budgetFraction").GetDouble(), 0.0, target + 1e-5));
     }
 }
