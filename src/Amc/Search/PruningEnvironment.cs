@@ -89,7 +89,25 @@ public sealed class PruningEnvironment
         widths = cost.FullWidths();
         t = 0;
         previousKeep = 1.0;
-        return embedding.State(0, 0, previousKeep);
+        return State(0);
+    }
+
+    /// <summary>
+    /// The state for deciding step t. Under a params or latency budget, "reduced" and "rest" are in
+    /// that resource, as the wall measures it, not in MACs: latency has a large part that no width
+    /// removes, so MAC fractions would hide how close the budget is. There "rest" is what the later
+    /// groups can still remove (down to their minimum widths). Under a MAC budget (or none) the
+    /// paper's features are kept exactly.
+    /// </summary>
+    float[] State(int step)
+    {
+        if (wall is null || options.Resource == Resource.Macs)
+            return embedding.State(step, originalMacs - cost.Of(widths).Macs, previousKeep);
+        long now = wall.Measure(widths);
+        var floor = (int[])widths.Clone();
+        for (int later = step + 1; later < Steps.Count; later++) floor[Steps[later].Id] = minimum[Steps[later].Id];
+        double original = wall.Original;
+        return embedding.State(step, (original - now) / original, (now - wall.Measure(floor)) / original, previousKeep);
     }
 
     public StepResult Step(double action)
@@ -119,8 +137,7 @@ public sealed class PruningEnvironment
         previousKeep = (double)channels / g.Channels;
         t++;
         bool done = t == Steps.Count;
-        long reduced = originalMacs - cost.Of(widths).Macs;
-        var next = done ? embedding.State(t - 1, reduced, previousKeep) : embedding.State(t, reduced, previousKeep);
+        var next = State(done ? t - 1 : t);
         return new StepResult(action, keep, channels, previousKeep, next, done);
     }
 }

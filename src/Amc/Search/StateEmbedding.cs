@@ -8,7 +8,8 @@ namespace Amc.Search;
 /// first producer (the conv whose filters make the channels): n its output channels, c its input
 /// channels, h x w its input size. FLOPs[t] is the MACs of every layer whose cost depends on the
 /// group. The static columns are min-max scaled over the episode's steps (as the official code);
-/// reduced and rest are fractions of the original MACs; a_{t-1} is the previous realised keep ratio.
+/// reduced and rest are fractions of the original MACs (under a params or latency budget the
+/// environment passes them in that resource instead); a_{t-1} is the previous realised keep ratio.
 /// </summary>
 public sealed class StateEmbedding
 {
@@ -51,12 +52,16 @@ public sealed class StateEmbedding
     }
 
     /// <param name="reducedMacs">MACs removed so far by the decided groups (undecided at full width).</param>
-    public float[] State(int t, long reducedMacs, double previousKeep)
+    public float[] State(int t, long reducedMacs, double previousKeep) =>
+        State(t, (double)reducedMacs / totalMacs, (double)restMacs[t] / totalMacs, previousKeep);
+
+    /// <summary>The state with "reduced" and "rest" given directly as fractions of the original resource.</summary>
+    public float[] State(int t, double reduced, double rest, double previousKeep)
     {
         var s = new float[Size];
         for (int i = 0; i < 8; i++) s[i] = (float)scaled[t][i];
-        s[8] = (float)((double)reducedMacs / totalMacs);
-        s[9] = (float)((double)restMacs[t] / totalMacs);
+        s[8] = (float)reduced;
+        s[9] = (float)rest;
         s[10] = (float)previousKeep;
         return s;
     }
