@@ -39,7 +39,8 @@ public static class ImportCommand
                 net = ProfileCommand.Resolve(p.GetValue(model) ?? throw new UsageException("--weights needs --model NAME"), p.GetValue(input)!, p.GetValue(classes), p.GetValue(width), null);
                 tensors = PyTorchWeights.Fit(net, PyTorchWeights.Read(path), path);
             }
-            float[]? m = p.GetValue(mean), s = p.GetValue(std);
+            // An array option left out parses as empty, not null.
+            float[]? m = p.GetValue(mean) is { Length: > 0 } mv ? mv : null, s = p.GetValue(std) is { Length: > 0 } sv ? sv : null;
             if ((m is null) != (s is null)) throw new UsageException("give both --mean and --std, or neither");
             if (m is not null && (m.Length != net.Input.C || s!.Length != net.Input.C))
                 throw new UsageException($"--mean and --std need {net.Input.C} values (one per input channel)");

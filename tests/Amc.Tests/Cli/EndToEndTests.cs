@@ -44,6 +44,20 @@ public class EndToEndTests(TrainedModel model)
     }
 
     [Fact]
+    public void Export_to_onnx_then_import_gives_a_checkpoint_with_the_same_accuracy()
+    {
+        // A user's own ONNX model, without --mean/--std (it once failed: the absent lists parsed as empty).
+        var onnx = model.NewPath("m.onnx");
+        CliAssert.Ok(CliRun.Amc("export", "--checkpoint", model.Checkpoint, "--onnx", onnx));
+        var imported = model.NewPath("imported.amc");
+        CliAssert.Ok(CliRun.Amc("import", "--onnx", onnx, "--out", imported));
+
+        var r = CliRun.Amc("eval", "--checkpoint", imported, "--data", model.Data, "--json");
+        CliAssert.Ok(r);
+        Assert.Equal(model.TestTop1, JsonDocument.Parse(r.Stdout).RootElement.GetProperty("top1").GetDouble());
+    }
+
+    [Fact]
     public void Resuming_a_finished_run_trains_nothing_and_reports_the_same_accuracy()
     {
         var path = model.NewPath("x.amc");
