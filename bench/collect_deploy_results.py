@@ -9,6 +9,7 @@ from pathlib import Path
 
 root = Path(__file__).resolve().parent / "results"
 names = {"amc": "AMC, 50 % MACs", "latency": "AMC, 50 % latency", "uniform": "uniform, 50 % MACs"}
+names.update({f"latency{n}": f"AMC, {n} % latency" for n in range(10, 100)})
 
 
 def load(path):
@@ -28,7 +29,8 @@ print("| model | policy | MACs | MAC reduction | params | test top-1: base / pru
       "1 thread: ms (p10–p90) vs base | speed-up | speed-up ÷ MAC reduction | 2 threads: ms vs base | speed-up |")
 print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for model in sys.argv[1:]:
-    for policy in ("amc", "latency", "uniform"):
+    latency = sorted(p.name[len(model) + 1:] for p in root.glob(f"{model}-latency*") if p.is_dir())
+    for policy in ["amc", *latency, "uniform"]:
         prune = load(root / f"{model}-{policy}-prune.json")
         if prune is None:
             continue

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Deploy benchmark of docs/BENCHMARKS.md for one base model, after bench/search-bench.sh:
 #   prepare: prune the base with each searched policy (bench/results/MODEL-amc: MAC budget,
-#            MODEL-latency: latency budget, if present) and with the uniform baseline policy the
+#            MODEL-latency*: latency budgets, if present) and with the uniform baseline policy the
 #            MAC search scored (least squares), fine-tune each the same way, export to ONNX.
 #   time:    time each fine-tuned net against the base in ONNX Runtime (batch 1, 1 and 2 threads,
 #            interleaved). Run it on a quiet machine; prepare may share the cores.
@@ -14,7 +14,9 @@ export OMP_WAIT_POLICY=PASSIVE
 res="$root/bench/results"
 base="$root/bench/models/$model-fmnist.amc"
 policies=(amc uniform)
-[ -f "$res/$model-latency/best-policy.json" ] && policies+=(latency)
+for d in "$res/$model"-latency*/; do
+  [ -f "$d/best-policy.json" ] && policies+=("$(basename "$d" | sed "s/^$model-//")")
+done
 
 if [ "$phase" = prepare ]; then
   # The uniform policy the MAC search scored, as a policy file.
@@ -32,7 +34,7 @@ PY
     case "$p" in
       amc) policy="$res/$model-amc/best-policy.json" ;;
       uniform) policy="$res/$model-amc/uniform-policy.json" ;;
-      latency) policy="$res/$model-latency/best-policy.json" ;;
+      latency*) policy="$res/$model-$p/best-policy.json" ;;
     esac
     "${amc[@]}" prune --checkpoint "$base" --policy "$policy" --reconstruct --out "$res/$model-$p.amc" --seed 1 --threads "$threads" --json > "$res/$model-$p-prune.json"
     "${amc[@]}" finetune --checkpoint "$res/$model-$p.amc" --epochs "$epochs" --out "$res/$model-$p-ft.amc" --seed 1 --threads "$threads" --json > "$res/$model-$p-ft.json"
