@@ -13,8 +13,9 @@ namespace Amc.Cli.Commands;
 /// `amc latency-table`: builds (or reads from the cache) the per-layer latency table a
 /// --target-latency search would use, and checks its predictions against networks timed end to
 /// end: the full and the smallest one (exact at build time, so this shows the drift since) and
-/// one in between that the table has to interpolate (every group at its middle reachable width). The ORT thread count is --latency-threads, not the global --threads
-/// (which sets the tensor threads and defaults to all cores).
+/// one in between that the table has to interpolate (every group at its middle reachable width).
+/// The ORT thread count is --latency-threads, not the global --threads (which sets the tensor
+/// threads and defaults to all cores).
 /// </summary>
 public static class LatencyTableCommand
 {
@@ -64,8 +65,7 @@ public static class LatencyTableCommand
 
             LatencyCandidate Candidate(string name, int[] widths)
             {
-                var kept = graph.Groups.Where(g => widths[g.Id] < g.Channels).ToDictionary(g => g.Id, g => Enumerable.Range(0, widths[g.Id]).ToArray());
-                var pruned = Amc.Pruning.NetworkPruner.Prune(ck.Network, graph, ck.Weights, kept);
+                var pruned = Amc.Pruning.NetworkPruner.ToWidths(ck.Network, graph, ck.Weights, widths);
                 return new LatencyCandidate(name, pruned.Network, pruned.Weights, table.PredictMs(widths));
             }
             int reachablePairs = table.Layers.Sum(l => l.Depthwise ? l.InValues.Length : l.InValues.Length * l.OutValues.Length);

@@ -51,4 +51,11 @@ public static class NetworkPruner
         }
         return new PrunedNetwork(pruned, result, kept);
     }
+
+    /// <summary>
+    /// The network at the given group widths, keeping each group's first channels: for timing,
+    /// where which channels stay does not matter.
+    /// </summary>
+    public static PrunedNetwork ToWidths(Network net, ChannelGraph graph, IReadOnlyDictionary<string, Tensor> weights, IReadOnlyList<int> widths) =>
+        Prune(net, graph, weights, graph.Groups.Where(g => widths[g.Id] < g.Channels).ToDictionary(g => g.Id, g => Enumerable.Range(0, widths[g.Id]).ToArray()));
 }
