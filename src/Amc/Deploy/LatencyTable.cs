@@ -31,7 +31,8 @@ public sealed class LatencyTable
     /// <summary>Intercept of the map from the entries' sum to the network's latency (ms).</summary>
     public double OverheadMs { get; }
     /// <summary>Slope of that map: measured change of the whole network between its smallest and full
-    /// widths over the change of its entries' sum (clamped to [0.5, 2]; 1 when there is nothing to prune).</summary>
+    /// widths over the change of its entries' sum, when that is within [0.5, 2]; otherwise the whole
+    /// network over its entries' sum at full width (the line through the origin, no intercept).</summary>
     public double Scale { get; }
     public LatencyTableFile File { get; }
     public string CachePath { get; }
@@ -49,9 +50,11 @@ public sealed class LatencyTable
         entries = file.Entries.ToDictionary(e => e.Op, e => e.Ms);
         grid = layers.Select(l => l.GridOps().Select(op => entries[op]).ToArray()).ToArray();
         double fullSum = layers.Sum(l => entries[l.Full]);
-        double entryRange = fullSum - EntrySum(smallest);
-        double timedRange = file.WholeNetworkMs - file.SmallestNetworkMs;
-        Scale = entryRange > 0 && timedRange > 0 ? Math.Clamp(timedRange / entryRange, 0.5, 2) : 1;
+        double slope = (file.WholeNetworkMs - file.SmallestNetworkMs) / (fullSum - EntrySum(smallest));
+        // A slope far from 1 (or none: the smallest network timed no faster) says the two points
+        // are noise, as on a tiny network on a busy machine; a line through them could then predict
+        // negative times. Fall back to the line through the origin: positive and exact at full width.
+        Scale = slope is >= 0.5 and <= 2 ? slope : file.WholeNetworkMs / fullSum;
         OverheadMs = file.WholeNetworkMs - Scale * fullSum;
     }
 

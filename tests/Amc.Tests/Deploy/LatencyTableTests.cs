@@ -61,10 +61,12 @@ public class LatencyTableTests(TinyLatencyTable tiny) : IClassFixture<TinyLatenc
         double sum = table.Layers.Sum(l => table.Entries[l.At(Width(l.InputTensor, small), Width(l.Name, small))]);
         Assert.Equal(sum, table.EntrySum(small), 9);
         Assert.Equal(table.OverheadMs + table.Scale * sum, table.PredictMs(small), 9);
-        Assert.InRange(table.Scale, 0.5, 2);
-        // Unless the slope was clamped (timing noise on a tiny net), the smallest network is exact too.
+        // The smallest network is exact too, unless its timing is implausible (noise on a tiny net
+        // on a busy machine): then the line goes through the origin and predictions stay positive.
         double slope = (table.File.WholeNetworkMs - table.File.SmallestNetworkMs) / (table.EntrySum(full) - sum);
-        if (slope > 0.5 && slope < 2) Assert.Equal(table.File.SmallestNetworkMs, table.PredictMs(small), 9);
+        if (slope is >= 0.5 and <= 2) Assert.Equal(table.File.SmallestNetworkMs, table.PredictMs(small), 9);
+        else Assert.Equal(0, table.OverheadMs, 9);
+        Assert.True(table.PredictMs(small) > 0);
         Assert.Equal((long)Math.Round(table.PredictMs(small) * 1e6), table.PredictNanoseconds(small));
     }
 
