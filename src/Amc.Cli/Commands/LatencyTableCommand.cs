@@ -94,7 +94,7 @@ public static class LatencyTableCommand
             t.AddRow("build time", table.FromCache ? $"{seconds:F1} s (cache; measured in {table.File.BuildSeconds:F1} s)" : $"{table.File.BuildSeconds:F1} s");
             double entrySum = table.EntrySum(full);
             t.AddRow("entries to latency", $"{table.OverheadMs:F3} ms + {table.Scale:F3} x entries' sum (through the whole network at build time: {table.File.WholeNetworkMs:F3} ms full, {table.File.SmallestNetworkMs:F3} ms smallest)");
-            t.AddRow("drift during build", $"full-width layers re-timed next to the whole network: {table.File.FullWidthSumMs:F3} ms vs entries {entrySum:F3} ms ({100 * (entrySum / table.File.FullWidthSumMs - 1):+0.0;-0.0} %)");
+            t.AddRow("drift during build", $"full-width layers re-timed after the entries: {table.File.FullWidthSumMs:F3} ms vs entries {entrySum:F3} ms ({100 * (entrySum / table.File.FullWidthSumMs - 1):+0.0;-0.0} %)");
             foreach (var c in checks)
                 t.AddRow($"{c.Name} widths", $"table {c.PredictedMs:F3} ms, measured now {c.Measured.Median:F3} ms (p10-p90 {c.Measured.P10:F3}-{c.Measured.P90:F3}), error {c.ErrorPercent:+0.0;-0.0} %");
             t.AddRow("lowest feasible target", $"{stats.predictedSmallestMs / check.PredictedMs:0.###} (--target-latency; smallest widths over full, as the table predicts them)");
