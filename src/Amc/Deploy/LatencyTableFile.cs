@@ -14,7 +14,7 @@ public sealed record LatencyTableFile(
     int Version, LatencyTableKey Key, IReadOnlyList<LatencyTableEntry> Entries,
     double WholeNetworkMs, double SmallestNetworkMs, double FullWidthSumMs, double BuildSeconds, DateTime Created)
 {
-    public const int CurrentVersion = 2;
+    public const int CurrentVersion = 3; // 3: end-to-end networks timed in blocks
 
     public static readonly JsonSerializerOptions Json = new()
     {
