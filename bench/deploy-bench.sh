@@ -31,6 +31,7 @@ for g, c in zip(policy["groups"], uniform["channels"]):
 json.dump(policy, open(f"{d}/uniform-policy.json", "w"), indent=2)
 PY
   for p in "${policies[@]}"; do
+    [ -f "$res/$model-$p-export.json" ] && continue  # prepared by an earlier run
     case "$p" in
       amc) policy="$res/$model-amc/best-policy.json" ;;
       uniform) policy="$res/$model-amc/uniform-policy.json" ;;
