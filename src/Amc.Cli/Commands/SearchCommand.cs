@@ -91,7 +91,7 @@ public static class SearchCommand
 
             var data = DataOptions.OpenFor(p, ck);
             Directory.CreateDirectory(outDir);
-            string fingerprint = Fingerprint(ckPath, options, pruneOptions, data, p.GetValue(engine)!);
+            string fingerprint = Fingerprint(ckPath, options, pruneOptions, data, p.GetValue(engine)!, table);
             AtomicFile.WriteAllText(Path.Combine(outDir, "search-config.json"), JsonSerializer.Serialize(new
             {
                 command = CommonOptions.CommandLine,
@@ -124,11 +124,17 @@ public static class SearchCommand
         return cmd;
     }
 
-    static string Fingerprint(string ckPath, SearchOptions o, PruneOptions po, DataOptions.Opened data, string engine)
+    /// <summary>
+    /// What a resumed search must share with the saved one. A latency budget's wall depends on the
+    /// table's measured values, so they are part of it: a table measured again (its cache deleted,
+    /// another machine) would change the wall halfway through.
+    /// </summary>
+    static string Fingerprint(string ckPath, SearchOptions o, PruneOptions po, DataOptions.Opened data, string engine, LatencyTable? table)
     {
         using var sha = SHA256.Create();
         using (var f = File.OpenRead(ckPath)) sha.TransformBlock(SHA256.HashData(f), 0, 32, null, 0);
-        var text = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { o, po, data = data.Train.Name, data.Split.Hash, engine }));
+        var latency = table is null ? null : new { table.File.Entries, table.File.WholeNetworkMs, table.File.SmallestNetworkMs };
+        var text = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { o, po, data = data.Train.Name, data.Split.Hash, engine, latency }));
         sha.TransformFinalBlock(text, 0, text.Length);
         return Convert.ToHexString(sha.Hash!)[..16];
     }

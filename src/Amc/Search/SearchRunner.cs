@@ -45,7 +45,8 @@ public sealed class SearchRunner
         {
             var (state, tensors) = SearchState.Load(statePath);
             if (state.Fingerprint != fingerprint)
-                throw new CheckpointException($"{statePath} belongs to a search with other settings or another base network; use a new --out or the original settings");
+                throw new CheckpointException($"{statePath} belongs to a search with other settings, another base network or " +
+                    "(under a latency budget) another latency table; use a new --out or the original settings and table");
             first = state.NextEpisode;
             random = SearchRandom.FromState(state.Random);
             best = state.Best;

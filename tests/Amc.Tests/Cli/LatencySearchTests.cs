@@ -45,5 +45,16 @@ public class LatencySearchTests(TrainedModel model)
         var episodes = File.ReadAllLines(Path.Combine(outDir, "episodes.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.Equal(4, episodes.Count);
         Assert.All(episodes, e => Assert.InRange(e.GetProperty("budgetFraction").GetDouble(), 0.0, target + 1e-5));
+
+        // The wall depends on the table's values: resuming against a table measured again is refused.
+        var cached = Directory.GetFiles(Path.Combine(cache.Path, "amc", "latency"), "*.json").Single();
+        var text = File.ReadAllText(cached);
+        var ms = System.Text.RegularExpressions.Regex.Match(text, @"""ms"": ([0-9.]+)");
+        Assert.True(ms.Success, text[..200]);
+        File.WriteAllText(cached, text.Remove(ms.Groups[1].Index, ms.Groups[1].Length).Insert(ms.Groups[1].Index, "123.5"));
+        string[] again = [.. search, "--target-latency", target.ToString(CultureInfo.InvariantCulture), "--resume"];
+        Assert.Contains("latency table", CliAssert.BadInput(CliRun.AmcWith(home, again)));
+        // The cache's edited value was used, not measured again: the table is still the edited file.
+        Assert.Contains("123.5", File.ReadAllText(cached));
     }
 }
