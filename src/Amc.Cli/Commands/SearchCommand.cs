@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Amc.Data;
 using Amc.Deploy;
 using Amc.Graph;
 using Amc.Pruning;
@@ -37,9 +38,14 @@ public static class SearchCommand
         var noBaselines = new Option<bool>("--no-baselines") { Description = "Skip the uniform / deep / shallow baselines" };
         var engine = new Option<string>("--eval-engine") { Description = "Score candidates with ONNX Runtime (ort: 1.5x faster here, export and session creation included) or TorchSharp (torch)", DefaultValueFactory = _ => "ort" };
         engine.AcceptOnlyFromAmong("torch", "ort");
+        var confirmTop = new Option<int>("--confirm-top")
+        {
+            Description = "Score the best K distinct policies again on held-out images the search did not score on (the rest of the default held-out split) and keep the best there; 0 = off",
+            DefaultValueFactory = _ => 5,
+        };
         var cmd = new Command("search", "AMC: search per-group keep ratios under a budget with DDPG, score without fine-tuning")
         {
-            checkpoint, output, targetMacs, targetParams, targetLatency, latencyThreads, mode, episodes, warmup, agent, lbound, rbound, top5, resume, noBaselines, engine,
+            checkpoint, output, targetMacs, targetParams, targetLatency, latencyThreads, mode, episodes, warmup, agent, lbound, rbound, top5, resume, noBaselines, engine, confirmTop,
         };
         PruningOptions.AddTo(cmd);
         DataOptions.AddTo(cmd);
@@ -109,9 +115,11 @@ public static class SearchCommand
             if (!json) AnsiConsole.MarkupLine($"[bold]amc search[/] {Markup.Escape(ck.Network.Name)}: {env.StepCount} groups, {options.Mode} mode, {resource} target {target:0.###}, agent {options.Agent}, {nEpisodes} episodes");
             pruner.Grams(pruneOptions.Seed);
             var best = SearchProgressView.Run(runner, options, p.GetValue(resume), json);
+            var confirmed = Confirm(p.GetValue(confirmTop), runner, env, pruner, pruneOptions, data, p.GetValue(engine) == "ort", json);
+            if (confirmed is not null) best = confirmed.Value.Best;
 
-            var (results, latency) = Report(outDir, ck, env, scorer, data, heldOut, options, best, runner, p.GetValue(noBaselines) || options.Mode == SearchMode.Accuracy, ckPath, pruneOptions,
-                table, ortThreads);
+            var (results, latency) = Report(outDir, ck, env, scorer, data, heldOut, options, best, confirmed?.Scored, runner,
+                p.GetValue(noBaselines) || options.Mode == SearchMode.Accuracy, ckPath, pruneOptions, table, ortThreads);
             if (json)
                 Console.WriteLine(JsonSerializer.Serialize(new { output = outDir, best, results, latency }, CliJson.Options));
             else
@@ -170,8 +178,26 @@ public static class SearchCommand
         }
     }
 
+    /// <summary>
+    /// Re-scores the log's best K policies on the images of the default held-out split that this
+    /// search did not score on (none when it scored on all of them: then null).
+    /// </summary>
+    static (BestPolicy Best, IReadOnlyList<ConfirmedPolicy> Scored)? Confirm(int k, SearchRunner runner, PruningEnvironment env,
+        ChannelPruner pruner, PruneOptions pruneOptions, DataOptions.Opened data, bool onnxRuntime, bool quiet)
+    {
+        if (k < 0) throw new UsageException($"--confirm-top must be 0 or more, got {k}");
+        if (k == 0) return null;
+        var wider = HeldOutSplit.Create(data.Train.Count, data.Split.Seed);
+        var fresh = wider.HeldOut.Except(data.Split.HeldOut).ToArray();
+        if (fresh.Length == 0) return null;
+        if (!quiet) AnsiConsole.MarkupLine(Markup.Escape($"confirming the best {k} policies on {fresh.Length} held-out images the search did not score on"));
+        using var batches = new TensorBatches(data.Train, fresh, 250);
+        var confirm = new CandidateScorer(pruner, batches, pruneOptions, onnxRuntime);
+        return TopPolicyConfirmation.Choose(SearchRunner.ReadLog(runner.LogPath), env, confirm, k);
+    }
+
     static (List<PolicyResult> Results, IReadOnlyList<LatencyComparison>? Latency) Report(string outDir, Checkpoint ck, PruningEnvironment env, CandidateScorer scorer, DataOptions.Opened data, TensorBatches heldOut,
-        SearchOptions options, BestPolicy best, SearchRunner runner, bool skipBaselines, string ckPath, PruneOptions pruneOptions,
+        SearchOptions options, BestPolicy best, IReadOnlyList<ConfirmedPolicy>? confirmed, SearchRunner runner, bool skipBaselines, string ckPath, PruneOptions pruneOptions,
         LatencyTable? table, int latencyThreads)
     {
         var (origMacs, origParams) = env.Cost(env.FullWidths());
@@ -201,7 +227,8 @@ public static class SearchCommand
                 results.Add(Result(name, widths, scorer.Score(widths).HeldOut.Top1));
             }
         string agentName = options.Agent == AgentKind.Random ? "random search" : "AMC (DDPG)";
-        results.Add(Result($"{agentName}, best of {options.Episodes}", best.Widths, best.Top1));
+        results.Add(Result(confirmed is null ? $"{agentName}, best of {options.Episodes}" : $"{agentName}, best of {options.Episodes} (top {confirmed.Count} re-scored)",
+            best.Widths, best.Top1));
 
         var policy = PruningPolicy.FromChannels(scorer.Pruner.Graph, env.Steps.ToDictionary(g => g.Id, g => best.Widths[g.Id]), ck.Info.Model, env.Round);
         policy.Save(Path.Combine(outDir, "best-policy.json"));
@@ -218,7 +245,7 @@ public static class SearchCommand
             table = new { path = table.CachePath, entries = table.Entries.Count, fromCache = table.FromCache, buildSeconds = table.File.BuildSeconds, overheadMs = table.OverheadMs, scale = table.Scale, threads = latencyThreads },
             networks = latency!.Select(c => new { c.Name, c.PredictedMs, measuredMs = c.Measured.Median, measured = c.Measured, c.ErrorPercent }),
         };
-        AtomicFile.WriteAllText(Path.Combine(outDir, "results.json"), JsonSerializer.Serialize(new { best, results, latency = latencyJson }, CliJson.Options));
+        AtomicFile.WriteAllText(Path.Combine(outDir, "results.json"), JsonSerializer.Serialize(new { best, confirmed, results, latency = latencyJson }, CliJson.Options));
 
         var episodes = SearchRunner.ReadLog(runner.LogPath);
         var groupNames = env.Steps.Select(g => g.Name).ToList();
@@ -236,7 +263,9 @@ public static class SearchCommand
             ["agent"] = $"{options.Agent}, {options.Episodes} episodes ({options.Ddpg.WarmupEpisodes} warm-up)",
             ["action range"] = $"keep ratio in [{options.LowerBound}, {options.UpperBound}], channels rounded to multiples of {pruneOptions.Round}",
             ["scoring"] = $"{pruneOptions.Criterion} selection, least squares {(pruneOptions.Reconstruct ? "on" : "off")}, BN re-estimation {(pruneOptions.RecalibrateBatchNorm ? "on" : "off")}, reward {(options.TopFive ? "top-5" : "top-1")}",
-            ["best episode"] = $"{best.Episode}",
+            ["best episode"] = confirmed is null ? $"{best.Episode}"
+                : $"{best.Episode}, the best of the top {confirmed.Count} policies re-scored on held-out images the search did not score on: " +
+                  string.Join(", ", confirmed.Select(c => $"ep {c.Episode} {100 * c.HeldOutTop1:F2} -> {100 * c.ConfirmTop1:F2} %")),
             ["seed"] = $"{options.Seed}",
             ["machine"] = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}",
         };

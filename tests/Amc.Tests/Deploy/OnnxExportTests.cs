@@ -84,7 +84,7 @@ public class OnnxExportTests(ITestOutputHelper output)
         Assert.Equal("input", input.Name);
         Assert.Equal(["N", "3", "32", "32"], input.Type.TensorType.Shape.Dim.Select(d => d.DimParam != "" ? d.DimParam : d.DimValue.ToString()));
         Assert.Equal("logits", onnx.Graph.Output.Single().Name);
-        Assert.Empty(onnx.Graph.Node.Where(n => n.OpType == "BatchNormalization"));
+        Assert.DoesNotContain(onnx.Graph.Node, n => n.OpType == "BatchNormalization");
         Assert.Contains(onnx.Graph.Node, n => n.Name == "layer1.0.conv1" && n.OpType == "Conv");
 
         using var session = new OnnxRuntimeSession(onnx, intraOpThreads: 1);
