@@ -141,8 +141,13 @@ public static class SearchCommand
     {
         using var sha = SHA256.Create();
         using (var f = File.OpenRead(ckPath)) sha.TransformBlock(SHA256.HashData(f), 0, 32, null, 0);
-        var latency = table is null ? null : new { table.File.Entries, table.File.WholeNetworkMs, table.File.SmallestNetworkMs };
-        var text = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { o, po, data = data.Train.Name, data.Split.Hash, engine, latency }));
+        if (table is not null)
+        {
+            var measured = JsonSerializer.SerializeToUtf8Bytes(new { table.File.Entries, table.File.WholeNetworkMs, table.File.SmallestNetworkMs });
+            sha.TransformBlock(SHA256.HashData(measured), 0, 32, null, 0);
+        }
+        // Kept as it was before latency tables joined, so MAC and params searches saved then still resume.
+        var text = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { o, po, data = data.Train.Name, data.Split.Hash, engine }));
         sha.TransformFinalBlock(text, 0, text.Length);
         return Convert.ToHexString(sha.Hash!)[..16];
     }
