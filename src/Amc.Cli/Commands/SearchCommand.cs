@@ -65,6 +65,7 @@ public static class SearchCommand
             int nEpisodes = TrainCommand.Positive(p.GetValue(episodes), "--episodes");
             int nWarmup = p.GetValue(warmup);
             if (nWarmup < 0) throw new UsageException($"--warmup must be 0 or more, got {nWarmup}");
+            if (p.GetValue(confirmTop) < 0) throw new UsageException($"--confirm-top must be 0 or more, got {p.GetValue(confirmTop)}");
             var options = new SearchOptions
             {
                 Mode = p.GetValue(mode) == "accuracy" ? SearchMode.Accuracy : SearchMode.Resource,
@@ -190,7 +191,6 @@ public static class SearchCommand
     static (BestPolicy Best, IReadOnlyList<ConfirmedPolicy> Scored)? Confirm(int k, SearchRunner runner, PruningEnvironment env,
         ChannelPruner pruner, PruneOptions pruneOptions, DataOptions.Opened data, bool onnxRuntime, bool quiet)
     {
-        if (k < 0) throw new UsageException($"--confirm-top must be 0 or more, got {k}");
         if (k == 0) return null;
         var wider = HeldOutSplit.Create(data.Train.Count, data.Split.Seed);
         var fresh = wider.HeldOut.Except(data.Split.HeldOut).ToArray();
@@ -237,14 +237,8 @@ public static class SearchCommand
 
         var policy = PruningPolicy.FromChannels(scorer.Pruner.Graph, env.Steps.ToDictionary(g => g.Id, g => best.Widths[g.Id]), ck.Info.Model, env.Round);
         policy.Save(Path.Combine(outDir, "best-policy.json"));
-        int[] Widths(PolicyResult r)
-        {
-            var w = env.FullWidths();
-            for (int i = 0; i < env.Steps.Count; i++) w[env.Steps[i].Id] = r.Channels[i];
-            return w;
-        }
         var latency = table is null ? null : MeasureLatency(ck, env, scorer, table,
-            results.Skip(1).Select(r => (r.Name == results[^1].Name ? "best" : r.Name, Widths(r))).Reverse().ToList(), latencyThreads);
+            results.Skip(1).Select(r => (r.Name == results[^1].Name ? "best" : r.Name, env.WidthsOf(r.Channels))).Reverse().ToList(), latencyThreads);
         object? latencyJson = table is null ? null : new
         {
             table = new { path = table.CachePath, entries = table.Entries.Count, fromCache = table.FromCache, buildSeconds = table.File.BuildSeconds, overheadMs = table.OverheadMs, scale = table.Scale, threads = latencyThreads },

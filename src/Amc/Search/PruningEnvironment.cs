@@ -84,6 +84,14 @@ public sealed class PruningEnvironment
     /// <summary>Every group at its original width.</summary>
     public int[] FullWidths() => cost.FullWidths();
 
+    /// <summary>Every group's width from one channel count per step (as episodes and policies list them).</summary>
+    public int[] WidthsOf(IReadOnlyList<int> stepChannels)
+    {
+        var w = cost.FullWidths();
+        for (int i = 0; i < Steps.Count; i++) w[Steps[i].Id] = stepChannels[i];
+        return w;
+    }
+
     public float[] Reset()
     {
         widths = cost.FullWidths();

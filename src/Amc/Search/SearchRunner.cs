@@ -67,7 +67,7 @@ public sealed class SearchRunner
         {
             var record = RunEpisode(episode, agent, random);
             if (best is null || record.Reward > best.Reward)
-                best = new BestPolicy(episode, record.Reward, FullWidths(record), record.Top1, record.Top5, record.Macs, record.Params);
+                best = new BestPolicy(episode, record.Reward, env.WidthsOf(record.Channels), record.Top1, record.Top5, record.Macs, record.Params);
             File.AppendAllText(logPath, JsonSerializer.Serialize(record, LogJson) + "\n");
             var (actorOpt, criticOpt) = agent.OptimizerStates();
             new SearchState
@@ -82,12 +82,6 @@ public sealed class SearchRunner
         return best ?? throw new InvalidOperationException("no episode was run");
     }
 
-    int[] FullWidths(EpisodeRecord r)
-    {
-        var w = env.FullWidths();
-        for (int i = 0; i < env.StepCount; i++) w[env.Steps[i].Id] = r.Channels[i];
-        return w;
-    }
 
     EpisodeRecord RunEpisode(int episode, DdpgAgent agent, SearchRandom random)
     {

@@ -25,8 +25,7 @@ public static class TopPolicyConfirmation
         double bestTop1 = double.NegativeInfinity;
         foreach (var e in top)
         {
-            var widths = env.FullWidths();
-            for (int i = 0; i < env.StepCount; i++) widths[env.Steps[i].Id] = e.Channels[i];
+            var widths = env.WidthsOf(e.Channels);
             double top1 = confirm.Score(widths).HeldOut.Top1;
             scored.Add(new ConfirmedPolicy(e.Episode, e.Reward, e.Top1, top1));
             if (top1 > bestTop1)

@@ -48,6 +48,15 @@ public class UsageErrorTests
     }
 
     [Fact]
+    public void Negative_confirm_top_is_refused_before_any_work()
+    {
+        using var temp = new TempFolder();
+        var outDir = temp.File("search");
+        Assert.Contains("--confirm-top", CliAssert.BadInput(CliRun.Amc("search", "--checkpoint", temp.File("none.amc"), "--out", outDir, "--confirm-top", "-1")));
+        Assert.False(Directory.Exists(outDir));
+    }
+
+    [Fact]
     public void Checkpoint_that_does_not_exist()
     {
         using var temp = new TempFolder();
