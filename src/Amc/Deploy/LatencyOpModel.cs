@@ -1,7 +1,6 @@
-using System.Runtime.InteropServices;
 using Amc.Graph;
-using Google.Protobuf;
 using Onnx;
+using static Amc.Deploy.OnnxProto;
 
 namespace Amc.Deploy;
 
@@ -53,50 +52,22 @@ public static class LatencyOpModel
                 Add(graph, "Clip", [y, "lo", "hi"], OnnxExporter.OutputName);
                 break;
         }
-        var model = new ModelProto { IrVersion = 7, ProducerName = "amc latency table", Graph = graph };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = OnnxExporter.Opset });
-        return model;
+        return Model(graph, "amc latency table");
     }
 
-    static void Add(GraphProto graph, string op, string[] inputs, string output, params AttributeProto[] attributes)
-    {
-        var node = new NodeProto { OpType = op, Name = $"{op}_{graph.Node.Count}" };
-        node.Input.AddRange(inputs);
-        node.Output.Add(output);
-        node.Attribute.AddRange(attributes);
-        graph.Node.Add(node);
-    }
+    static void Add(GraphProto graph, string op, string[] inputs, string output, params AttributeProto[] attributes) =>
+        Node(graph, op, $"{op}_{graph.Node.Count}", inputs, output, attributes);
 
-    static ValueInfoProto Value(string name, int c, int h, int w) => ValueOf(name, [c, h, w]);
+    static ValueInfoProto Value(string name, int c, int h, int w) => OnnxProto.Value(name, [c, h, w]);
 
-    static ValueInfoProto FlatValue(string name, int features) => ValueOf(name, [features]);
-
-    static ValueInfoProto ValueOf(string name, long[] dims) => OnnxExporter.Value(name, dims);
+    static ValueInfoProto FlatValue(string name, int features) => OnnxProto.Value(name, [features]);
 
     static TensorProto Tensor(string name, long[] dims, Random rng)
     {
         var data = new float[dims.Aggregate(1L, (a, b) => a * b)];
         for (int i = 0; i < data.Length; i++) data[i] = (float)(rng.NextDouble() - 0.5) * 0.1f;
-        return Raw(name, dims, data);
+        return Initializer(name, dims, data);
     }
 
-    static TensorProto Scalar(string name, float value) => Raw(name, [], [value]);
-
-    static TensorProto Raw(string name, long[] dims, float[] data)
-    {
-        var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
-        t.Dims.AddRange(dims);
-        if (BitConverter.IsLittleEndian) t.RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(data.AsSpan()));
-        else t.FloatData.AddRange(data);
-        return t;
-    }
-
-    static AttributeProto Int(string name, long value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
-
-    static AttributeProto Ints(string name, params long[] values)
-    {
-        var a = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
-        a.Ints.AddRange(values);
-        return a;
-    }
+    static TensorProto Scalar(string name, float value) => Initializer(name, [], [value]);
 }

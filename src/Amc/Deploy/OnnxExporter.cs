@@ -1,8 +1,7 @@
-using System.Runtime.InteropServices;
 using Amc.Graph;
 using Amc.Runtime;
-using Google.Protobuf;
 using Onnx;
+using static Amc.Deploy.OnnxProto;
 using static TorchSharp.torch;
 
 namespace Amc.Deploy;
@@ -35,32 +34,12 @@ public static class OnnxExporter
         var o = shapes[net.Output.Name];
         graph.Output.Add(Value(OutputName, o.Flat ? [o.C] : [o.C, o.H, o.W]));
 
-        var model = new ModelProto
-        {
-            IrVersion = 7, // the first IR version that carries opset 13
-            ProducerName = "amc",
-            ProducerVersion = typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "",
-            Graph = graph,
-        };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
-        return model;
+        return OnnxProto.Model(graph, "amc", typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "");
     }
 
     public static void Save(string path, Network net, IReadOnlyDictionary<string, Tensor> weights, bool foldBatchNorm = true) =>
         OnnxFile.Save(Export(net, weights, foldBatchNorm), path);
 
-    /// <summary>A float tensor value with a symbolic batch dimension "N" in front of the given dims.</summary>
-    internal static ValueInfoProto Value(string name, long[] dims)
-    {
-        var shape = new TensorShapeProto();
-        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = "N" });
-        foreach (var d in dims) shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
-        return new ValueInfoProto
-        {
-            Name = name,
-            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
-        };
-    }
 
     sealed class Emitter(Network net, IReadOnlyDictionary<string, Tensor> weights, bool foldBatchNorm)
     {
@@ -217,36 +196,7 @@ public static class OnnxExporter
             return c.data<float>().ToArray();
         }
 
-        void Node(string op, string name, string[] inputs, string output, params AttributeProto[] attributes)
-        {
-            var node = new NodeProto { OpType = op, Name = name };
-            node.Input.AddRange(inputs);
-            node.Output.Add(output);
-            node.Attribute.AddRange(attributes);
-            graph.Node.Add(node);
-        }
-    }
-
-    static TensorProto Initializer(string name, long[] dims, float[] data)
-    {
-        var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
-        t.Dims.AddRange(dims);
-        // raw_data is little-endian by definition; float_data is the portable fallback.
-        if (BitConverter.IsLittleEndian) t.RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(data.AsSpan()));
-        else t.FloatData.AddRange(data);
-        return t;
-    }
-
-    static AttributeProto Int(string name, long value) =>
-        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
-
-    static AttributeProto Float(string name, float value) =>
-        new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
-
-    static AttributeProto Ints(string name, params long[] values)
-    {
-        var a = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
-        a.Ints.AddRange(values);
-        return a;
+        void Node(string op, string name, string[] inputs, string output, params AttributeProto[] attributes) =>
+            OnnxProto.Node(graph, op, name, inputs, output, attributes);
     }
 }

@@ -1,3 +1,4 @@
+using Amc.Deploy;
 using Google.Protobuf;
 using Onnx;
 
@@ -82,19 +83,12 @@ internal sealed class OnnxGraphBuilder
         };
     }
 
-    public static AttributeProto Int(string name, long value) =>
-        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+    public static AttributeProto Int(string name, long value) => OnnxProto.Int(name, value);
 
-    public static AttributeProto Float(string name, float value) =>
-        new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
+    public static AttributeProto Float(string name, float value) => OnnxProto.Float(name, value);
 
     public static AttributeProto String(string name, string value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
 
-    public static AttributeProto Ints(string name, params long[] values)
-    {
-        var a = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
-        a.Ints.AddRange(values);
-        return a;
-    }
+    public static AttributeProto Ints(string name, params long[] values) => OnnxProto.Ints(name, values);
 }
