@@ -3,6 +3,7 @@ using Amc.Graph;
 using Amc.Runtime;
 using Onnx;
 using Xunit.Abstractions;
+using static TorchSharp.torch;
 using static Amc.Tests.Deploy.OnnxGraphBuilder;
 
 namespace Amc.Tests.Deploy;
@@ -18,29 +19,25 @@ public class OnnxImportTests(ITestOutputHelper output)
         using var x = TestNetworks.Input(net.Input, batch: 2, seed: 12);
         var expected = TestNetworks.Forward(module, x);
 
-        // Unfolded, the graph holds every layer but Dropout: the description comes back as it was.
-        var (back, weights) = OnnxImporter.Import(OnnxExporter.Export(net, module.Tensors(), foldBatchNorm: false));
-        Assert.Equal(NetworkJson.Write(WithoutDropout(net)), NetworkJson.Write(back));
-        using (var imported = new GraphModule(back))
+        void AssertOutputs(Network back, Dictionary<string, Tensor> weights, string form, double tolerance)
         {
+            using var imported = new GraphModule(back);
             imported.LoadTensors(weights);
             imported.eval();
             float diff = TestNetworks.MaxAbsDiff(expected, TestNetworks.Forward(imported, x));
-            output.WriteLine($"{model}{(narrowed ? " narrowed" : "")} unfolded: max abs diff {diff:e2}");
-            Assert.True(diff < 1e-5, $"unfolded: max abs diff {diff}");
+            output.WriteLine($"{model}{(narrowed ? " narrowed" : "")} {form}: max abs diff {diff:e2}");
+            Assert.True(diff < tolerance, $"{form}: max abs diff {diff}");
         }
+
+        // Unfolded, the graph holds every layer but Dropout: the description comes back as it was.
+        var (back, weights) = OnnxImporter.Import(OnnxExporter.Export(net, module.Tensors(), foldBatchNorm: false));
+        Assert.Equal(NetworkJson.Write(WithoutDropout(net)), NetworkJson.Write(back));
+        AssertOutputs(back, weights, "unfolded", 1e-5);
 
         // Folded, every BN has become its conv's bias.
         (back, weights) = OnnxImporter.Import(OnnxExporter.Export(net, module.Tensors()));
         Assert.DoesNotContain(back.Layers, l => l.Kind == LayerKind.BatchNorm2d);
-        using (var imported = new GraphModule(back))
-        {
-            imported.LoadTensors(weights);
-            imported.eval();
-            float diff = TestNetworks.MaxAbsDiff(expected, TestNetworks.Forward(imported, x));
-            output.WriteLine($"{model}{(narrowed ? " narrowed" : "")} folded: max abs diff {diff:e2}");
-            Assert.True(diff < 1e-4, $"folded: max abs diff {diff}");
-        }
+        AssertOutputs(back, weights, "folded", 1e-4);
     }
 
     /// <summary>The description with each Dropout removed and its readers reading its input.</summary>
