@@ -10,6 +10,11 @@ public class LatencyBudgetTests(TinyLatencyTable tiny) : IClassFixture<TinyLaten
     PruningEnvironment Environment(double target, Func<IReadOnlyList<int>, long> latency) =>
         new(tiny.Network, tiny.Graph, tiny.Search with { Target = target }, TinyLatencyTable.Round, latency);
 
+    /// <summary>The table's prediction (ns) for the full widths and for every group at its smallest reachable width.</summary>
+    (long Full, long Smallest) FullAndSmallest() =>
+        (tiny.Table.PredictNanoseconds(tiny.Graph.Groups.Select(g => g.Channels).ToArray()),
+         tiny.Table.PredictNanoseconds(tiny.Reachable.Select(r => r[0]).ToArray()));
+
     static void RandomEpisodes(PruningEnvironment env, Action<int[]> check)
     {
         var rng = new SearchRandom(5);
@@ -32,8 +37,7 @@ public class LatencyBudgetTests(TinyLatencyTable tiny) : IClassFixture<TinyLaten
     public void Any_actions_end_within_the_tables_latency_budget(double above)
     {
         var table = tiny.Table;
-        long original = table.PredictNanoseconds(tiny.Graph.Groups.Select(g => g.Channels).ToArray());
-        long smallest = table.PredictNanoseconds(tiny.Reachable.Select(r => r[0]).ToArray());
+        var (original, smallest) = FullAndSmallest();
         double target = (double)smallest / original * (1 + above) + 1e-9;
         var env = Environment(target, table.PredictNanoseconds);
         Assert.Equal(original, env.Wall!.Original);
@@ -58,8 +62,7 @@ public class LatencyBudgetTests(TinyLatencyTable tiny) : IClassFixture<TinyLaten
     public void Under_a_latency_budget_the_state_tells_reduced_and_removable_latency()
     {
         var table = tiny.Table;
-        long original = table.PredictNanoseconds(tiny.Graph.Groups.Select(g => g.Channels).ToArray());
-        long smallest = table.PredictNanoseconds(tiny.Reachable.Select(r => r[0]).ToArray());
+        var (original, smallest) = FullAndSmallest();
         var env = Environment(1.5 * smallest / original, table.PredictNanoseconds); // feasible whatever the timings
         var first = env.Reset();
         Assert.Equal(0f, first[8]);
@@ -82,8 +85,7 @@ public class LatencyBudgetTests(TinyLatencyTable tiny) : IClassFixture<TinyLaten
     public void Infeasible_latency_budget_is_refused_with_the_smallest_feasible_value()
     {
         var table = tiny.Table;
-        long original = table.PredictNanoseconds(tiny.Graph.Groups.Select(g => g.Channels).ToArray());
-        long smallest = table.PredictNanoseconds(tiny.Reachable.Select(r => r[0]).ToArray());
+        var (original, smallest) = FullAndSmallest();
         var e = Assert.Throws<InfeasibleBudgetException>(() => Environment(0.001, table.PredictNanoseconds));
         string expected = (Math.Ceiling(1000.0 * smallest / original) / 1000).ToString("0.###");
         Assert.Contains($"smallest feasible target is {expected}", e.Message);
