@@ -14,21 +14,27 @@ public static class LatencyCheck
 {
     public static IReadOnlyList<LatencyComparison> Measure(IReadOnlyList<LatencyCandidate> candidates, int threads, int warmup = 20, int repeats = 200)
     {
+        var measured = Time(candidates.Select(c => (c.Network, c.Weights)).ToList(), threads, warmup, repeats);
+        return candidates.Select((c, i) => new LatencyComparison(c.Name, c.PredictedMs, measured[i])).ToList();
+    }
+
+    /// <summary>Each network exported as deployed and timed at batch 1, interleaved with the others.</summary>
+    public static Latency[] Time(IReadOnlyList<(Network Network, IReadOnlyDictionary<string, Tensor> Weights)> networks, int threads, int warmup, int repeats)
+    {
         var sessions = new List<OnnxRuntimeSession>();
         try
         {
             var runs = new List<Action>();
-            foreach (var c in candidates)
+            foreach (var (network, weights) in networks)
             {
-                var session = new OnnxRuntimeSession(OnnxExporter.Export(c.Network, c.Weights), threads);
+                var session = new OnnxRuntimeSession(OnnxExporter.Export(network, weights), threads);
                 sessions.Add(session);
                 var rng = new Random(0);
-                var x = new float[c.Network.Input.C * c.Network.Input.H * c.Network.Input.W];
+                var x = new float[network.Input.C * network.Input.H * network.Input.W];
                 for (int i = 0; i < x.Length; i++) x[i] = (float)rng.NextDouble();
                 runs.Add(() => session.Run(x, 1));
             }
-            var measured = LatencyMeter.MeasureInterleaved(runs, warmup, repeats);
-            return candidates.Select((c, i) => new LatencyComparison(c.Name, c.PredictedMs, measured[i])).ToList();
+            return LatencyMeter.MeasureInterleaved(runs, warmup, repeats);
         }
         finally
         {

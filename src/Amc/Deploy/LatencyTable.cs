@@ -162,36 +162,18 @@ public sealed class LatencyTable
     static int[] Smallest(IReadOnlyList<IReadOnlyList<int>> reachable) => reachable.Select(r => r[0]).ToArray();
 
     /// <summary>
-    /// The whole network and its smallest reachable version (exported as deployed, BN folded), timed
-    /// interleaved; then the layers' full-width ops again: their sum next to the table's entries
-    /// shows how far the machine drifted while the table was measured.
+    /// The layers' full-width ops timed again (their sum next to the table's entries shows how far
+    /// the machine drifted while the table was measured), then the whole network and its smallest
+    /// reachable version, exported as deployed (BN folded) and timed interleaved.
     /// </summary>
     static (double Whole, double Smallest, double Sum) EndToEnd(Network net, ChannelGraph graph, int[] smallest,
         IReadOnlyList<LatencyTableLayer> layers, LatencyTableOptions options)
     {
-        Onnx.ModelProto model, small;
-        using (var module = new GraphModule(net))
-        {
-            var weights = module.Tensors();
-            model = OnnxExporter.Export(net, weights);
-            var pruned = NetworkPruner.ToWidths(net, graph, weights, smallest);
-            small = OnnxExporter.Export(pruned.Network, pruned.Weights);
-        }
         var counts = layers.GroupBy(l => l.Full).ToList();
         var sessions = new List<OnnxRuntimeSession>();
+        Latency[] ops;
         try
         {
-            // The two networks apart from the ops: interleaved with dozens of one-op sessions, a
-            // network whose weights outgrow the caches (MobileNet's 13 MB) ran 20-30 % slower than
-            // it does when deployed, alone.
-            var wholeRuns = new List<Action>();
-            var input = Input(net.Input.C * net.Input.H * net.Input.W);
-            foreach (var m in new[] { model, small })
-            {
-                var whole = new OnnxRuntimeSession(m, options.Threads);
-                sessions.Add(whole);
-                wholeRuns.Add(() => whole.Run(input, 1));
-            }
             var opRuns = new List<Action>();
             foreach (var g in counts)
             {
@@ -200,16 +182,23 @@ public sealed class LatencyTable
                 var x = Input(g.Key.In * g.Key.H * g.Key.W);
                 opRuns.Add(() => s.Run(x, 1));
             }
-            var ops = LatencyMeter.MeasureInterleaved(opRuns, options.Warmup, options.Repeats);
-            var networks = LatencyMeter.MeasureInterleaved(wholeRuns, options.Warmup, Math.Max(options.Repeats, 100));
-            double sum = 0;
-            for (int i = 0; i < counts.Count; i++) sum += ops[i].Median * counts[i].Count();
-            return (networks[0].Median, networks[1].Median, sum);
+            ops = LatencyMeter.MeasureInterleaved(opRuns, options.Warmup, options.Repeats);
         }
         finally
         {
             foreach (var s in sessions) s.Dispose();
         }
+        double sum = 0;
+        for (int i = 0; i < counts.Count; i++) sum += ops[i].Median * counts[i].Count();
+
+        // The two networks apart from the ops: interleaved with dozens of one-op sessions, a
+        // network whose weights outgrow the caches (MobileNet's 13 MB) ran 20-30 % slower than it
+        // does when deployed, alone.
+        using var module = new GraphModule(net);
+        var weights = module.Tensors();
+        var pruned = NetworkPruner.ToWidths(net, graph, weights, smallest);
+        var networks = LatencyCheck.Time([(net, weights), (pruned.Network, pruned.Weights)], options.Threads, options.Warmup, Math.Max(options.Repeats, 100));
+        return (networks[0].Median, networks[1].Median, sum);
     }
 
     /// <summary>The conv / linear layers with their reachable widths and measuring grids.</summary>

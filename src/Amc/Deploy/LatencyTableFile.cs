@@ -7,7 +7,7 @@ namespace Amc.Deploy;
 /// <summary>
 /// The cache file of a latency table (JSON, written atomically). Besides the entries it keeps the
 /// two end-to-end measurements the entries' sum is mapped through (the whole network at full and
-/// at its smallest reachable widths) and, timed next to them, the layers' full-width ops again
+/// at its smallest reachable widths) and the layers' full-width ops timed again just before them
 /// (FullWidthSumMs): far from the entries' sum means the machine drifted.
 /// </summary>
 public sealed record LatencyTableFile(
