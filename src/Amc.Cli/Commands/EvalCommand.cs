@@ -26,9 +26,13 @@ public static class EvalCommand
                 ? Evaluator.Evaluate(net, data.Train, data.Split.HeldOut)
                 : Evaluator.Evaluate(net, data.Test, data.Test.AllIndices());
             if (p.GetValue(CommonOptions.Json))
-                Console.WriteLine(JsonSerializer.Serialize(new { split = p.GetValue(split), top1 = result.Top1, top5 = result.Top5, images = result.Count, loss = result.Loss }, CliJson.Options));
+                Console.WriteLine(JsonSerializer.Serialize(new { split = p.GetValue(split), top1 = result.Top1, top5 = result.Top5, images = result.Count, loss = result.Loss, nonFinite = result.NonFinite }, CliJson.Options));
             else
+            {
                 AnsiConsole.MarkupLine($"{p.GetValue(split)}: top-1 [bold]{Format.Percent(result.Top1)}[/], top-5 {Format.Percent(result.Top5)} on {result.Count} images");
+                if (result.NonFinite > 0)
+                    AnsiConsole.MarkupLine($"[red]warning[/]: the network gave NaN or Inf logits on {result.NonFinite} images (counted as misses); it is broken");
+            }
             return ExitCodes.Ok;
         });
         return cmd;
