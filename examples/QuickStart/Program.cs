@@ -39,7 +39,7 @@ var scorer = new CandidateScorer(pruner, heldOut, prune);
 var outDir = Path.Combine(Path.GetTempPath(), "amc-quickstart");
 if (Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true);
 var best = new SearchRunner(env, scorer, options, outDir, fingerprint: "quickstart").Run(resume: false,
-    p => Console.WriteLine($"episode {p.Episode + 1}/{p.Episodes}: held-out {100 * p.Top1:F1} %, best {100 * p.Best.Top1:F1} %"));
+    p => Console.WriteLine($"episode {p.Episode + 1}/{p.Episodes}: held-out {100 * p.Top1:F1} %, best {(p.Best is { } b ? $"{100 * b.Top1:F1} %" : "none yet (NaN outputs)")}"));
 
 // Prune physically to the best policy and fine-tune one short epoch.
 var (pruned, module) = scorer.Build(best.Widths);

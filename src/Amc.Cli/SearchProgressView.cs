@@ -12,7 +12,7 @@ static class SearchProgressView
         string Describe(SearchProgress pr) =>
             $"ep {pr.Episode + 1}/{pr.Episodes} {pr.Phase} acc {100 * pr.Top1:F2}% MACs {100 * pr.MacsFraction:F1}%" +
             (options.Resource == Resource.Macs || pr.BudgetFraction is not double f ? "" : $" {options.Resource.ToString().ToLowerInvariant()} {100 * f:F1}%") +
-            $" | best {100 * pr.Best.Top1:F2}% (ep {pr.Best.Episode + 1})";
+            (pr.Best is { } b ? $" | best {100 * b.Top1:F2}% (ep {b.Episode + 1})" : " | no finite network yet");
         if (quiet || !AnsiConsole.Profile.Capabilities.Interactive)
         {
             return runner.Run(resume, pr =>

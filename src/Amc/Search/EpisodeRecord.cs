@@ -5,6 +5,8 @@ namespace Amc.Search;
 /// <summary>One line of episodes.jsonl: everything about one episode a person may want to plot or check.</summary>
 /// <param name="BudgetFraction">The budgeted resource (MACs, params or the latency table's prediction)
 /// as a fraction of the original; null without a budget (accuracy mode).</param>
+/// <param name="NonFiniteImages">Held-out images on which the pruned network gave NaN or Inf logits:
+/// such an episode gets the worst reward and is never the best policy. Absent (0) in logs written before it.</param>
 public sealed record EpisodeRecord(
     int Episode,
     string Phase,
@@ -22,7 +24,8 @@ public sealed record EpisodeRecord(
     double Seconds,
     StageTimes Times,
     double AgentSeconds,
-    double? BudgetFraction = null);
+    double? BudgetFraction = null,
+    int NonFiniteImages = 0);
 
 /// <summary>The best episode so far: its policy is the search's result (as in AMC, not the final actor).</summary>
 public sealed record BestPolicy(int Episode, double Reward, int[] Widths, double Top1, double Top5, long Macs, long Params);

@@ -7,14 +7,19 @@ namespace Amc.Search;
 /// </summary>
 public static class Reward
 {
-    public static double Of(CandidateScore score, SearchOptions options)
+    /// <param name="originalMacs">The unpruned network's MACs and params: they bound the worst reward.</param>
+    public static double Of(CandidateScore score, SearchOptions options, long originalMacs, long originalParams)
     {
-        double error = 1 - (options.TopFive ? score.HeldOut.Top5 : score.HeldOut.Top1);
+        // A network with NaN or Inf outputs is broken whatever its accuracy reads (some images may
+        // still hit): it gets the lowest reward any policy can get, error 1 at the full size, so the
+        // agent learns to avoid it without a reward far outside the usual range upsetting the critic.
+        bool broken = score.HeldOut.NonFinite > 0;
+        double error = broken ? 1 : 1 - (options.TopFive ? score.HeldOut.Top5 : score.HeldOut.Top1);
         if (options.Mode == SearchMode.Resource) return -error;
         long resource = options.Resource switch
         {
-            Resource.Macs => score.Macs,
-            Resource.Params => score.Params,
+            Resource.Macs => broken ? originalMacs : score.Macs,
+            Resource.Params => broken ? originalParams : score.Params,
             _ => throw new ArgumentException($"accuracy mode has no {options.Resource} reward term"),
         };
         return -error * Math.Log(resource);

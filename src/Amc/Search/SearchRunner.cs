@@ -66,7 +66,8 @@ public sealed class SearchRunner
         for (int episode = first; episode < options.Episodes; episode++)
         {
             var record = RunEpisode(episode, agent, random);
-            if (best is null || record.Reward > best.Reward)
+            // A network with NaN or Inf outputs is never the result, however its accuracy reads.
+            if (record.NonFiniteImages == 0 && (best is null || record.Reward > best.Reward))
                 best = new BestPolicy(episode, record.Reward, env.WidthsOf(record.Channels), record.Top1, record.Top5, record.Macs, record.Params);
             File.AppendAllText(logPath, JsonSerializer.Serialize(record, LogJson) + "\n");
             var (actorOpt, criticOpt) = agent.OptimizerStates();
@@ -79,6 +80,9 @@ public sealed class SearchRunner
             progress?.Invoke(new SearchProgress(episode, options.Episodes, record.Phase, record.Reward, record.Top1, record.MacsFraction, record.BudgetFraction, best,
                 clock.Elapsed.TotalSeconds / (episode - first + 1)));
         }
+        if (best is null && options.Episodes > 0)
+            throw new CheckpointException($"every one of the {options.Episodes} policies the search scored gave NaN or Inf outputs on the held-out images, " +
+                "so there is no policy to choose; check the checkpoint with 'amc eval' (its weights may be broken) or search wider keep ratios (--lbound)");
         return best ?? throw new InvalidOperationException("no episode was run");
     }
 
@@ -104,7 +108,7 @@ public sealed class SearchRunner
         }
         var widths = env.Widths;
         var score = scorer.Score(widths);
-        double reward = Reward.Of(score, options);
+        double reward = Reward.Of(score, options, originalMacs, originalParams);
 
         var updateClock = Stopwatch.StartNew();
         if (options.Agent == AgentKind.Ddpg)
@@ -126,7 +130,8 @@ public sealed class SearchRunner
             (double)score.Macs / originalMacs, (double)score.Params / originalParams,
             score.HeldOut.Top1, score.HeldOut.Top5, reward, sigma,
             clock.Elapsed.TotalSeconds, score.Times, agentSeconds,
-            env.Wall is { } wall ? Math.Round((double)wall.Measure(widths) / wall.Original, 5) : null);
+            env.Wall is { } wall ? Math.Round((double)wall.Measure(widths) / wall.Original, 5) : null,
+            score.HeldOut.NonFinite);
     }
 
     /// <summary>Keeps the log lines of episodes before <paramref name="episodes"/> (a crash may have left one more, or half a line).</summary>

@@ -1,7 +1,10 @@
+using Amc.Runtime;
+
 namespace Amc.Search;
 
 /// <summary>One of the search's top policies, scored again on images the search never scored on.</summary>
-public sealed record ConfirmedPolicy(int Episode, double Reward, double HeldOutTop1, double ConfirmTop1);
+/// <param name="ConfirmNonFinite">Confirmation images with NaN or Inf logits (such a policy is never chosen).</param>
+public sealed record ConfirmedPolicy(int Episode, double Reward, double HeldOutTop1, double ConfirmTop1, int ConfirmNonFinite = 0);
 
 /// <summary>
 /// Guards against the winner's curse of picking the best of hundreds of noisy scores: the best
@@ -17,8 +20,9 @@ public static class TopPolicyConfirmation
         IReadOnlyList<EpisodeRecord> episodes, PruningEnvironment env, CandidateScorer confirm, int k)
     {
         if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, "need at least one policy to confirm");
-        // Highest reward first, earliest episode first among equals, each policy once.
-        var top = episodes.OrderByDescending(e => e.Reward).ThenBy(e => e.Episode)
+        // Highest reward first, earliest episode first among equals, each policy once; never a
+        // network whose outputs held NaN or Inf.
+        var top = episodes.Where(e => e.NonFiniteImages == 0).OrderByDescending(e => e.Reward).ThenBy(e => e.Episode)
             .DistinctBy(e => string.Join(',', e.Channels)).Take(k).ToList();
         var scored = new List<ConfirmedPolicy>();
         BestPolicy? best = null;
@@ -26,14 +30,18 @@ public static class TopPolicyConfirmation
         foreach (var e in top)
         {
             var widths = env.WidthsOf(e.Channels);
-            double top1 = confirm.Score(widths).HeldOut.Top1;
-            scored.Add(new ConfirmedPolicy(e.Episode, e.Reward, e.Top1, top1));
-            if (top1 > bestTop1)
+            var evaluation = confirm.Score(widths).HeldOut;
+            double top1 = evaluation.Top1;
+            scored.Add(new ConfirmedPolicy(e.Episode, e.Reward, e.Top1, top1, evaluation.NonFinite));
+            if (evaluation.NonFinite == 0 && top1 > bestTop1)
             {
                 bestTop1 = top1;
                 best = new BestPolicy(e.Episode, e.Reward, widths, e.Top1, e.Top5, e.Macs, e.Params);
             }
         }
-        return (best ?? throw new ArgumentException("the log holds no episode"), scored);
+        if (best is null && top.Count > 0)
+            throw new CheckpointException($"all {top.Count} policies re-scored gave NaN or Inf outputs on the confirmation images, " +
+                "so there is no policy to choose; check the checkpoint with 'amc eval' or run with --confirm-top 0");
+        return (best ?? throw new ArgumentException("the log holds no episode with finite outputs"), scored);
     }
 }
