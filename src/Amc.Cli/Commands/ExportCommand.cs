@@ -3,6 +3,7 @@ using System.Text.Json;
 using Amc.Deploy;
 using Amc.Graph;
 using Amc.Runtime;
+using Onnx;
 using Spectre.Console;
 using static TorchSharp.torch;
 
@@ -11,7 +12,7 @@ namespace Amc.Cli.Commands;
 /// <summary>
 /// `amc export`: the checkpoint as ONNX (for ONNX Runtime) and/or as PyTorch-loadable safetensors
 /// with the architecture JSON beside it. Every ONNX export is checked against TorchSharp on random
-/// inputs before it is reported as done.
+/// inputs before it is written, and the checkpoint's weights and logits must be finite.
 /// </summary>
 public static class ExportCommand
 {
@@ -27,14 +28,15 @@ public static class ExportCommand
             CommonOptions.Apply(p);
             string? onnxPath = p.GetValue(onnx), stPath = p.GetValue(safetensors);
             if (onnxPath is null && stPath is null) throw new UsageException("give --onnx FILE and/or --safetensors FILE");
-            var ck = Checkpoint.Load(p.GetValue(checkpoint)!);
+            string ckPath = p.GetValue(checkpoint)!;
+            var ck = Checkpoint.Load(ckPath).RequireFinite(ckPath);
             double? maxDiff = null;
             if (onnxPath is not null)
             {
-                OnnxExporter.Save(onnxPath, ck.Network, ck.Weights, foldBatchNorm: !p.GetValue(noFold));
-                maxDiff = Parity(ck, onnxPath, p.GetValue(CommonOptions.Seed));
-                if (maxDiff > 1e-3)
-                    throw new InvalidOperationException($"ONNX Runtime and TorchSharp disagree by {maxDiff:E2} on random inputs; the export is wrong (please report this network)");
+                // Checked before it is written: an export that fails leaves no file (nor replaces an older one).
+                var model = OnnxExporter.Export(ck.Network, ck.Weights, foldBatchNorm: !p.GetValue(noFold));
+                maxDiff = Parity(ck, ckPath, model, p.GetValue(CommonOptions.Seed));
+                OnnxFile.Save(model, onnxPath);
             }
             if (stPath is not null)
             {
@@ -55,10 +57,18 @@ public static class ExportCommand
         return cmd;
     }
 
-    /// <summary>Max abs difference of the logits between ONNX Runtime and TorchSharp on random inputs.</summary>
-    public static double Parity(Checkpoint ck, string onnxPath, int seed)
+    /// <summary>Largest abs difference of the logits that still counts as the same network.</summary>
+    public const double Tolerance = 1e-3;
+
+    /// <summary>
+    /// Max abs difference of the logits between ONNX Runtime and TorchSharp on random inputs; throws
+    /// unless both engines give finite logits that agree within <see cref="Tolerance"/>, so a NaN
+    /// can never pass the check.
+    /// </summary>
+    /// <param name="ckPath">The checkpoint's file, named when its network itself gives NaN or Inf.</param>
+    public static double Parity(Checkpoint ck, string ckPath, ModelProto model, int seed)
     {
-        using var session = OnnxRuntimeSession.FromFile(onnxPath);
+        using var session = new OnnxRuntimeSession(model);
         using var module = ck.ToModule();
         module.eval();
         using var scope = NewDisposeScope();
@@ -67,6 +77,17 @@ public static class ExportCommand
         float[] ort = session.Run(x.data<float>().ToArray(), 4);
         float[] torchOut;
         using (no_grad()) torchOut = module.call(x).data<float>().ToArray();
-        return ort.Zip(torchOut).Max(t => Math.Abs(t.First - t.Second));
+        if (!torchOut.All(float.IsFinite))
+            throw new CheckpointException($"{ckPath}: the network gives NaN or Inf logits on random inputs (e.g. a BatchNorm with a negative running variance, " +
+                "or weights so large that float32 overflows); nothing was exported, use a checkpoint whose network computes finite outputs");
+        if (ort.Length != torchOut.Length || !ort.All(float.IsFinite))
+            throw new InvalidOperationException($"ONNX Runtime gives {(ort.Length != torchOut.Length ? $"{ort.Length} logits where TorchSharp gives {torchOut.Length}" : "NaN or Inf logits where TorchSharp's are finite")}; " +
+                "the export is wrong (please report this network)");
+        double maxDiff = 0;
+        for (int i = 0; i < ort.Length; i++) maxDiff = Math.Max(maxDiff, Math.Abs((double)ort[i] - torchOut[i]));
+        // Written as "not within" so that a NaN, should one ever get here, fails it.
+        if (!(maxDiff <= Tolerance))
+            throw new InvalidOperationException($"ONNX Runtime and TorchSharp disagree by {maxDiff:E2} on random inputs; the export is wrong (please report this network)");
+        return maxDiff;
     }
 }

@@ -44,7 +44,7 @@ public static class ImportCommand
             if ((m is null) != (s is null)) throw new UsageException("give both --mean and --std, or neither");
             if (m is not null && (m.Length != net.Input.C || s!.Length != net.Input.C))
                 throw new UsageException($"--mean and --std need {net.Input.C} values (one per input channel)");
-            var ck = new Checkpoint(net, tensors, new CheckpointInfo { Model = net.Name, Mean = m, Std = s, Parent = path });
+            var ck = new Checkpoint(net, tensors, new CheckpointInfo { Model = net.Name, Mean = m, Std = s, Parent = path }).RequireFinite(path);
             ck.Save(p.GetValue(output)!);
             var cost = CostModel.Of(net);
             AnsiConsole.MarkupLine($"[green]imported[/] {Markup.Escape(path)} -> {Markup.Escape(p.GetValue(output)!)}: {net.Layers.Count} layers, input {net.Input}, {Format.Count(cost.Macs)} MACs, {Format.Count(cost.Params)} params");

@@ -53,6 +53,29 @@ public sealed record Checkpoint(Network Network, Dictionary<string, Tensor> Weig
         return new Checkpoint(net, tensors, info);
     }
 
+    /// <summary>
+    /// Refuses weights holding NaN or Inf (a diverged training run, a damaged file): such a network
+    /// scores, prunes and exports to garbage, so commands that build on it stop here instead.
+    /// </summary>
+    /// <param name="path">The checkpoint's file, named in the message.</param>
+    public Checkpoint RequireFinite(string path)
+    {
+        if (FirstNonFinite(Network, Weights) is { } key)
+            throw new CheckpointException($"{path}: tensor '{key}' holds NaN or Inf values (a diverged training run or a damaged file); use weights that are all finite");
+        return this;
+    }
+
+    /// <summary>The first parameter, in the architecture's order, holding NaN or Inf; null when all are finite.</summary>
+    public static string? FirstNonFinite(Network network, IReadOnlyDictionary<string, Tensor> weights)
+    {
+        foreach (var spec in ParameterShapes.Of(network))
+        {
+            using var scope = NewDisposeScope();
+            if (!weights[spec.Key].isfinite().all().item<bool>()) return spec.Key;
+        }
+        return null;
+    }
+
     public GraphModule ToModule()
     {
         var m = new GraphModule(Network);
