@@ -30,7 +30,7 @@ public static class PruneCommand
             if (p.GetValue(sparsity) is double fraction)
                 return FineGrained(p, fraction, p.GetValue(checkpoint)!, p.GetValue(output)!);
             var options = PruningOptions.Read(p, p.GetValue(reconstruct));
-            var ck = Checkpoint.Load(p.GetValue(checkpoint)!);
+            var ck = Checkpoint.Load(p.GetValue(checkpoint)!).RequireFinite(p.GetValue(checkpoint)!);
             var graph = ChannelGraph.Build(ck.Network);
             PruningPolicy plan;
             if (p.GetValue(uniform) is double keep)
@@ -78,7 +78,7 @@ public static class PruneCommand
     static int FineGrained(ParseResult p, double fraction, string input, string output)
     {
         if (!(fraction >= 0 && fraction < 1)) throw new UsageException($"--sparsity must be in [0, 1), got {fraction}");
-        var ck = Checkpoint.Load(input);
+        var ck = Checkpoint.Load(input).RequireFinite(input);
         var data = DataOptions.OpenFor(p, ck);
         using var before = ck.ToModule();
         using var after = ck.ToModule();

@@ -78,7 +78,7 @@ public static class SearchCommand
             var pruneOptions = PruningOptions.Read(p, reconstruct: true);
             string outDir = p.GetValue(output)!, ckPath = p.GetValue(checkpoint)!;
             if (File.Exists(outDir)) throw new UsageException($"--out {outDir} is a file; give a folder for the search's files");
-            var ck = Checkpoint.Load(ckPath);
+            var ck = Checkpoint.Load(ckPath).RequireFinite(ckPath);
             var graph = ChannelGraph.Build(ck.Network);
             bool json = p.GetValue(CommonOptions.Json);
             LatencyTable? table = null;

@@ -120,6 +120,24 @@ public class ExportRobustnessTests
         Assert.False(File.Exists(folder.File("x.amc")));
     }
 
+    [Theory]
+    [InlineData("prune", "--uniform", "0.5")]
+    [InlineData("prune", "--sparsity", "0.5")]
+    [InlineData("search", "--episodes", "2")]
+    public void Prune_and_search_refuse_NaN_weights_and_write_nothing(string command, string option, string value)
+    {
+        using var folder = new TempFolder();
+        var data = TinyIdxData.Write(folder.File("data"), train: 40, test: 10, size: 8);
+        var ck = Save(folder, "nan.amc", w => w["fc.bias"][0].fill_(float.NaN));
+        var output = folder.File(command == "search" ? "search" : "y.amc");
+
+        var message = CliAssert.BadInput(CliRun.Amc(command, "--checkpoint", ck, "--data", data, option, value, "--out", output));
+
+        Assert.Contains("nan.amc: tensor 'fc.bias'", message);
+        Assert.Equal(["data"], Directory.GetDirectories(folder.Path).Select(Path.GetFileName));
+        Assert.Equal(["nan.amc"], Directory.GetFiles(folder.Path).Select(Path.GetFileName));
+    }
+
     [Fact]
     public void RequireFinite_names_the_first_bad_tensor_in_architecture_order()
     {
