@@ -45,7 +45,8 @@ public static class ProfileCommand
         if (model is null) throw new UsageException("give --model NAME (e.g. resnet20) or --checkpoint FILE");
         if (!ModelZoo.Contains(model)) throw new UsageException($"unknown model '{model}'; choose one of: {string.Join(", ", ModelZoo.Names)}");
         if (classes < 1) throw new UsageException($"--classes must be at least 1, got {classes}");
-        if (width <= 0) throw new UsageException($"--width must be positive, got {width}");
+        // Written so that NaN fails it too.
+        if (!(width > 0 && double.IsFinite(width))) throw new UsageException($"--width must be a positive number, got {width}");
         TensorShape shape;
         try { shape = TensorShape.Parse(input); }
         catch (FormatException e) { throw new UsageException(e.Message); }

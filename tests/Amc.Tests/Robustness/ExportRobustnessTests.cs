@@ -138,6 +138,29 @@ public class ExportRobustnessTests
         Assert.Equal(["nan.amc"], Directory.GetFiles(folder.Path).Select(Path.GetFileName));
     }
 
+    [Theory]
+    [InlineData("0.5", "0")]
+    [InlineData("NaN", "0.25")]
+    public void Import_refuses_a_normalisation_that_makes_every_image_NaN_or_Inf(string mean, string std)
+    {
+        using var folder = new TempFolder();
+        using var module = Module();
+        var onnx = folder.File("m.onnx");
+        OnnxFile.Save(OnnxExporter.Export(module.Network, module.Tensors()), onnx);
+
+        var message = CliAssert.BadInput(CliRun.Amc("import", "--onnx", onnx, "--out", folder.File("x.amc"), "--mean", mean, "--std", std));
+
+        Assert.Contains("--std", message);
+        Assert.False(File.Exists(folder.File("x.amc")));
+    }
+
+    [Fact]
+    public void Profile_refuses_a_NaN_width()
+    {
+        var message = CliAssert.BadInput(CliRun.Amc("profile", "--model", "resnet20", "--width", "NaN"));
+        Assert.Contains("--width", message);
+    }
+
     [Fact]
     public void RequireFinite_names_the_first_bad_tensor_in_architecture_order()
     {
