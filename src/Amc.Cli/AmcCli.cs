@@ -1,0 +1,71 @@
+using System.CommandLine;
+using Amc.Cli.Commands;
+
+namespace Amc.Cli;
+
+/// <summary>
+/// The `amc` command as a function: arguments in, exit code out, every failure turned into the
+/// README's contract (0 success, 2 bad input on one line, 1 anything else). Program.cs calls it;
+/// tests call it in process to try thousands of malformed inputs in seconds.
+/// </summary>
+public static class AmcCli
+{
+    public static async Task<int> RunAsync(string[] args, TextWriter? errors = null)
+    {
+        errors ??= Console.Error;
+        var root = new RootCommand("amc: AutoML for Model Compression (He et al., ECCV 2018) for CNNs, in .NET");
+        root.Options.Add(CommonOptions.Seed);
+        root.Options.Add(CommonOptions.Threads);
+        root.Options.Add(CommonOptions.Json);
+        root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(ProfileCommand.Create());
+        root.Subcommands.Add(PruneCommand.Create());
+        root.Subcommands.Add(SearchCommand.Create());
+        root.Subcommands.Add(FinetuneCommand.Create());
+        root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(ImportCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(LatencyTableCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create(async stepArgs =>
+        {
+            var step = root.Parse(stepArgs);
+            if (step.Errors.Count > 0) throw new UsageException(string.Join("; ", step.Errors.Select(e => e.Message)));
+            return await step.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }));
+        root.Options.Add(new Option<string>(ConfigFile.OptionName) { Description = "YAML or JSON file of options (flags on the command line win)", Recursive = true });
+
+        try
+        {
+            args = ConfigFile.Expand(args);
+            var parse = root.Parse(args);
+            if (parse.Errors.Count > 0)
+            {
+                // One line, so scripts can show or grep it: every parse error, then where help is.
+                errors.WriteLine(ExitCodes.OneLine($"{string.Join("; ", parse.Errors.Select(e => e.Message))} (run 'amc --help' or 'amc <command> --help' for usage)"));
+                return ExitCodes.BadInput;
+            }
+            int code = await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            // Only a run of the command itself has results to sit beside (not --help or --version).
+            if (code == ExitCodes.Ok && parse.Action == parse.CommandResult.Command.Action) ConfigFile.SaveResolved(parse);
+            return code;
+        }
+        catch (Exception e) when (ExitCodes.IsBadInput(e))
+        {
+            errors.WriteLine(ExitCodes.OneLine(e.Message));
+            return ExitCodes.BadInput;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The file system said no (disk full, permissions): not a bug, and its message names the path.
+            errors.WriteLine(ExitCodes.OneLine(e.Message));
+            return ExitCodes.Failure;
+        }
+        catch (Exception e)
+        {
+            // A bug, not the user's input: the whole exception helps the report.
+            errors.WriteLine($"error: internal failure: {e}");
+            return ExitCodes.Failure;
+        }
+    }
+}
