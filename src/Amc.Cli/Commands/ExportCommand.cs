@@ -27,19 +27,25 @@ public static class ExportCommand
             CommonOptions.Apply(p);
             string? onnxPath = p.GetValue(onnx), stPath = p.GetValue(safetensors);
             if (onnxPath is null && stPath is null) throw new UsageException("give --onnx FILE and/or --safetensors FILE");
+            string? jsonPath = stPath is null ? null : Path.ChangeExtension(stPath, ".json");
+            var outputs = CommandOutputs.Of(p);
+            outputs.Declare([new("--onnx", onnxPath), new("--safetensors", stPath), new("the architecture JSON (beside --safetensors)", jsonPath)],
+                [new("--checkpoint", p.GetValue(checkpoint))]);
             var ck = Checkpoint.Load(p.GetValue(checkpoint)!);
             double? maxDiff = null;
             if (onnxPath is not null)
             {
-                OnnxExporter.Save(onnxPath, ck.Network, ck.Weights, foldBatchNorm: !p.GetValue(noFold));
-                maxDiff = Parity(ck, onnxPath, p.GetValue(CommonOptions.Seed));
+                // The parity check reads the staged file: what will be renamed into place if it passes.
+                string staged = outputs.Stage(onnxPath);
+                OnnxExporter.Save(staged, ck.Network, ck.Weights, foldBatchNorm: !p.GetValue(noFold));
+                maxDiff = Parity(ck, staged, p.GetValue(CommonOptions.Seed));
                 if (maxDiff > 1e-3)
                     throw new InvalidOperationException($"ONNX Runtime and TorchSharp disagree by {maxDiff:E2} on random inputs; the export is wrong (please report this network)");
             }
             if (stPath is not null)
             {
-                SafeTensorsFile.Write(stPath, ck.Weights, new Dictionary<string, string> { ["format"] = "pt" });
-                AtomicFile.WriteAllText(Path.ChangeExtension(stPath, ".json"), NetworkJson.Write(ck.Network));
+                SafeTensorsFile.Write(outputs.Stage(stPath), ck.Weights, new Dictionary<string, string> { ["format"] = "pt" });
+                AtomicFile.WriteAllText(outputs.Stage(jsonPath!), NetworkJson.Write(ck.Network));
             }
             var cost = CostModel.Of(ck.Network);
             if (p.GetValue(CommonOptions.Json))
