@@ -20,6 +20,7 @@ public sealed class CommandOutputs : IDisposable
     readonly ParseResult parse;
     readonly List<(string Target, string Temp, bool Existed)> staged = [];
     readonly List<string> createdFiles = [], createdFolders = [];
+    readonly List<IDisposable> held = [];
     Func<bool> resumable = () => false;
     bool committed;
 
@@ -92,6 +93,13 @@ public sealed class CommandOutputs : IDisposable
     /// </summary>
     public void KeepTrackedWhen(Func<bool> resumable) => this.resumable = resumable;
 
+    /// <summary>Keeps <paramref name="resource"/> (a folder lock) until the outputs are committed or cleaned up, then disposes it.</summary>
+    public T Hold<T>(T resource) where T : IDisposable
+    {
+        held.Add(resource);
+        return resource;
+    }
+
     /// <summary>Renames every staged output over its target: the run succeeded.</summary>
     public void Commit()
     {
@@ -115,14 +123,18 @@ public sealed class CommandOutputs : IDisposable
         }
     }
 
-    /// <summary>Not committed (the command failed or threw): deletes what this run created.</summary>
+    /// <summary>Releases what is held; not committed (the command failed or threw): deletes what this run created.</summary>
     public void Dispose()
     {
         open.Remove(parse);
+        if (!committed)
+        {
+            foreach (var (_, temp, _) in staged) TryDelete(temp);
+            if (!resumable())
+                foreach (var file in createdFiles) TryDelete(file);
+        }
+        foreach (var resource in held) resource.Dispose();
         if (committed) return;
-        foreach (var (_, temp, _) in staged) TryDelete(temp);
-        if (!resumable())
-            foreach (var file in createdFiles) TryDelete(file);
         // Deepest first, and only when empty: a folder that now holds anything else is not ours to remove.
         foreach (var folder in createdFolders.OrderByDescending(f => f.Length))
         {

@@ -81,7 +81,10 @@ public static class SearchCommand
             outputs.Declare([new("--out", outDir), .. Files.Select(f => new OutputPaths.Named($"the {f} (in --out)", Path.Combine(outDir, f)))],
                 [new("--checkpoint", ckPath), new("--data", p.GetValue(DataOptions.Data))]);
             if (File.Exists(outDir)) throw new UsageException($"--out {outDir} is a file; give a folder for the search's files");
+            // Held until the outputs are committed: a second search on this folder is refused, not interleaved.
             outputs.CreateFolder(outDir);
+            outputs.Track(Path.Combine(outDir, FolderLock.FileName));
+            outputs.Hold(FolderLock.Acquire(outDir, "--out"));
             AtomicFile.RemoveStaleTempsIn(outDir);
             // A search that fails after saving its state keeps it, its log and its config: --resume continues from them.
             string statePath = Path.Combine(outDir, "search-state.safetensors");
@@ -149,7 +152,7 @@ public static class SearchCommand
     static readonly string[] Files =
     [
         "episodes.jsonl", "search-state.safetensors", "search-config.json", "best-policy.json", "results.json", "summary.md",
-        "reward.png", "policy.png", "accuracy-vs-macs.png",
+        "reward.png", "policy.png", "accuracy-vs-macs.png", FolderLock.FileName,
     ];
 
     /// <summary>

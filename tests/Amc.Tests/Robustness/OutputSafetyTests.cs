@@ -7,7 +7,7 @@ namespace Amc.Tests.Robustness;
 /// <summary>
 /// What the commands do to files: an output that is an input is refused before anything is
 /// written; a run that fails leaves no output behind and a file it would have replaced as it was;
-/// temporaries of killed runs are removed by the next run.
+/// temporaries of killed runs are removed by the next run; two searches never share a folder.
 /// </summary>
 [Collection(TrainedModelCollection.Name)]
 public class OutputSafetyTests(TrainedModel model)
@@ -131,6 +131,53 @@ public class OutputSafetyTests(TrainedModel model)
         Assert.Equal([$".e.onnx.{live}.tmp", "e.onnx"], Names(temp.Path));
     }
 
+    [Fact]
+    public void A_second_search_on_a_folder_in_use_is_refused_naming_the_first_and_a_killed_ones_lock_does_not_block()
+    {
+        using var temp = new TempFolder();
+        string outDir = temp.File("s"), lockFile = Path.Combine(outDir, ".lock");
+        string[] search = ["search", "--checkpoint", model.Checkpoint, "--data", model.Data, "--heldout", "10", "--calibration-images", "40",
+            "--bn-images", "20", "--confirm-top", "0", "--no-baselines", "--out", outDir];
+
+        string[] first = [.. search, "--episodes", "1000"];
+        using (var running = CliRun.Start(first))
+        {
+            try
+            {
+                var clock = Stopwatch.StartNew();
+                while (!(File.Exists(lockFile) && ReadShared(lockFile).Contains($"\"pid\": {running.Id},")))
+                {
+                    Assert.False(running.HasExited, "the first search ended before taking its lock");
+                    Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), "no lock after 60 s");
+                    Thread.Sleep(20);
+                }
+
+                var message = CliAssert.BadInput(CliRun.Amc([.. search, "--episodes", "2"]));
+                Assert.Contains("--out", message);
+                Assert.Contains($"pid {running.Id}", message);
+                Assert.False(running.HasExited, "the first search must still hold the folder");
+            }
+            finally
+            {
+                running.Kill(); // SIGKILL: no clean-up of its own
+                running.WaitForExit();
+            }
+        }
+
+        // What the killed run left: its lock file and a temporary; only the lock file's text says who held it.
+        Assert.True(File.Exists(lockFile));
+        int dead = DeadPid();
+        File.WriteAllText(Path.Combine(outDir, $".results.json.{dead}.tmp"), "half a file");
+        foreach (var f in Directory.GetFiles(outDir).Where(f => Path.GetFileName(f) is "search-state.safetensors" or "episodes.jsonl")) File.Delete(f);
+
+        string[] next = [.. search, "--episodes", "2"];
+        var process = CliRun.Start(next);
+        int pid = process.Id;
+        CliAssert.Ok(CliRun.Run(process, next));
+        Assert.Contains($"\"pid\": {pid},", ReadShared(lockFile));
+        Assert.DoesNotContain($".results.json.{dead}.tmp", Names(outDir));
+    }
+
     /// <summary>Names and contents of every file under a folder (links not followed).</summary>
     static Dictionary<string, string> Snapshot(string folder) =>
         new DirectoryInfo(folder).EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
@@ -139,6 +186,13 @@ public class OutputSafetyTests(TrainedModel model)
 
     static List<string> Names(string folder) =>
         Directory.EnumerateFileSystemEntries(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList()!;
+
+    /// <summary>The text of a file another process may hold open.</summary>
+    static string ReadShared(string path)
+    {
+        using var s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        return new StreamReader(s).ReadToEnd();
+    }
 
     /// <summary>The id of a process that has ended (ids are not reused that quickly).</summary>
     static int DeadPid()
