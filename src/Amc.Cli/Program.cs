@@ -3,6 +3,8 @@ using Amc.Cli;
 using Amc.Cli.Commands;
 
 Amc.Runtime.MallocTuning.Apply();
+// First, while this is the only thread that could read the environment it changes.
+Amc.Deploy.OnnxRuntimeEnvironment.DisableTelemetry();
 
 var root = new RootCommand("amc: AutoML for Model Compression (He et al., ECCV 2018) for CNNs, in .NET");
 root.Options.Add(CommonOptions.Seed);
