@@ -31,7 +31,8 @@ public static class AmcCli
         {
             var step = root.Parse(stepArgs);
             if (step.Errors.Count > 0) throw new UsageException(string.Join("; ", step.Errors.Select(e => e.Message)));
-            return await step.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            // Each step's outputs are committed when it succeeds: the next step reads them.
+            return await Invoke(step, saveResolvedOptions: false);
         }));
         root.Options.Add(new Option<string>(ConfigFile.OptionName) { Description = "YAML or JSON file of options (flags on the command line win)", Recursive = true });
 
@@ -45,10 +46,7 @@ public static class AmcCli
                 errors.WriteLine(ExitCodes.OneLine($"{string.Join("; ", parse.Errors.Select(e => e.Message))} (run 'amc --help' or 'amc <command> --help' for usage)"));
                 return ExitCodes.BadInput;
             }
-            int code = await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
-            // Only a run of the command itself has results to sit beside (not --help or --version).
-            if (code == ExitCodes.Ok && parse.Action == parse.CommandResult.Command.Action) ConfigFile.SaveResolved(parse);
-            return code;
+            return await Invoke(parse, saveResolvedOptions: true);
         }
         catch (Exception e) when (ExitCodes.IsBadInput(e))
         {
@@ -67,5 +65,21 @@ public static class AmcCli
             errors.WriteLine($"error: internal failure: {e}");
             return ExitCodes.Failure;
         }
+    }
+
+    /// <summary>
+    /// Invokes a parsed command with its outputs staged (CommandOutputs): they replace their targets,
+    /// with the resolved options beside them, only if the command succeeds; otherwise, or if it
+    /// throws, what it created is deleted.
+    /// </summary>
+    static async Task<int> Invoke(ParseResult parse, bool saveResolvedOptions)
+    {
+        using var outputs = CommandOutputs.Open(parse);
+        int code = await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        if (code != ExitCodes.Ok) return code;
+        // Only a run of the command itself has results to sit beside (not --help or --version).
+        if (saveResolvedOptions && parse.Action == parse.CommandResult.Command.Action) ConfigFile.SaveResolved(parse, outputs);
+        outputs.Commit();
+        return code;
     }
 }

@@ -79,24 +79,31 @@ public static class ConfigFile
     /// Saves the command's resolved options (defaults included) as JSON next to its output:
     /// inside the --out folder for commands that write a folder, else beside the --out file.
     /// </summary>
-    public static void SaveResolved(ParseResult p)
+    public static void SaveResolved(ParseResult p, CommandOutputs outputs)
     {
         var cmd = p.CommandResult.Command;
-        var outOption = cmd.Options.FirstOrDefault(o => o.Name == "--out");
-        if (outOption is null || p.GetResult(outOption) is null) return;
-        string? output = p.GetValue((Option<string>)outOption);
-        if (string.IsNullOrEmpty(output)) return;
+        if (ResolvedPath(p) is not string target) return;
         var values = new SortedDictionary<string, object?>();
         foreach (var o in cmd.Options.Concat(p.RootCommandResult.Command.Options.Where(o => o.Recursive)))
         {
             if (o.Name is "--help" or "-h" or "--version" || o.ValueType == typeof(void)) continue;
             values[o.Name.TrimStart('-')] = GetValue(p, o);
         }
-        string target = cmd.Name == "search" || cmd.Name == "demo"
+        // Staged with the command's other outputs: it appears only when they all do.
+        AtomicFile.WriteAllText(outputs.Stage(target), JsonSerializer.Serialize(new { command = cmd.Name, options = values }, CliJson.Options));
+    }
+
+    /// <summary>Where <see cref="SaveResolved"/> writes: in the --out folder of search and demo, else beside the --out file; null without --out.</summary>
+    public static string? ResolvedPath(ParseResult p)
+    {
+        var cmd = p.CommandResult.Command;
+        var outOption = cmd.Options.FirstOrDefault(o => o.Name == "--out");
+        if (outOption is null || p.GetResult(outOption) is null) return null;
+        string? output = p.GetValue((Option<string>)outOption);
+        if (string.IsNullOrEmpty(output)) return null;
+        return cmd.Name == "search" || cmd.Name == "demo"
             ? Path.Combine(output, "config.json")
             : output + ".config.json";
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(target))!);
-        AtomicFile.WriteAllText(target, JsonSerializer.Serialize(new { command = cmd.Name, options = values }, CliJson.Options));
     }
 
     static object? GetValue(ParseResult p, Option o)

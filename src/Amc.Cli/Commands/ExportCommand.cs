@@ -28,20 +28,24 @@ public static class ExportCommand
             CommonOptions.Apply(p);
             string? onnxPath = p.GetValue(onnx), stPath = p.GetValue(safetensors);
             if (onnxPath is null && stPath is null) throw new UsageException("give --onnx FILE and/or --safetensors FILE");
+            string? jsonPath = stPath is null ? null : Path.ChangeExtension(stPath, ".json");
             string ckPath = p.GetValue(checkpoint)!;
+            var outputs = CommandOutputs.Of(p);
+            outputs.Declare([new("--onnx", onnxPath), new("--safetensors", stPath), new("the architecture JSON (beside --safetensors)", jsonPath)],
+                [new("--checkpoint", ckPath)]);
             var ck = Checkpoint.Load(ckPath).RequireFinite(ckPath);
             double? maxDiff = null;
             if (onnxPath is not null)
             {
-                // Checked before it is written: an export that fails leaves no file (nor replaces an older one).
+                // Checked before it is written, and staged: an export that fails leaves no file (nor replaces an older one).
                 var model = OnnxExporter.Export(ck.Network, ck.Weights, foldBatchNorm: !p.GetValue(noFold));
                 maxDiff = Parity(ck, ckPath, model, p.GetValue(CommonOptions.Seed));
-                OnnxFile.Save(model, onnxPath);
+                OnnxFile.Save(model, outputs.Stage(onnxPath));
             }
             if (stPath is not null)
             {
-                SafeTensorsFile.Write(stPath, ck.Weights, new Dictionary<string, string> { ["format"] = "pt" });
-                AtomicFile.WriteAllText(Path.ChangeExtension(stPath, ".json"), NetworkJson.Write(ck.Network));
+                SafeTensorsFile.Write(outputs.Stage(stPath), ck.Weights, new Dictionary<string, string> { ["format"] = "pt" });
+                AtomicFile.WriteAllText(outputs.Stage(jsonPath!), NetworkJson.Write(ck.Network));
             }
             var cost = CostModel.Of(ck.Network);
             if (p.GetValue(CommonOptions.Json))

@@ -33,6 +33,8 @@ public static class FinetuneCommand
                 Seed = p.GetValue(CommonOptions.Seed),
             };
             string outPath = p.GetValue(output)!;
+            CommandOutputs.Of(p).Declare([new("--out", outPath), new("the optimizer state (of --out)", outPath + ".optim")],
+                [new("--checkpoint", p.GetValue(checkpoint)), new("--data", p.GetValue(DataOptions.Data))]);
             var source = Checkpoint.Load(p.GetValue(checkpoint)!);
             var data = DataOptions.OpenFor(p, source);
             if (p.GetValue(images) is int n)

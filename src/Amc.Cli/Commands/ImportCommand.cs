@@ -26,6 +26,8 @@ public static class ImportCommand
             CommonOptions.Apply(p);
             if ((p.GetValue(onnx) is null) == (p.GetValue(weights) is null)) throw new UsageException("give --onnx FILE, or --weights FILE with --model NAME");
             string path = p.GetValue(onnx) ?? p.GetValue(weights)!;
+            var outputs = CommandOutputs.Of(p);
+            outputs.Declare([new("--out", p.GetValue(output))], [new("--onnx", p.GetValue(onnx)), new("--weights", p.GetValue(weights))]);
             if (!File.Exists(path)) throw new UsageException($"{path}: file not found");
             Network net;
             Dictionary<string, TorchSharp.torch.Tensor> tensors;
@@ -48,7 +50,7 @@ public static class ImportCommand
             if (m is not null && (!m.All(float.IsFinite) || !s!.All(v => v > 0 && float.IsFinite(v))))
                 throw new UsageException($"--mean must be finite numbers and --std positive ones, got mean [{string.Join(", ", m)}], std [{string.Join(", ", s!)}]");
             var ck = new Checkpoint(net, tensors, new CheckpointInfo { Model = net.Name, Mean = m, Std = s, Parent = path }).RequireFinite(path);
-            ck.Save(p.GetValue(output)!);
+            ck.Save(outputs.Stage(p.GetValue(output)!));
             var cost = CostModel.Of(net);
             AnsiConsole.MarkupLine($"[green]imported[/] {Markup.Escape(path)} -> {Markup.Escape(p.GetValue(output)!)}: {net.Layers.Count} layers, input {net.Input}, {Format.Count(cost.Macs)} MACs, {Format.Count(cost.Params)} params");
             return ExitCodes.Ok;

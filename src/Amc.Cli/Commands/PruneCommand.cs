@@ -27,6 +27,9 @@ public static class PruneCommand
             CommonOptions.Apply(p);
             int modes = (p.GetValue(uniform) is null ? 0 : 1) + (p.GetValue(policy) is null ? 0 : 1) + (p.GetValue(sparsity) is null ? 0 : 1);
             if (modes != 1) throw new UsageException("give exactly one of --uniform RATIO, --policy FILE or --sparsity FRACTION");
+            string outPath = p.GetValue(output)!;
+            CommandOutputs.Of(p).Declare([new("--out", outPath), new("the policy (beside --out)", p.GetValue(sparsity) is null ? PolicyPath(outPath) : null)],
+                [new("--checkpoint", p.GetValue(checkpoint)), new("--policy", p.GetValue(policy)), new("--data", p.GetValue(DataOptions.Data))]);
             if (p.GetValue(sparsity) is double fraction)
                 return FineGrained(p, fraction, p.GetValue(checkpoint)!, p.GetValue(output)!);
             var options = PruningOptions.Read(p, p.GetValue(reconstruct));
@@ -62,8 +65,9 @@ public static class PruneCommand
                 Command = CommonOptions.CommandLine,
                 Metrics = new() { ["heldout_top1"] = rows[1].HeldOutTop1, ["test_top1"] = rows[1].TestTop1, ["test_top5"] = rows[1].TestTop5 },
             };
-            Checkpoint.From(after, info).Save(p.GetValue(output)!);
-            PruningPolicy.FromChannels(graph, channels, ck.Info.Model, options.Round).Save(Path.ChangeExtension(p.GetValue(output)!, ".policy.json"));
+            var outputs = CommandOutputs.Of(p);
+            Checkpoint.From(after, info).Save(outputs.Stage(outPath));
+            PruningPolicy.FromChannels(graph, channels, ck.Info.Model, options.Round).Save(outputs.Stage(PolicyPath(outPath)));
 
             if (p.GetValue(CommonOptions.Json))
                 Console.WriteLine(JsonSerializer.Serialize(new { output = p.GetValue(output), rows }, CliJson.Options));
@@ -100,7 +104,7 @@ public static class PruneCommand
             Command = CommonOptions.CommandLine,
             Metrics = new() { ["heldout_top1"] = rows[1].HeldOutTop1, ["test_top1"] = rows[1].TestTop1, ["test_top5"] = rows[1].TestTop5 },
         };
-        Checkpoint.From(after, info).Save(output);
+        Checkpoint.From(after, info).Save(CommandOutputs.Of(p).Stage(output));
         if (p.GetValue(CommonOptions.Json))
             Console.WriteLine(JsonSerializer.Serialize(new { output, rows }, CliJson.Options));
         else
@@ -112,6 +116,9 @@ public static class PruneCommand
         }
         return ExitCodes.Ok;
     }
+
+    /// <summary>The channel policy written beside a pruned checkpoint.</summary>
+    static string PolicyPath(string output) => Path.ChangeExtension(output, ".policy.json");
 
     public sealed record ResultRow(string Network, long Macs, long Params, double HeldOutTop1, double TestTop1, double TestTop5);
 

@@ -77,7 +77,18 @@ public static class SearchCommand
                 throw new UsageException($"need 0 < --lbound <= --rbound <= 1, got {options.LowerBound} and {options.UpperBound}");
             var pruneOptions = PruningOptions.Read(p, reconstruct: true);
             string outDir = p.GetValue(output)!, ckPath = p.GetValue(checkpoint)!;
+            var outputs = CommandOutputs.Of(p);
+            outputs.Declare([new("--out", outDir), .. Files.Select(f => new OutputPaths.Named($"the {f} (in --out)", Path.Combine(outDir, f)))],
+                [new("--checkpoint", ckPath), new("--data", p.GetValue(DataOptions.Data))]);
             if (File.Exists(outDir)) throw new UsageException($"--out {outDir} is a file; give a folder for the search's files");
+            // Held until the outputs are committed: a second search on this folder is refused, not interleaved.
+            outputs.CreateFolder(outDir);
+            outputs.Track(Path.Combine(outDir, FolderLock.FileName));
+            outputs.Hold(FolderLock.Acquire(outDir, "--out"));
+            AtomicFile.RemoveStaleTempsIn(outDir);
+            // A search that fails after saving its state keeps it, its log and its config: --resume continues from them.
+            string statePath = Path.Combine(outDir, "search-state.safetensors");
+            outputs.KeepTrackedWhen(() => File.Exists(statePath));
             var ck = Checkpoint.Load(ckPath).RequireFinite(ckPath);
             var graph = ChannelGraph.Build(ck.Network);
             bool json = p.GetValue(CommonOptions.Json);
@@ -91,14 +102,15 @@ public static class SearchCommand
             PruningEnvironment env;
             try { env = new PruningEnvironment(ck.Network, graph, options, pruneOptions.Round, table is null ? null : table.PredictNanoseconds); }
             catch (InfeasibleBudgetException e) { throw new UsageException(e.Message); }
-            if (p.GetValue(resume) && !File.Exists(Path.Combine(outDir, "search-state.safetensors")))
+            if (p.GetValue(resume) && !File.Exists(statePath))
                 throw new UsageException($"--resume: no search state in {outDir}; drop --resume to start a new search");
-            if (!p.GetValue(resume) && File.Exists(Path.Combine(outDir, "search-state.safetensors")))
+            if (!p.GetValue(resume) && File.Exists(statePath))
                 throw new UsageException($"{outDir} already holds a search; add --resume to continue it or choose another --out");
 
             var data = DataOptions.OpenFor(p, ck);
-            Directory.CreateDirectory(outDir);
             string fingerprint = Fingerprint(ckPath, options, pruneOptions, data, p.GetValue(engine)!, table);
+            outputs.Track(Path.Combine(outDir, "search-config.json"));
+            outputs.Track(Path.Combine(outDir, "episodes.jsonl"));
             AtomicFile.WriteAllText(Path.Combine(outDir, "search-config.json"), JsonSerializer.Serialize(new
             {
                 command = CommonOptions.CommandLine,
@@ -119,7 +131,7 @@ public static class SearchCommand
             var confirmed = Confirm(p.GetValue(confirmTop), runner, env, pruner, pruneOptions, data, p.GetValue(engine) == "ort", json);
             if (confirmed is not null) best = confirmed.Value.Best;
 
-            var (results, latency) = Report(outDir, ck, env, scorer, data, heldOut, options, best, confirmed?.Scored, runner,
+            var (results, latency) = Report(outDir, outputs, ck, env, scorer, data, heldOut, options, best, confirmed?.Scored, runner,
                 p.GetValue(noBaselines) || options.Mode == SearchMode.Accuracy, ckPath, pruneOptions, table, ortThreads);
             if (json)
                 Console.WriteLine(JsonSerializer.Serialize(new { output = outDir, best, results, latency }, CliJson.Options));
@@ -132,6 +144,16 @@ public static class SearchCommand
         });
         return cmd;
     }
+
+    /// <summary>
+    /// The files a search writes in its --out folder (config.json aside: every command's resolved
+    /// options are declared for it), checked against its inputs before it starts.
+    /// </summary>
+    static readonly string[] Files =
+    [
+        "episodes.jsonl", "search-state.safetensors", "search-config.json", "best-policy.json", "results.json", "summary.md",
+        "reward.png", "policy.png", "accuracy-vs-macs.png", FolderLock.FileName,
+    ];
 
     /// <summary>
     /// What a resumed search must share with the saved one. A latency budget's wall depends on the
@@ -201,7 +223,7 @@ public static class SearchCommand
         return TopPolicyConfirmation.Choose(SearchRunner.ReadLog(runner.LogPath), env, confirm, k);
     }
 
-    static (List<PolicyResult> Results, IReadOnlyList<LatencyComparison>? Latency) Report(string outDir, Checkpoint ck, PruningEnvironment env, CandidateScorer scorer, DataOptions.Opened data, TensorBatches heldOut,
+    static (List<PolicyResult> Results, IReadOnlyList<LatencyComparison>? Latency) Report(string outDir, CommandOutputs outputs, Checkpoint ck, PruningEnvironment env, CandidateScorer scorer, DataOptions.Opened data, TensorBatches heldOut,
         SearchOptions options, BestPolicy best, IReadOnlyList<ConfirmedPolicy>? confirmed, SearchRunner runner, bool skipBaselines, string ckPath, PruneOptions pruneOptions,
         LatencyTable? table, int latencyThreads)
     {
@@ -236,7 +258,7 @@ public static class SearchCommand
             best.Widths, best.Top1));
 
         var policy = PruningPolicy.FromChannels(scorer.Pruner.Graph, env.Steps.ToDictionary(g => g.Id, g => best.Widths[g.Id]), ck.Info.Model, env.Round);
-        policy.Save(Path.Combine(outDir, "best-policy.json"));
+        policy.Save(outputs.Stage(Path.Combine(outDir, "best-policy.json")));
         var latency = table is null ? null : MeasureLatency(ck, env, scorer, table,
             results.Skip(1).Select(r => (r.Name == results[^1].Name ? "best" : r.Name, env.WidthsOf(r.Channels))).Reverse().ToList(), latencyThreads);
         object? latencyJson = table is null ? null : new
@@ -244,14 +266,14 @@ public static class SearchCommand
             table = new { path = table.CachePath, entries = table.Entries.Count, fromCache = table.FromCache, buildSeconds = table.File.BuildSeconds, overheadMs = table.OverheadMs, scale = table.Scale, threads = latencyThreads },
             networks = latency!.Select(c => new { c.Name, c.PredictedMs, measuredMs = c.Measured.Median, measured = c.Measured, c.ErrorPercent }),
         };
-        AtomicFile.WriteAllText(Path.Combine(outDir, "results.json"), JsonSerializer.Serialize(new { best, confirmed, results, latency = latencyJson }, CliJson.Options));
+        AtomicFile.WriteAllText(outputs.Stage(Path.Combine(outDir, "results.json")), JsonSerializer.Serialize(new { best, confirmed, results, latency = latencyJson }, CliJson.Options));
 
         var episodes = SearchRunner.ReadLog(runner.LogPath);
         var groupNames = env.Steps.Select(g => g.Name).ToList();
-        SearchPlots.Rewards(episodes, Path.Combine(outDir, "reward.png"));
+        SearchPlots.Rewards(episodes, outputs.Stage(Path.Combine(outDir, "reward.png")));
         var keeps = results.Skip(1).ToDictionary(r => r.Name, r => r.Channels.Select((c, i) => (double)c / env.Steps[i].Channels).ToArray());
-        SearchPlots.Policies(groupNames, keeps, Path.Combine(outDir, "policy.png"));
-        SearchPlots.AccuracyVsMacs(episodes, results.Skip(1).ToDictionary(r => r.Name, r => (r.MacsFraction, r.HeldOutTop1)), Path.Combine(outDir, "accuracy-vs-macs.png"));
+        SearchPlots.Policies(groupNames, keeps, outputs.Stage(Path.Combine(outDir, "policy.png")));
+        SearchPlots.AccuracyVsMacs(episodes, results.Skip(1).ToDictionary(r => r.Name, r => (r.MacsFraction, r.HeldOutTop1)), outputs.Stage(Path.Combine(outDir, "accuracy-vs-macs.png")));
 
         var settings = new Dictionary<string, string>
         {
@@ -277,7 +299,7 @@ public static class SearchCommand
         }
         var md = SearchSummary.Markdown($"amc search: {ck.Network.Name}", settings, results, env.Steps.Select(g => (g.Name, g.Channels)).ToList(), episodes,
             ["reward.png", "policy.png", "accuracy-vs-macs.png"]);
-        AtomicFile.WriteAllText(Path.Combine(outDir, "summary.md"), md);
+        AtomicFile.WriteAllText(outputs.Stage(Path.Combine(outDir, "summary.md")), md);
         return (results, latency);
     }
 }

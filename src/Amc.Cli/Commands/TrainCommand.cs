@@ -37,6 +37,8 @@ public static class TrainCommand
                 Seed = p.GetValue(CommonOptions.Seed),
             };
             string outPath = p.GetValue(output)!, optimPath = outPath + ".optim", name = p.GetValue(model)!;
+            // --resume reads --out on purpose; the data is the only input --out could destroy.
+            CommandOutputs.Of(p).Declare([new("--out", outPath), new("the optimizer state (of --out)", optimPath)], [new("--data", p.GetValue(DataOptions.Data))]);
             // Checked before loading the data, which takes seconds for a full data set.
             if (p.GetValue(resume))
             {

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Microsoft.ML.OnnxRuntime;
 
 namespace Amc.Deploy;
 
@@ -37,5 +36,5 @@ public sealed record LatencyTableKey(
         return System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture.ToString();
     }
 
-    public static string RuntimeVersion() => "onnxruntime " + OrtEnv.Instance().GetVersionString();
+    public static string RuntimeVersion() => "onnxruntime " + OnnxRuntimeEnvironment.Instance.GetVersionString();
 }

@@ -24,6 +24,8 @@ public sealed class OnnxRuntimeSession : IDisposable
     /// <param name="intraOpThreads">Threads for one op; 0 lets ONNX Runtime choose (one per core).</param>
     public OnnxRuntimeSession(byte[] model, int intraOpThreads = 0)
     {
+        // Before anything creates ONNX Runtime's environment: creating it starts its telemetry.
+        _ = OnnxRuntimeEnvironment.Instance;
         using var options = new SessionOptions
         {
             IntraOpNumThreads = intraOpThreads,

@@ -78,10 +78,10 @@ public static class SearchPlots
         Save(plot, path);
     }
 
+    /// <summary>Atomically, with the temporary names every output uses (so a killed run's leftovers are cleaned up).</summary>
     static void Save(Plot plot, string path, int width = 900, int height = 550)
     {
-        var tmp = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileName(path)}.tmp.png");
-        plot.SavePng(tmp, width, height);
-        File.Move(tmp, path, overwrite: true);
+        byte[] png = plot.GetImageBytes(width, height, ImageFormat.Png);
+        Amc.Runtime.AtomicFile.Write(path, s => s.Write(png));
     }
 }

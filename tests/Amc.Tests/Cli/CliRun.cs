@@ -31,6 +31,21 @@ static class CliRun
         return Run(process, args);
     }
 
+    /// <summary>
+    /// Runs amc in <paramref name="workingDirectory"/> with environment variables set, or removed
+    /// where the value is null (e.g. HOME and TMPDIR in temp folders, to see what a run writes).
+    /// </summary>
+    public static CliResult AmcIn(string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args)
+    {
+        var process = Start(false, args);
+        process.StartInfo.WorkingDirectory = workingDirectory;
+        foreach (var (name, value) in environment)
+            if (value is null) process.StartInfo.Environment.Remove(name);
+            else process.StartInfo.Environment[name] = value;
+        process.Start();
+        return Run(process, args);
+    }
+
     public static Process Start(params string[] args) => Start(true, args);
 
     static Process Start(bool start, string[] args)
