@@ -15,8 +15,9 @@ public static class OnnxFile
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
         try
         {
-            using var stream = File.OpenRead(path);
-            var model = ModelProto.Parser.ParseFrom(stream);
+            // From memory, not a stream: a length field is then checked against the bytes that
+            // are there, so a damaged file cannot make the parser wait for or size a huge field.
+            var model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
             // Protobuf parses many non-ONNX files without complaint; a model always has a graph.
             if (model.Graph is null) throw new UnsupportedModelException($"{path}: not an ONNX model (no graph)");
             return model;

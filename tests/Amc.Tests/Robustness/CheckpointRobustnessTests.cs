@@ -215,6 +215,15 @@ public sealed class CheckpointRobustnessTests : IDisposable
     }
 
     [Fact]
+    public void Architecture_whose_layer_output_overflows_an_int()
+    {
+        var path = WithMetadata("amc.architecture", _ =>
+            """{"name": "big", "input": {"c": 1, "h": 50000, "w": 50000}, "layers": [{"name": "f", "kind": "Flatten", "inputs": ["input"]}]}""");
+        var e = Assert.Throws<CheckpointException>(() => Checkpoint.Load(path));
+        Assert.Contains("more than 2^31 - 1 values", e.Message);
+    }
+
+    [Fact]
     public void Architecture_with_a_duplicate_key_is_refused()
     {
         var path = WithMetadata("amc.architecture", json =>
