@@ -25,7 +25,8 @@ root.Subcommands.Add(DemoCommand.Create(async stepArgs =>
     return await step.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }));
 
-root.Options.Add(new Option<string>(ConfigFile.OptionName) { Description = "YAML or JSON file of options (flags on the command line win)", Recursive = true });
+var config = new Option<string>(ConfigFile.OptionName) { Description = "YAML or JSON file of options (flags on the command line win)", Recursive = true };
+root.Options.Add(config);
 try
 {
     args = ConfigFile.Expand(args);
@@ -40,6 +41,12 @@ if (parse.Errors.Count > 0)
 {
     // One line, so scripts can show or grep it: every parse error, then where help is.
     Console.Error.WriteLine(ExitCodes.OneLine($"{string.Join("; ", parse.Errors.Select(e => e.Message))} (run 'amc --help' or 'amc <command> --help' for usage)"));
+    return ExitCodes.BadInput;
+}
+// Expand found none; one the parser still sees came from a response file (@file), which Expand cannot read.
+if (parse.GetResult(config) is not null)
+{
+    Console.Error.WriteLine(ExitCodes.OneLine($"{ConfigFile.OptionName} inside a response file (@file) is not read; give it on the command line"));
     return ExitCodes.BadInput;
 }
 try
