@@ -151,13 +151,30 @@ public static class ConfigFile
         if (parser.Current is null) Next(parser, path);
         if (parser.Current is not T) throw Bad(path, $"has an unexpected YAML element at line {parser.Current!.Start.Line}");
         // Past the stream's end there is nothing to move to.
-        if (parser.Current is not StreamEnd) parser.MoveNext();
+        if (parser.Current is not StreamEnd) Move(parser, path);
     }
 
     /// <summary>Moves to the next event; the event stream ending inside a node means the file is cut short.</summary>
     static void Next(IParser parser, string path)
     {
-        if (!parser.MoveNext() || parser.Current is null) throw Bad(path, "ends unexpectedly");
+        if (!Move(parser, path) || parser.Current is null) throw Bad(path, "ends unexpectedly");
+    }
+
+    /// <summary>
+    /// The parser's MoveNext. YamlDotNet 16.3's scanner fails on some malformed flow mappings
+    /// ("a: {b: 1~ \n# c") with an InvalidOperationException instead of a YamlException: that is
+    /// the file's syntax error too.
+    /// </summary>
+    static bool Move(IParser parser, string path)
+    {
+        try
+        {
+            return parser.MoveNext();
+        }
+        catch (InvalidOperationException)
+        {
+            throw new UsageException($"--config: {path} is not valid YAML or JSON (after line {parser.Current?.End.Line.ToString() ?? "1"})");
+        }
     }
 
     static UsageException Bad(string path, string problem) => new($"--config: {path} {problem}");
