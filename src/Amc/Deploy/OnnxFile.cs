@@ -13,6 +13,9 @@ public static class OnnxFile
     public static ModelProto Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
+        long size = new FileInfo(path).Length;
+        if (size > Array.MaxLength)
+            throw new UnsupportedModelException($"{path}: is {size} bytes; a protobuf ONNX file holds at most 2 GB (models with external data are not supported)");
         try
         {
             // From memory, not a stream: a length field is then checked against the bytes that

@@ -62,6 +62,8 @@ public static class SafeTensorsFile
     public static (Dictionary<string, Tensor> Tensors, Dictionary<string, string> Metadata) Read(string path)
     {
         if (!File.Exists(path)) throw new CheckpointException($"{path}: file not found");
+        long size = new FileInfo(path).Length;
+        if (size > Array.MaxLength) throw new CheckpointException($"{path}: is {size} bytes; checkpoints of more than {Array.MaxLength} bytes are not supported");
         var data = File.ReadAllBytes(path);
         if (data.Length < 8) throw new CheckpointException($"{path}: file is truncated ({data.Length} bytes); it is not a complete checkpoint");
         ulong n = BinaryPrimitives.ReadUInt64LittleEndian(data);

@@ -68,6 +68,8 @@ public sealed class Trainer(GraphModule model, Dataset data, int[] trainIndices,
     /// <summary>Loads the state <see cref="SaveOptimizer"/> wrote, after checking it belongs to this network (see <see cref="OptimizerStateCheck"/>).</summary>
     public void LoadOptimizer(string path)
     {
+        long size = new FileInfo(path).Length;
+        if (size > Array.MaxLength) throw new CheckpointException($"{path}: is {size} bytes, far more than an optimizer state; drop --resume to start the run over");
         var bytes = File.ReadAllBytes(path);
         if (OptimizerStateCheck.Problem(bytes, optimizer) is { } problem)
             throw new CheckpointException($"{path}: this optimizer state {problem}; drop --resume to start the run over");

@@ -107,6 +107,14 @@ public sealed class CheckpointRobustnessTests : IDisposable
         Assert.Contains(expected, Refused(Raw(header)).Message);
 
     [Fact]
+    public void File_larger_than_an_array_is_refused_before_reading()
+    {
+        var path = temp.File("huge.amc");
+        using (var f = File.Create(path)) f.SetLength(3L << 30); // sparse: no disk used
+        Assert.Contains($"is {3L << 30} bytes; checkpoints of more than", Refused(path).Message);
+    }
+
+    [Fact]
     public void Header_that_is_not_utf8()
     {
         var path = Raw("{\"w\":\"x\"}");

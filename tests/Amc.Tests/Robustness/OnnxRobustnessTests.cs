@@ -296,6 +296,15 @@ public sealed class OnnxRobustnessTests : IDisposable
     }
 
     [Fact]
+    public void File_larger_than_protobuf_allows_is_refused_before_reading()
+    {
+        var path = temp.File("huge.onnx");
+        using (var f = File.Create(path)) f.SetLength(3L << 30); // sparse: no disk used
+        var e = Assert.Throws<UnsupportedModelException>(() => OnnxImporter.Load(path));
+        Assert.StartsWith($"{path}: is {3L << 30} bytes", e.Message);
+    }
+
+    [Fact]
     public void Refusal_of_a_file_names_the_file()
     {
         var m = Tiny(Ints("strides", Beyond, Beyond));

@@ -164,6 +164,10 @@ public sealed class ResumeRobustnessTests(ResumeRobustnessTests.SearchedOnce sea
         e = Assert.Throws<CheckpointException>(() => TrainerOf(small).LoadOptimizer(path));
         Assert.Contains("is truncated", e.Message);
         Assert.Contains("drop --resume", e.Message);
+
+        using (var f = File.Create(path)) f.SetLength(3L << 30); // sparse: no disk used
+        e = Assert.Throws<CheckpointException>(() => TrainerOf(small).LoadOptimizer(path));
+        Assert.Contains($"is {3L << 30} bytes", e.Message);
     }
 
     // search --resume: the state file and the episode log.
