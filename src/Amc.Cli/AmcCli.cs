@@ -34,7 +34,8 @@ public static class AmcCli
             // Each step's outputs are committed when it succeeds: the next step reads them.
             return await Invoke(step, saveResolvedOptions: false);
         }));
-        root.Options.Add(new Option<string>(ConfigFile.OptionName) { Description = "YAML or JSON file of options (flags on the command line win)", Recursive = true });
+        var config = new Option<string>(ConfigFile.OptionName) { Description = "YAML or JSON file of options (flags on the command line win)", Recursive = true };
+        root.Options.Add(config);
 
         try
         {
@@ -44,6 +45,12 @@ public static class AmcCli
             {
                 // One line, so scripts can show or grep it: every parse error, then where help is.
                 errors.WriteLine(ExitCodes.OneLine($"{string.Join("; ", parse.Errors.Select(e => e.Message))} (run 'amc --help' or 'amc <command> --help' for usage)"));
+                return ExitCodes.BadInput;
+            }
+            // Expand found none; one the parser still sees came from a response file (@file), which Expand cannot read.
+            if (parse.GetResult(config) is not null)
+            {
+                errors.WriteLine(ExitCodes.OneLine($"{ConfigFile.OptionName} inside a response file (@file) is not read; give it on the command line"));
                 return ExitCodes.BadInput;
             }
             return await Invoke(parse, saveResolvedOptions: true);

@@ -44,7 +44,7 @@ public static class PruneCommand
             else plan = PruningPolicy.Load(p.GetValue(policy)!);
             Dictionary<int, int> channels;
             try { channels = plan.Resolve(graph, plan.Round ?? options.Round); }
-            catch (PolicyException e) { throw new UsageException(e.Message); }
+            catch (PolicyException e) { throw new UsageException(p.GetValue(policy) is string file ? $"{file}: {e.Message}" : e.Message); }
 
             var data = DataOptions.OpenFor(p, ck);
             using var calibration = PruningOptions.Calibration(p, data);

@@ -44,11 +44,22 @@ public static partial class Cifar10Reader
     /// are those of these images.</summary>
     public static Dataset Read(IReadOnlyList<string> files, string name = "cifar10")
     {
-        var contents = new List<byte[]>();
+        // Sizes first, from the file system: nothing is read that could not be held.
+        long records = 0;
         foreach (var file in files)
         {
             if (!File.Exists(file))
                 throw new DataFormatException(file, "file not found");
+            long length = new FileInfo(file).Length;
+            if (length > Array.MaxLength)
+                throw new DataFormatException(file, $"is {length} bytes; a data file can have at most {Array.MaxLength}");
+            records += length / RecordBytes;
+        }
+        if (records * ImageBytes > Array.MaxLength)
+            throw new DataFormatException(files[0], $"these {files.Count} files hold {records} images, more than one data set can hold ({Array.MaxLength / ImageBytes})");
+        var contents = new List<byte[]>();
+        foreach (var file in files)
+        {
             var data = File.ReadAllBytes(file);
             Check(data, file);
             contents.Add(data);

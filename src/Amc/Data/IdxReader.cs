@@ -31,9 +31,14 @@ public static class IdxReader
         int count = imageDims[0], rows = imageDims[1], cols = imageDims[2];
         if (rows <= 0 || cols <= 0)
             throw new DataFormatException(imagesSource, $"header gives an image size of {rows}x{cols}");
+        // Checked before any product is formed in int (or, for three header values, in long).
+        if ((long)rows * cols > Array.MaxLength)
+            throw new DataFormatException(imagesSource, $"header gives an image size of {rows}x{cols}, more pixels than one image can have");
+        if (count == 0)
+            throw new DataFormatException(imagesSource, "header announces 0 images; a data set needs at least one");
 
         long headerBytes = 4 + 4L * imageDims.Length;
-        CheckLength(images, imagesSource, headerBytes, (long)count * rows * cols, $"{count} images of {rows}x{cols}");
+        CheckLength(images, imagesSource, headerBytes, count * ((long)rows * cols), $"{count} images of {rows}x{cols}");
         CheckLength(labels, labelsSource, 8, labelDims[0], $"{labelDims[0]} labels");
         if (labelDims[0] != count)
             throw new DataFormatException(labelsSource,
@@ -55,18 +60,30 @@ public static class IdxReader
     {
         if (!File.Exists(path))
             throw new DataFormatException(path, "file not found");
+        long length = new FileInfo(path).Length;
+        if (length > Array.MaxLength)
+            throw new DataFormatException(path, $"is {length} bytes; a data file can have at most {Array.MaxLength}");
         return File.ReadAllBytes(path);
     }
 
-    static byte[] Decompress(byte[] file, string source)
+    /// <summary>The file's bytes, unpacked if gzipped, at most <paramref name="limit"/> of them.</summary>
+    internal static byte[] Decompress(byte[] file, string source, long limit = long.MaxValue)
     {
+        limit = Math.Min(limit, Array.MaxLength);
         if (file.Length < 2 || file[0] != 0x1f || file[1] != 0x8b)
             return file;
         try
         {
             using var gzip = new GZipStream(new MemoryStream(file), CompressionMode.Decompress);
             using var result = new MemoryStream();
-            gzip.CopyTo(result);
+            // Copied with a limit: a damaged or hostile stream can claim to unpack to any size.
+            var buffer = new byte[81920];
+            for (int n; (n = gzip.Read(buffer)) > 0;)
+            {
+                if (result.Length + n > limit)
+                    throw new DataFormatException(source, $"gzip data unpacks to more than {limit} bytes, more than a data file can have");
+                result.Write(buffer, 0, n);
+            }
             return result.ToArray();
         }
         catch (InvalidDataException e)

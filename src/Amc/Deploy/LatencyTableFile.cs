@@ -25,18 +25,39 @@ public sealed record LatencyTableFile(
 
     public void Save(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Json));
 
-    /// <summary>The file's table if it exists, parses and was measured under <paramref name="key"/>; otherwise null.</summary>
+    /// <summary>Reading is strict where writing is plain: a null or a key given twice is a damaged cache.</summary>
+    static readonly JsonSerializerOptions ReadJson = new(Json)
+    {
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
+        AllowDuplicateProperties = false,
+    };
+
+    /// <summary>
+    /// The file's table if it exists, parses, is sound and was measured under <paramref name="key"/>;
+    /// otherwise null. A damaged cache is measured again, not an error: it is only a cache.
+    /// </summary>
     public static LatencyTableFile? TryLoad(string path, LatencyTableKey key)
     {
         if (!File.Exists(path)) return null;
         try
         {
-            var file = JsonSerializer.Deserialize<LatencyTableFile>(File.ReadAllText(path), Json);
-            return file is { Version: CurrentVersion } && file.Key.SameAs(key) ? file : null;
+            var file = JsonSerializer.Deserialize<LatencyTableFile>(File.ReadAllText(path), ReadJson);
+            return file is { Version: CurrentVersion } && file.IsSound() && file.Key.SameAs(key) ? file : null;
         }
         catch (JsonException)
         {
-            return null; // a damaged cache is re-measured, not an error
+            return null;
         }
     }
+
+    /// <summary>
+    /// What the table's arithmetic relies on: entries that are not null, one per op (they become a
+    /// dictionary), and times that are positive and finite (they are summed, divided and interpolated).
+    /// </summary>
+    bool IsSound() =>
+        Entries.All(e => e is { Op: not null } && double.IsFinite(e.Ms) && e.Ms > 0)
+        && Entries.Select(e => e.Op).Distinct().Count() == Entries.Count
+        && new[] { WholeNetworkMs, SmallestNetworkMs, FullWidthSumMs }.All(ms => double.IsFinite(ms) && ms > 0)
+        && Key.Layers.All(l => l is not null);
 }

@@ -3,6 +3,8 @@ using Amc.Graph;
 using Amc.Runtime;
 using Onnx;
 using static TorchSharp.torch;
+using AttributeType = Onnx.AttributeProto.Types.AttributeType;
+using DataType = Onnx.TensorProto.Types.DataType;
 
 namespace Amc.Deploy;
 
@@ -27,8 +29,19 @@ public static class OnnxImporter
         return (net, weights);
     }
 
-    public static (Network Network, Dictionary<string, Tensor> Weights) Load(string path) =>
-        Import(OnnxFile.Load(path), Path.GetFileNameWithoutExtension(path));
+    /// <summary>Reads and imports an ONNX file; every refusal names the file.</summary>
+    public static (Network Network, Dictionary<string, Tensor> Weights) Load(string path)
+    {
+        var model = OnnxFile.Load(path);
+        try
+        {
+            return Import(model, Path.GetFileNameWithoutExtension(path));
+        }
+        catch (UnsupportedModelException e)
+        {
+            throw new UnsupportedModelException($"{path}: {e.Message}");
+        }
+    }
 
     sealed class Reader(ModelProto model)
     {
@@ -93,6 +106,8 @@ public static class OnnxImporter
             if (type is null || type.ElemType != (int)TensorProto.Types.DataType.Float || dims is not { Length: 4 } || dims.Skip(1).Any(d => d <= 0))
                 throw new UnsupportedModelException(
                     $"the ONNX graph input '{v.Name}' is {Describe(v)}; a float32 [N, C, H, W] input with fixed C, H, W is supported");
+            if (dims.Skip(1).FirstOrDefault(d => d > int.MaxValue) is var huge and > 0)
+                throw new UnsupportedModelException($"the ONNX graph input '{v.Name}' has dimension {huge}; at most {int.MaxValue} is supported");
             layerOf[v.Name] = Network.InputName;
             return new TensorShape((int)dims[1], (int)dims[2], (int)dims[3]);
         }
@@ -108,6 +123,8 @@ public static class OnnxImporter
         void Node(NodeProto n, int index)
         {
             if (n.Domain is not ("" or "ai.onnx")) throw Unsupported(n, $"operator domain '{n.Domain}' is not supported; supported ops: {SupportedOps}");
+            // Every handler names its result by the first output: a node without one computes nothing usable.
+            if (n.Output.Count == 0 || n.Output[0] == "") throw Unsupported(n, "the node has no output; every node must name its first output");
             switch (n.OpType)
             {
                 case "Constant": Constant(n); break;
@@ -161,14 +178,15 @@ public static class OnnxImporter
         void Constant(NodeProto n)
         {
             Allow(n, "value", "value_float", "value_floats", "value_int", "value_ints");
-            var a = n.Attribute.SingleOrDefault() ?? throw Unsupported(n, "a Constant needs exactly one value attribute");
+            if (n.Attribute.Count != 1) throw Unsupported(n, $"a Constant needs exactly one value attribute, it has {n.Attribute.Count}");
+            var a = n.Attribute[0];
             var t = a.Name switch
             {
-                "value" => a.T,
-                "value_float" => new TensorProto { DataType = (int)TensorProto.Types.DataType.Float, FloatData = { a.F } },
-                "value_floats" => new TensorProto { DataType = (int)TensorProto.Types.DataType.Float, Dims = { a.Floats.Count }, FloatData = { a.Floats } },
-                "value_int" => new TensorProto { DataType = (int)TensorProto.Types.DataType.Int64, Int64Data = { a.I } },
-                _ => new TensorProto { DataType = (int)TensorProto.Types.DataType.Int64, Dims = { a.Ints.Count }, Int64Data = { a.Ints } },
+                "value" => Typed(n, a, AttributeType.Tensor).T ?? throw Unsupported(n, "attribute 'value' holds no tensor"),
+                "value_float" => new TensorProto { DataType = (int)DataType.Float, FloatData = { Typed(n, a, AttributeType.Float).F } },
+                "value_floats" => new TensorProto { DataType = (int)DataType.Float, Dims = { a.Floats.Count }, FloatData = { Typed(n, a, AttributeType.Floats).Floats } },
+                "value_int" => new TensorProto { DataType = (int)DataType.Int64, Int64Data = { Typed(n, a, AttributeType.Int).I } },
+                _ => new TensorProto { DataType = (int)DataType.Int64, Dims = { a.Ints.Count }, Int64Data = { Typed(n, a, AttributeType.Ints).Ints } },
             };
             constants[n.Output[0]] = t.Name == "" ? new TensorProto(t) { Name = n.Output[0] } : t;
         }
@@ -181,15 +199,16 @@ public static class OnnxImporter
             if (wShape.Length != 4)
                 throw Unsupported(n, $"weight has {wShape.Length} dims; only 2-D convolutions (4-D weights) are supported");
             if (wShape[2] != wShape[3]) throw Unsupported(n, $"kernel {wShape[2]}x{wShape[3]} is not square; only square kernels are supported");
+            if (wShape[0] < 1 || wShape[2] < 1) throw Unsupported(n, $"weight shape [{string.Join(", ", wShape)}] has no filters or an empty kernel");
             var kernelShape = Ints(n, "kernel_shape");
             if (kernelShape is not null && !kernelShape.SequenceEqual(wShape[2..]))
                 throw Unsupported(n, $"kernel_shape [{string.Join(", ", kernelShape)}] disagrees with the weight's [{wShape[2]}, {wShape[3]}]");
             var bias = n.Input.Count > 2 && n.Input[2] != "" ? Weight(n, 2, "bias") : default;
             var name = Emit(n, index, new Layer
             {
-                Name = "", Kind = LayerKind.Conv2d, Inputs = [x], Out = (int)wShape[0], Kernel = (int)wShape[2],
-                Stride = Same(n, "strides", 2, 1), Padding = Padding(n) + extra, Dilation = Same(n, "dilations", 2, 1) is var d and not 1 ? d : null,
-                Groups = (int)Int(n, "group", 1), Bias = bias.Data is not null,
+                Name = "", Kind = LayerKind.Conv2d, Inputs = [x], Out = ToInt(n, wShape[0], "output channels"), Kernel = ToInt(n, wShape[2], "kernel"),
+                Stride = Same(n, "strides", 2, 1), Padding = ToInt(n, (long)Padding(n) + extra, "padding"), Dilation = Same(n, "dilations", 2, 1) is var d and not 1 ? d : null,
+                Groups = Positive(n, Int(n, "group", 1), "group"), Bias = bias.Data is not null,
             });
             weights[$"{name}.weight"] = (wShape, w);
             if (bias.Data is not null) weights[$"{name}.bias"] = bias;
@@ -277,7 +296,7 @@ public static class OnnxImporter
             Emit(n, index, new Layer
             {
                 Name = "", Kind = max ? LayerKind.MaxPool : LayerKind.AvgPool, Inputs = [x],
-                Kernel = kernel, Stride = Same(n, "strides", 2, 1), Padding = padding + extra,
+                Kernel = kernel, Stride = Same(n, "strides", 2, 1), Padding = ToInt(n, (long)padding + extra, "padding"),
             });
         }
 
@@ -306,7 +325,7 @@ public static class OnnxImporter
             if (shape.Length != 2) throw Unsupported(n, $"weight has {shape.Length} dims; a 2-D weight is needed");
             // Our Linear stores [out, in] like PyTorch; transB=0 means B is [in, out].
             if (Int(n, "transB", 0) == 0) (shape, w) = Transpose(shape, w);
-            var name = Emit(n, index, new Layer { Name = "", Kind = LayerKind.Linear, Inputs = [x], Out = (int)shape[0], Bias = hasBias });
+            var name = Emit(n, index, new Layer { Name = "", Kind = LayerKind.Linear, Inputs = [x], Out = Positive(n, shape[0], "output features"), Bias = hasBias });
             weights[$"{name}.weight"] = (shape, w);
             if (hasBias) weights[$"{name}.bias"] = Bias(n, 2, (int)shape[0]);
         }
@@ -318,7 +337,7 @@ public static class OnnxImporter
             var (shape, w) = Weight(n, 1, "weight");
             if (shape.Length != 2) throw Unsupported(n, $"MatMul with a {shape.Length}-D constant; only a 2-D weight [in, out] is supported");
             (shape, w) = Transpose(shape, w);
-            var name = Emit(n, index, new Layer { Name = "", Kind = LayerKind.Linear, Inputs = [x], Out = (int)shape[0], Bias = false });
+            var name = Emit(n, index, new Layer { Name = "", Kind = LayerKind.Linear, Inputs = [x], Out = Positive(n, shape[0], "output features"), Bias = false });
             weights[$"{name}.weight"] = (shape, w);
             matMuls[n.Output[0]] = name;
         }
@@ -368,14 +387,15 @@ public static class OnnxImporter
                 if (n.Input.Count > 2 && n.Input[2] != "") value = Scalar(n, 2);
                 if (n.Input.Count > 3 && n.Input[3] != "") throw Unsupported(n, "the axes input is not supported; pads must cover all four axes");
             }
-            var mode = Attribute(n, "mode")?.S.ToStringUtf8() ?? "constant";
+            var mode = Attribute(n, "mode", AttributeType.String)?.S.ToStringUtf8() ?? "constant";
             if (mode != "constant" || value != 0) throw Unsupported(n, $"mode={mode}, value={value}; only zero padding (mode=constant, value 0) is supported");
             // [N, C, H, W] begins, then ends: batch and channels untouched, H and W padded alike.
             if (pads.Length != 8 || pads[0] != 0 || pads[1] != 0 || pads[4] != 0 || pads[5] != 0 || pads.Where((_, i) => i % 4 >= 2).Distinct().Count() != 1)
                 throw Unsupported(n, $"pads [{string.Join(", ", pads)}]; only the same padding on all four sides of H and W is supported");
+            if (pads[2] < 0) throw Unsupported(n, $"pads [{string.Join(", ", pads)}] crop; only padding (pads >= 0) is supported");
             var x = Value(n, 0);
             if (pads[2] == 0) layerOf[n.Output[0]] = x;
-            else padded[n.Output[0]] = (x, (int)pads[2]);
+            else padded[n.Output[0]] = (x, ToInt(n, pads[2], "pads value"));
         }
 
         /// <summary>Input 0 of a Conv or AveragePool, with the padding of a Pad node in front of it.</summary>
@@ -466,39 +486,50 @@ public static class OnnxImporter
         }
 
         /// <summary>The values of a small numeric constant (bounds, flags, shapes) of any common type.</summary>
-        double[] Numbers(NodeProto n, TensorProto t)
+        double[] Numbers(NodeProto n, TensorProto t) => (DataType)t.DataType switch
         {
-            var raw = t.RawData.Span;
-            return (TensorProto.Types.DataType)t.DataType switch
-            {
-                TensorProto.Types.DataType.Float => Floats(n, t).Select(v => (double)v).ToArray(),
-                TensorProto.Types.DataType.Int64 => Int64s(n, t).Select(v => (double)v).ToArray(),
-                TensorProto.Types.DataType.Double => raw.Length > 0 ? MemoryMarshal.Cast<byte, double>(raw).ToArray() : t.DoubleData.ToArray(),
-                TensorProto.Types.DataType.Int32 => raw.Length > 0 ? MemoryMarshal.Cast<byte, int>(raw).ToArray().Select(v => (double)v).ToArray() : t.Int32Data.Select(v => (double)v).ToArray(),
-                // Booleans travel one byte each in raw_data, or in int32_data.
-                TensorProto.Types.DataType.Bool => raw.Length > 0 ? raw.ToArray().Select(v => (double)v).ToArray() : t.Int32Data.Select(v => (double)v).ToArray(),
-                var type => throw Unsupported(n, $"constant '{t.Name}' is {type}; a number is expected"),
-            };
-        }
+            DataType.Float => Floats(n, t).Select(v => (double)v).ToArray(),
+            DataType.Int64 => Int64s(n, t).Select(v => (double)v).ToArray(),
+            DataType.Double => Values(n, t, t.DoubleData, v => v),
+            DataType.Int32 => Values(n, t, t.Int32Data, v => v).Select(v => (double)v).ToArray(),
+            // Booleans travel one byte each in raw_data, or in int32_data.
+            DataType.Bool => Values(n, t, t.Int32Data, v => v != 0 ? (byte)1 : (byte)0).Select(v => (double)v).ToArray(),
+            var type => throw Unsupported(n, $"constant '{t.Name}' is {type}; a number is expected"),
+        };
 
         float[] Floats(NodeProto n, TensorProto t)
         {
-            if (t.DataLocation == TensorProto.Types.DataLocation.External)
-                throw Unsupported(n, $"tensor '{t.Name}' is stored in an external file; only tensors inside the model are supported");
-            if (t.DataType != (int)TensorProto.Types.DataType.Float)
-                throw Unsupported(n, $"tensor '{t.Name}' is {(TensorProto.Types.DataType)t.DataType}; only float32 tensors are supported");
-            long count = t.Dims.Aggregate(1L, (a, b) => a * b);
-            var data = t.RawData.Length > 0 ? MemoryMarshal.Cast<byte, float>(t.RawData.Span).ToArray() : t.FloatData.ToArray();
-            if (data.Length != count || t.RawData.Length % 4 != 0)
-                throw Unsupported(n, $"tensor '{t.Name}' holds {data.Length} values, its shape [{string.Join(", ", t.Dims)}] needs {count}");
-            return data;
+            if (t.DataType != (int)DataType.Float)
+                throw Unsupported(n, $"tensor '{t.Name}' is {(DataType)t.DataType}; only float32 tensors are supported");
+            return Values(n, t, t.FloatData, v => v);
         }
 
         long[] Int64s(NodeProto n, TensorProto t)
         {
-            if (t.DataType != (int)TensorProto.Types.DataType.Int64)
-                throw Unsupported(n, $"tensor '{t.Name}' is {(TensorProto.Types.DataType)t.DataType}; int64 is expected");
-            return t.RawData.Length > 0 ? MemoryMarshal.Cast<byte, long>(t.RawData.Span).ToArray() : t.Int64Data.ToArray();
+            if (t.DataType != (int)DataType.Int64)
+                throw Unsupported(n, $"tensor '{t.Name}' is {(DataType)t.DataType}; int64 is expected");
+            return Values(n, t, t.Int64Data, v => v);
+        }
+
+        /// <summary>
+        /// A tensor's values from raw_data (little-endian, exactly count * size bytes) or else from
+        /// the typed field, checked against its shape: dims >= 0, a count that fits, as many values.
+        /// </summary>
+        static T[] Values<T, TField>(NodeProto n, TensorProto t, IReadOnlyList<TField> typed, Func<TField, T> convert) where T : unmanaged
+        {
+            if (t.DataLocation == TensorProto.Types.DataLocation.External)
+                throw Unsupported(n, $"tensor '{t.Name}' is stored in an external file; only tensors inside the model are supported");
+            if (t.Dims.Any(d => d < 0)) throw Unsupported(n, $"tensor '{t.Name}' has shape [{string.Join(", ", t.Dims)}] with a negative dimension");
+            long count;
+            try { count = t.Dims.Aggregate(1L, (a, b) => checked(a * b)); }
+            catch (OverflowException) { throw Unsupported(n, $"tensor '{t.Name}' has shape [{string.Join(", ", t.Dims)}], too many values for any file"); }
+            int size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+            long held = t.RawData.Length > 0 ? (t.RawData.Length % size == 0 ? t.RawData.Length / size : -1) : typed.Count;
+            if (held != count)
+                throw Unsupported(n, t.RawData.Length > 0
+                    ? $"tensor '{t.Name}' holds {t.RawData.Length} bytes of data, its shape [{string.Join(", ", t.Dims)}] needs {count} values of {size} bytes"
+                    : $"tensor '{t.Name}' holds {typed.Count} values, its shape [{string.Join(", ", t.Dims)}] needs {count}");
+            return t.RawData.Length > 0 ? MemoryMarshal.Cast<byte, T>(t.RawData.Span).ToArray() : typed.Select(convert).ToArray();
         }
 
         static (long[] Shape, float[] Data) Transpose(long[] shape, float[] data)
@@ -515,6 +546,8 @@ public static class OnnxImporter
         {
             foreach (var a in n.Attribute)
                 if (!known.Contains(a.Name)) throw Unsupported(n, $"attribute '{a.Name}' is not supported" + (known.Length > 0 ? $" (supported: {string.Join(", ", known)})" : ""));
+            if (n.Attribute.GroupBy(a => a.Name).FirstOrDefault(g => g.Count() > 1) is { } twice)
+                throw Unsupported(n, $"attribute '{twice.Key}' is given {twice.Count()} times");
         }
 
         void OnlyFirstOutputRead(NodeProto n)
@@ -523,24 +556,40 @@ public static class OnnxImporter
                 if (o != "" && readers.GetValueOrDefault(o) > 0) throw Unsupported(n, $"its extra output '{o}' is read; only the first output is supported");
         }
 
-        static AttributeProto? Attribute(NodeProto n, string name) => n.Attribute.FirstOrDefault(a => a.Name == name);
-        static long Int(NodeProto n, string name, long fallback) => Attribute(n, name)?.I ?? fallback;
-        static float Float(NodeProto n, string name, float fallback) => Attribute(n, name)?.F ?? fallback;
-        static long[]? Ints(NodeProto n, string name) => Attribute(n, name)?.Ints.ToArray();
+        /// <summary>The attribute, which must hold the type the op defines for it (an INT read as FLOAT would read 0).</summary>
+        static AttributeProto? Attribute(NodeProto n, string name, AttributeType type) =>
+            n.Attribute.FirstOrDefault(a => a.Name == name) is { } a ? Typed(n, a, type) : null;
 
-        /// <summary>A per-axis attribute whose values must all be equal (square kernels, same stride both ways).</summary>
+        static AttributeProto Typed(NodeProto n, AttributeProto a, AttributeType type) =>
+            a.Type == type ? a : throw Unsupported(n, $"attribute '{a.Name}' is of type {a.Type}; {type} is expected");
+
+        static long Int(NodeProto n, string name, long fallback) => Attribute(n, name, AttributeType.Int)?.I ?? fallback;
+        static float Float(NodeProto n, string name, float fallback) => Attribute(n, name, AttributeType.Float)?.F ?? fallback;
+        static long[]? Ints(NodeProto n, string name) => Attribute(n, name, AttributeType.Ints)?.Ints.ToArray();
+
+        /// <summary>
+        /// An ONNX int64 as the description's int: values beyond int are refused with the value,
+        /// never truncated (2^32 + 28 would otherwise become 28).
+        /// </summary>
+        static int ToInt(NodeProto n, long value, string what) =>
+            value is >= int.MinValue and <= int.MaxValue ? (int)value : throw Unsupported(n, $"{what} {value} is beyond the supported range (at most {int.MaxValue})");
+
+        static int Positive(NodeProto n, long value, string what) =>
+            value >= 1 ? ToInt(n, value, what) : throw Unsupported(n, $"{what} must be at least 1, got {value}");
+
+        /// <summary>A per-axis attribute whose values must all be equal (square kernels, same stride both ways), at least 1.</summary>
         static int Same(NodeProto n, string name, int count, int? fallback)
         {
             var v = Ints(n, name);
             if (v is null) return fallback ?? throw Unsupported(n, $"attribute '{name}' is missing");
             if (v.Length != count || v.Distinct().Count() != 1)
                 throw Unsupported(n, $"{name} [{string.Join(", ", v)}]; only {count} equal values (the same in height and width) are supported");
-            return (int)v[0];
+            return Positive(n, v[0], name);
         }
 
         static int Padding(NodeProto n)
         {
-            var autoPad = Attribute(n, "auto_pad")?.S.ToStringUtf8() ?? "NOTSET";
+            var autoPad = Attribute(n, "auto_pad", AttributeType.String)?.S.ToStringUtf8() ?? "NOTSET";
             if (autoPad is not ("NOTSET" or "VALID" or ""))
                 throw Unsupported(n, $"auto_pad={autoPad}; only explicit pads (auto_pad=NOTSET) or VALID are supported");
             var pads = Ints(n, "pads");
@@ -549,7 +598,8 @@ public static class OnnxImporter
             if (pads is null) return 0;
             if (pads.Length != 4 || pads.Distinct().Count() != 1)
                 throw Unsupported(n, $"pads [{string.Join(", ", pads)}] are asymmetric; only the same padding on all four sides is supported");
-            return (int)pads[0];
+            if (pads[0] < 0) throw Unsupported(n, $"pads [{string.Join(", ", pads)}] crop; only padding (pads >= 0) is supported");
+            return ToInt(n, pads[0], "pads value");
         }
 
         /// <summary>Layers the output depends on: an exporter may leave dead branches behind.</summary>
@@ -574,6 +624,11 @@ public static class OnnxImporter
             catch (InvalidNetworkException e)
             {
                 throw new UnsupportedModelException($"the ONNX graph does not form a supported network: {e.Message}");
+            }
+            catch (OverflowException)
+            {
+                // Shape inference counts in int, checked: a tensor of 2^31 or more values per image.
+                throw new UnsupportedModelException("the ONNX graph does not form a supported network: a layer's output has more than 2^31 - 1 values per image");
             }
             foreach (var l in net.Layers.Where(l => l.Kind == LayerKind.BatchNorm2d && shapes[l.Inputs[0]].Flat))
                 throw new UnsupportedModelException($"layer '{l.Name}' (BatchNormalization) normalises a flat [N, C] tensor; only BatchNorm over feature maps (BatchNorm2d) is supported");

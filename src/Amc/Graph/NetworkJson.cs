@@ -11,8 +11,13 @@ public static class NetworkJson
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter() },
+        // Kinds by name only: a number would silently pick whichever kind has that index.
+        Converters = { new JsonStringEnumConverter(namingPolicy: null, allowIntegerValues: false) },
         RespectRequiredConstructorParameters = true,
+        // A null where the description needs a value, or a key given twice (which would silently
+        // take the last), is a damaged description, refused with the JSON path.
+        RespectNullableAnnotations = true,
+        AllowDuplicateProperties = false,
     };
 
     public static string Write(Network net) => JsonSerializer.Serialize(net, Options);
@@ -30,7 +35,32 @@ public static class NetworkJson
             throw new InvalidNetworkException($"architecture JSON is not valid: {e.Message}");
         }
         if (net is null) throw new InvalidNetworkException("architecture JSON is empty");
-        ShapeInference.Infer(net);
+        CheckStructure(net);
+        try
+        {
+            ShapeInference.Infer(net);
+        }
+        catch (OverflowException)
+        {
+            // Shape inference counts in int, checked: a tensor of 2^31 or more values per image.
+            throw new InvalidNetworkException("a layer's output has more than 2^31 - 1 values per image");
+        }
         return net;
+    }
+
+    /// <summary>
+    /// What the serializer lets through but the rest of the code takes for granted: list elements
+    /// are not null (nullable annotations do not reach inside lists) and the input is an image shape.
+    /// </summary>
+    static void CheckStructure(Network net)
+    {
+        if (net.Input.Flat || net.Input.C <= 0 || net.Input.H <= 0 || net.Input.W <= 0)
+            throw new InvalidNetworkException($"input must be an image shape with positive channels, height and width, got {net.Input.C}x{net.Input.H}x{net.Input.W}{(net.Input.Flat ? " (flat)" : "")}");
+        for (int i = 0; i < net.Layers.Count; i++)
+        {
+            var layer = net.Layers[i] ?? throw new InvalidNetworkException($"layers[{i}] is null; every layer must be an object");
+            if (layer.Inputs.Any(input => input is null))
+                throw new InvalidNetworkException($"layer '{layer.Name}' has a null input; inputs are layer names (or \"{Network.InputName}\")");
+        }
     }
 }

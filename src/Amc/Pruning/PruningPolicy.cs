@@ -30,6 +30,10 @@ public sealed record PruningPolicy
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        // A null where a value is needed ("groups": null, "name": null) or a key given twice
+        // (which would silently take the last) is refused with its JSON path.
+        RespectNullableAnnotations = true,
+        AllowDuplicateProperties = false,
     };
 
     public static PruningPolicy Uniform(ChannelGraph graph, double keep, string? model = null) => new()
@@ -86,15 +90,21 @@ public sealed record PruningPolicy
     public static PruningPolicy Load(string path)
     {
         if (!File.Exists(path)) throw new PolicyException($"policy file {path} not found");
+        PruningPolicy policy;
         try
         {
-            return JsonSerializer.Deserialize<PruningPolicy>(File.ReadAllText(path), Json)
-                   ?? throw new PolicyException($"{path}: empty policy");
+            policy = JsonSerializer.Deserialize<PruningPolicy>(File.ReadAllText(path), Json)
+                     ?? throw new PolicyException($"{path}: empty policy");
         }
         catch (JsonException e)
         {
             throw new PolicyException($"{path}: not a valid policy ({e.Message}); expected {{\"groups\": [{{\"name\": ..., \"keep\": 0.5}}]}}");
         }
+        // Nullable annotations do not reach inside the list.
+        int missing = policy.Groups.ToList().FindIndex(g => g is null);
+        if (missing >= 0) throw new PolicyException($"{path}: groups[{missing}] is null; each group is {{\"name\": ..., \"keep\": 0.5}} or {{\"name\": ..., \"channels\": 16}}");
+        if (policy.Round is < 1) throw new PolicyException($"{path}: round must be at least 1 (1 = no rounding), got {policy.Round}");
+        return policy;
     }
 }
 

@@ -39,7 +39,7 @@ public sealed record Checkpoint(Network Network, Dictionary<string, Tensor> Weig
         {
             throw new CheckpointException($"{path}: {e.Message}");
         }
-        var info = meta.TryGetValue(InfoKey, out var i) ? JsonSerializer.Deserialize<CheckpointInfo>(i, NetworkJson.Options) ?? new() : new();
+        var info = meta.TryGetValue(InfoKey, out var i) ? ReadInfo(path, i, net) : new();
         var expected = ParameterShapes.Of(net);
         foreach (var spec in expected)
         {
@@ -74,6 +74,37 @@ public sealed record Checkpoint(Network Network, Dictionary<string, Tensor> Weig
             if (!weights[spec.Key].isfinite().all().item<bool>()) return spec.Key;
         }
         return null;
+    }
+
+    /// <summary>The info JSON, checked where later code relies on it (normalisation, resumed epochs).</summary>
+    static CheckpointInfo ReadInfo(string path, string json, Network net)
+    {
+        CheckpointInfo? info;
+        try
+        {
+            info = JsonSerializer.Deserialize<CheckpointInfo>(json, NetworkJson.Options);
+        }
+        catch (JsonException e)
+        {
+            throw new CheckpointException($"{path}: {InfoKey} is not valid ({e.Message})");
+        }
+        if (info is null) return new();
+        string? problem = null;
+        if ((info.Mean is null) != (info.Std is null))
+            problem = "gives only one of mean and std; give both or neither";
+        else if (info.Mean is { } mean && info.Std is { } std)
+        {
+            if (mean.Length != net.Input.C || std.Length != net.Input.C)
+                problem = $"mean and std need {net.Input.C} values (one per input channel), got {mean.Length} and {std.Length}";
+            else if (!mean.All(float.IsFinite) || !std.All(s => float.IsFinite(s) && s > 0))
+                problem = $"mean [{string.Join(", ", mean)}] must be finite and std [{string.Join(", ", std)}] finite and positive";
+        }
+        if (problem is null && info.Epochs is < 1)
+            problem = $"epochs must be at least 1, got {info.Epochs}";
+        if (problem is null && (info.EpochsDone is < 0 || info.EpochsDone > info.Epochs))
+            problem = $"epochsDone must be between 0 and epochs ({info.Epochs?.ToString() ?? "not given"}), got {info.EpochsDone}";
+        if (problem is not null) throw new CheckpointException($"{path}: {InfoKey} {problem}");
+        return info;
     }
 
     public GraphModule ToModule()

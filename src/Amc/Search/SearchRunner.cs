@@ -47,14 +47,14 @@ public sealed class SearchRunner
             if (state.Fingerprint != fingerprint)
                 throw new CheckpointException($"{statePath} belongs to a search with other settings, another base network or " +
                     "(under a latency budget) another latency table; use a new --out or the original settings and table");
+            var optimizers = CheckFits(state, tensors, agent);
             first = state.NextEpisode;
             random = SearchRandom.FromState(state.Random);
             best = state.Best;
             agent.Baseline = state.Baseline;
             agent.Replay.Restore(state.Replay);
             agent.LoadTensors(tensors);
-            if (state.ActorOptimizer is not null && state.CriticOptimizer is not null)
-                agent.LoadOptimizerStates(Convert.FromBase64String(state.ActorOptimizer), Convert.FromBase64String(state.CriticOptimizer));
+            if (optimizers is var (actorState, criticState)) agent.LoadOptimizerStates(actorState, criticState);
             TrimLog(first);
         }
         else
@@ -134,24 +134,89 @@ public sealed class SearchRunner
             score.HeldOut.NonFinite);
     }
 
-    /// <summary>Keeps the log lines of episodes before <paramref name="episodes"/> (a crash may have left one more, or half a line).</summary>
+    /// <summary>
+    /// What a state with the right fingerprint may still get wrong (a damaged or edited file):
+    /// checked against this search before anything is loaded, so nothing fails later inside
+    /// libtorch or the report. Returns the optimizer states' bytes, if saved.
+    /// </summary>
+    (byte[] Actor, byte[] Critic)? CheckFits(SearchState state, IReadOnlyDictionary<string, Tensor> tensors, DdpgAgent agent)
+    {
+        if (state.NextEpisode > options.Episodes)
+            throw SearchState.Damaged(statePath, $"it is at episode {state.NextEpisode} of a search of {options.Episodes}");
+        if (state.NextEpisode > 0 && state.Best is null)
+            throw SearchState.Damaged(statePath, $"{state.NextEpisode} episodes are done but no best policy is saved");
+        var full = env.FullWidths();
+        if (state.Best is { } b && (b.Widths.Length != full.Length || b.Widths.Where((w, g) => w < 1 || w > full[g]).Any()))
+            throw SearchState.Damaged(statePath, $"the best policy's widths [{string.Join(", ", b.Widths)}] do not fit this network's {full.Length} groups [{string.Join(", ", full)}]");
+        int odd = state.Replay.FindIndex(t => t.State.Length != StateEmbedding.Size || t.Next.Length != StateEmbedding.Size);
+        if (odd >= 0) throw SearchState.Damaged(statePath, $"replay transition {odd} has states of {state.Replay[odd].State.Length} and {state.Replay[odd].Next.Length} features, {StateEmbedding.Size} expected");
+        foreach (var (key, p) in agent.Tensors())
+        {
+            if (!tensors.TryGetValue(key, out var t)) throw SearchState.Damaged(statePath, $"the agent's tensor '{key}' is missing");
+            if (!t.shape.SequenceEqual(p.shape))
+                throw SearchState.Damaged(statePath, $"the agent's tensor '{key}' has shape [{string.Join(", ", t.shape)}], [{string.Join(", ", p.shape)}] expected");
+        }
+        var extra = tensors.Keys.Except(agent.Tensors().Keys).FirstOrDefault();
+        if (extra is not null) throw SearchState.Damaged(statePath, $"tensor '{extra}' is not one of the agent's");
+        if (state.ActorOptimizer is null || state.CriticOptimizer is null) return null;
+        var actor = SearchState.Bytes(statePath, state.ActorOptimizer, "actor's");
+        var critic = SearchState.Bytes(statePath, state.CriticOptimizer, "critic's");
+        if (agent.OptimizerStatesProblem(actor, critic) is { } problem) throw SearchState.Damaged(statePath, problem);
+        return (actor, critic);
+    }
+
+    /// <summary>Reading the log on resume is strict where writing is plain: nulls and missing fields are damage.</summary>
+    static readonly JsonSerializerOptions LogReadJson = new(LogJson)
+    {
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
+        AllowDuplicateProperties = false,
+    };
+
+    /// <summary>
+    /// Keeps the log lines of episodes before <paramref name="episodes"/> (a crash may have left one
+    /// more, or half a last line, which is dropped). Any other line that is not an episode of this
+    /// search is damage: the report and the confirmation of the top policies read every line.
+    /// </summary>
     void TrimLog(int episodes)
     {
         if (!File.Exists(logPath)) return;
         var kept = new List<string>();
-        foreach (var line in File.ReadAllLines(logPath))
+        var lines = File.ReadAllLines(logPath);
+        for (int i = 0; i < lines.Length; i++)
         {
+            string? problem;
+            EpisodeRecord? r = null;
             try
             {
-                var r = JsonSerializer.Deserialize<EpisodeRecord>(line, LogJson);
-                if (r is not null && r.Episode < episodes) kept.Add(line);
+                r = JsonSerializer.Deserialize<EpisodeRecord>(lines[i], LogReadJson);
+                problem = r is null ? "is null" : Problem(r);
             }
-            catch (JsonException)
+            catch (JsonException e)
             {
-                // a half-written last line from a crash
+                problem = $"is not an episode record ({e.Message})";
             }
+            if (problem is null)
+            {
+                if (r!.Episode < episodes) kept.Add(lines[i]);
+            }
+            else if (i < lines.Length - 1)
+                throw new CheckpointException($"{logPath}: line {i + 1} {problem}; the log is damaged: start over in a new --out (or delete it)");
         }
         AtomicFile.WriteAllText(logPath, string.Concat(kept.Select(l => l + "\n")));
+    }
+
+    /// <summary>What makes a parsed record unusable for this search: counts or channels that do not fit its groups.</summary>
+    string? Problem(EpisodeRecord r)
+    {
+        int n = env.StepCount;
+        if (r.Episode < 0) return $"has episode number {r.Episode}";
+        if (r.RawActions.Length != n || r.Keep.Length != n || r.Channels.Length != n)
+            return $"has {r.RawActions.Length} actions, {r.Keep.Length} keep ratios and {r.Channels.Length} channel counts; this search has {n} steps";
+        for (int i = 0; i < n; i++)
+            if (r.Channels[i] < 1 || r.Channels[i] > env.Steps[i].Channels)
+                return $"gives group '{env.Steps[i].Name}' {r.Channels[i]} channels, it has {env.Steps[i].Channels}";
+        return null;
     }
 
     public static IReadOnlyList<EpisodeRecord> ReadLog(string path) =>

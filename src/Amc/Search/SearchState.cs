@@ -28,12 +28,52 @@ public sealed record SearchState
     public void Save(string path, IReadOnlyDictionary<string, Tensor> agentTensors) =>
         SafeTensorsFile.Write(path, agentTensors, new Dictionary<string, string> { [Key] = JsonSerializer.Serialize(this) });
 
+    /// <summary>Reading is strict where writing is plain: a null, a missing record field or a key given twice is a damaged file.</summary>
+    static readonly JsonSerializerOptions ReadJson = new()
+    {
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
+        AllowDuplicateProperties = false,
+    };
+
+    /// <summary>
+    /// Reads a state file and checks what does not depend on the search's settings (those the
+    /// runner checks against its own: see SearchRunner); errors name the file.
+    /// </summary>
     public static (SearchState State, Dictionary<string, Tensor> Tensors) Load(string path)
     {
         var (tensors, meta) = SafeTensorsFile.Read(path);
         if (!meta.TryGetValue(Key, out var json))
             throw new CheckpointException($"{path}: not a search state file");
-        var state = JsonSerializer.Deserialize<SearchState>(json) ?? throw new CheckpointException($"{path}: empty search state");
+        SearchState? state;
+        try
+        {
+            state = JsonSerializer.Deserialize<SearchState>(json, ReadJson);
+        }
+        catch (JsonException e)
+        {
+            throw Damaged(path, $"its {Key} JSON is not valid ({e.Message})");
+        }
+        if (state is null) throw new CheckpointException($"{path}: empty search state");
+        if (state.Random.Length != 4) throw Damaged(path, $"the random state has {state.Random.Length} numbers, 4 expected");
+        if (state.NextEpisode < 0) throw Damaged(path, $"the next episode is {state.NextEpisode}");
+        int missing = state.Replay.FindIndex(t => t is null);
+        if (missing >= 0) throw Damaged(path, $"replay transition {missing} is null");
+        if ((state.ActorOptimizer is null) != (state.CriticOptimizer is null))
+            throw Damaged(path, "it holds the optimizer state of only one of the actor and the critic");
         return (state, tensors);
+    }
+
+    /// <summary>The file is damaged: what is wrong, and how to go on.</summary>
+    public static CheckpointException Damaged(string path, string problem) =>
+        new($"{path}: damaged search state: {problem}; start over in a new --out (or delete it)");
+
+    /// <summary>An optimizer state's bytes (base64 in the JSON).</summary>
+    public static byte[] Bytes(string path, string base64, string what)
+    {
+        var buffer = new byte[base64.Length / 4 * 3 + 3];
+        return Convert.TryFromBase64String(base64, buffer, out int written)
+            ? buffer[..written]
+            : throw Damaged(path, $"the {what} optimizer state is not base64");
     }
 }

@@ -65,9 +65,15 @@ public sealed class Trainer(GraphModule model, Dataset data, int[] trainIndices,
 
     public void SaveOptimizer(string path) => AtomicFile.Write(path, s => { using var w = new BinaryWriter(s, System.Text.Encoding.UTF8, leaveOpen: true); optimizer.save_state_dict(w); });
 
+    /// <summary>Loads the state <see cref="SaveOptimizer"/> wrote, after checking it belongs to this network (see <see cref="OptimizerStateCheck"/>).</summary>
     public void LoadOptimizer(string path)
     {
-        using var r = new BinaryReader(File.OpenRead(path));
+        long size = new FileInfo(path).Length;
+        if (size > Array.MaxLength) throw new CheckpointException($"{path}: is {size} bytes, far more than an optimizer state; drop --resume to start the run over");
+        var bytes = File.ReadAllBytes(path);
+        if (OptimizerStateCheck.Problem(bytes, optimizer) is { } problem)
+            throw new CheckpointException($"{path}: this optimizer state {problem}; drop --resume to start the run over");
+        using var r = new BinaryReader(new MemoryStream(bytes));
         optimizer.load_state_dict(r);
     }
 }
