@@ -20,9 +20,9 @@ public static class BenchCommand
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Checkpoint to time" };
         var onnx = new Option<string?>("--onnx") { Description = "ONNX model to time" };
         var baseline = new Option<string?>("--baseline") { Description = "Another checkpoint or .onnx to time side by side (speed-up = baseline / this)" };
-        var batch = new Option<int>("--batch") { Description = "Batch size", DefaultValueFactory = _ => 1 };
-        var repeats = new Option<int>("--repeats") { Description = "Timed runs per network and engine", DefaultValueFactory = _ => 200 };
-        var warmup = new Option<int>("--warmup") { Description = "Untimed runs first", DefaultValueFactory = _ => 20 };
+        var batch = new Option<int>("--batch") { Description = "Batch size", DefaultValueFactory = _ => 1 }.In(OptionRange.AtLeast(1));
+        var repeats = new Option<int>("--repeats") { Description = "Timed runs per network and engine", DefaultValueFactory = _ => 200 }.In(OptionRange.AtLeast(1));
+        var warmup = new Option<int>("--warmup") { Description = "Untimed runs first", DefaultValueFactory = _ => 20 }.In(OptionRange.AtLeast(0));
         var engine = new Option<string>("--engine") { Description = "ort, torch or both", DefaultValueFactory = _ => "both" };
         engine.AcceptOnlyFromAmong("ort", "torch", "both");
         var cmd = new Command("bench", "Measure inference latency (ONNX Runtime and TorchSharp)") { checkpoint, onnx, baseline, batch, repeats, warmup, engine };
@@ -30,7 +30,7 @@ public static class BenchCommand
         {
             CommonOptions.Apply(p);
             if ((p.GetValue(checkpoint) is null) == (p.GetValue(onnx) is null)) throw new UsageException("give exactly one of --checkpoint FILE or --onnx FILE");
-            int b = TrainCommand.Positive(p.GetValue(batch), "--batch"), n = TrainCommand.Positive(p.GetValue(repeats), "--repeats");
+            int b = p.GetValue(batch), n = p.GetValue(repeats);
             int threads = p.GetValue(CommonOptions.Threads);
             var nets = new List<(string Name, Network Net, Dictionary<string, Tensor> Weights)> { Open(p.GetValue(checkpoint) ?? p.GetValue(onnx)!) };
             if (p.GetValue(baseline) is string other) nets.Add(Open(other));
