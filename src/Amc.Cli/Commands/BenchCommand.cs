@@ -35,6 +35,10 @@ public static class BenchCommand
             var nets = new List<(string Name, Network Net, Dictionary<string, Tensor> Weights)> { Open(p.GetValue(checkpoint) ?? p.GetValue(onnx)!) };
             if (p.GetValue(baseline) is string other) nets.Add(Open(other));
             if (nets.Count == 2 && nets[0].Net.Input != nets[1].Net.Input) throw new UsageException($"the baseline takes {nets[1].Net.Input} inputs, the network {nets[0].Net.Input}");
+            // Each network: its weights, a module or ONNX session, and a forward pass at the batch; the input is also copied to an array.
+            string mode = p.GetValue(engine)!;
+            foreach (var (_, net, _) in nets)
+                MemoryCheck.Ensure(MemoryEstimate.Inference(net, b, "benchmarking", weightCopies: 3, keepsOutputs: mode != "ort").WithInputCopy(net), "--batch");
 
             var input = nets[0].Net.Input;
             var gen = new TorchSharp.torch.Generator((ulong)p.GetValue(CommonOptions.Seed));
@@ -43,7 +47,6 @@ public static class BenchCommand
             var rows = new List<object>();
             var table = new Table().Border(TableBorder.Rounded).Title($"latency, batch {b}, {threads} thread(s), {n} repeats");
             table.AddColumns("engine", "network", "MACs", "median ms", "p10-p90 ms", "speed-up vs baseline");
-            string mode = p.GetValue(engine)!;
             foreach (var eng in new[] { "ort", "torch" }.Where(e => mode == "both" || mode == e))
             {
                 var runners = new List<Action>();

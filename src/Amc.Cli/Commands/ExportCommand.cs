@@ -28,6 +28,8 @@ public static class ExportCommand
             string? onnxPath = p.GetValue(onnx), stPath = p.GetValue(safetensors);
             if (onnxPath is null && stPath is null) throw new UsageException("give --onnx FILE and/or --safetensors FILE");
             var ck = Checkpoint.Load(p.GetValue(checkpoint)!);
+            // Checkpoint, ONNX bytes and session, module; the parity check runs a batch of 4.
+            MemoryCheck.Ensure(MemoryEstimate.Inference(ck.Network, 4, "exporting", weightCopies: 4));
             double? maxDiff = null;
             if (onnxPath is not null)
             {

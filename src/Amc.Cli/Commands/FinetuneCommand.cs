@@ -40,6 +40,7 @@ public static class FinetuneCommand
                 var rng = new Random(p.GetValue(CommonOptions.Seed));
                 data = data with { Split = data.Split with { Train = data.Split.Train.OrderBy(_ => rng.Next()).Take(n).Order().ToArray() } };
             }
+            TrainingSession.CheckMemory(source.Network, options, data);
             Checkpoint start = source;
             int firstEpoch = 0;
             if (p.GetValue(resume))

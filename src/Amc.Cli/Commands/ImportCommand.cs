@@ -34,10 +34,14 @@ public static class ImportCommand
             {
                 try { (net, tensors) = OnnxImporter.Load(path); }
                 catch (UnsupportedModelException e) { throw new UsageException(e.Message); }
+                // The tensors are read; the checkpoint written from them is one more copy.
+                MemoryCheck.Ensure(MemoryEstimate.WeightsOnly(net, "importing", copies: 2));
             }
             else
             {
                 net = ProfileCommand.Resolve(p.GetValue(model) ?? throw new UsageException("--weights needs --model NAME"), p.GetValue(input)!, p.GetValue(classes), p.GetValue(width), null);
+                // The state dict as read, the fitted tensors and the checkpoint written from them.
+                MemoryCheck.Ensure(MemoryEstimate.WeightsOnly(net, "importing", copies: 3));
                 tensors = PyTorchWeights.Fit(net, PyTorchWeights.Read(path), path);
             }
             // An array option left out parses as empty, not null.

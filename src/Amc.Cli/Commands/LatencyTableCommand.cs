@@ -41,6 +41,8 @@ public static class LatencyTableCommand
             double lb = p.GetValue(lbound);
             bool json = p.GetValue(CommonOptions.Json);
             var ck = Checkpoint.Load(p.GetValue(checkpoint)!);
+            // Checkpoint, ONNX bytes and session of the whole network, timed at batch 1.
+            MemoryCheck.Ensure(MemoryEstimate.Inference(ck.Network, 1, "timing", weightCopies: 3));
             var graph = ChannelGraph.Build(ck.Network);
             var reachable = PruningEnvironment.ReachableWidths(graph, new SearchOptions { LowerBound = lb }, round);
             var options = new LatencyTableOptions(Threads: ortThreads, Repeats: p.GetValue(repeats),

@@ -41,6 +41,7 @@ public static class PruneCommand
             catch (PolicyException e) { throw new UsageException(e.Message); }
 
             var data = DataOptions.OpenFor(p, ck);
+            PruningOptions.CheckMemory(p, ck, data, options.Reconstruct, "pruning", data.Test.Count);
             using var calibration = PruningOptions.Calibration(p, data);
             var pruner = PruningOptions.Pruner(p, ck, calibration);
             var pruned = pruner.Prune(channels, options);
@@ -76,6 +77,9 @@ public static class PruneCommand
     {
         var ck = Checkpoint.Load(input);
         var data = DataOptions.OpenFor(p, ck);
+        // Checkpoint, original and sparse modules; held-out and test tensors.
+        MemoryCheck.Ensure(MemoryEstimate.Inference(ck.Network, MemoryCheck.ScoringBatch, "pruning", weightCopies: 3)
+            .WithImages(ck.Network, (long)data.Split.HeldOut.Length + data.Test.Count));
         using var before = ck.ToModule();
         using var after = ck.ToModule();
         var layers = ck.Network.Layers.Where(l => l.Kind is LayerKind.Conv2d or LayerKind.Linear).ToDictionary(l => l.Name, _ => fraction);

@@ -93,6 +93,9 @@ public static class SearchCommand
                 throw new UsageException($"{outDir} already holds a search; add --resume to continue it or choose another --out");
 
             var data = DataOptions.OpenFor(p, ck);
+            // The confirmation images (the rest of the default held-out split), then the test images, come later.
+            int confirmImages = Math.Max(0, HeldOutSplit.DefaultSize(data.Train.Count) - data.Split.HeldOut.Length);
+            PruningOptions.CheckMemory(p, ck, data, reconstruct: true, "searching", Math.Max(confirmImages, data.Test.Count));
             Directory.CreateDirectory(outDir);
             string fingerprint = Fingerprint(ckPath, options, pruneOptions, data, p.GetValue(engine)!, table);
             AtomicFile.WriteAllText(Path.Combine(outDir, "search-config.json"), JsonSerializer.Serialize(new

@@ -56,6 +56,7 @@ public static class TrainCommand
                 var ck = TrainingSession.Resume(outPath, options.Epochs);
                 // Data of another shape or class count fails in libtorch or, past global pooling, trains on without a word.
                 data = DataOptions.Fit(data, ck);
+                TrainingSession.CheckMemory(ck.Network, options, data);
                 net = ck.ToModule();
                 info = ck.Info;
                 firstEpoch = info.EpochsDone ?? 0;
@@ -65,6 +66,7 @@ public static class TrainCommand
             else
             {
                 var arch = ModelZoo.Build(name, new ModelOptions(data.Train.Shape, data.Train.Classes, p.GetValue(width)));
+                TrainingSession.CheckMemory(arch, options, data);
                 net = new GraphModule(arch);
                 info = new CheckpointInfo
                 {
