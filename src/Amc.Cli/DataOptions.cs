@@ -78,7 +78,8 @@ public static class DataOptions
     public static Opened Fit(Opened d, Amc.Runtime.Checkpoint ck)
     {
         if (ck.Network.Input != d.Train.Shape)
-            throw new UsageException($"the checkpoint expects {ck.Network.Input} images but the data has {d.Train.Shape}");
+            throw new UsageException($"the checkpoint expects {ck.Network.Input} images but the data has {d.Train.Shape}" +
+                (ck.Network.Input.C == d.Train.Shape.C ? $" (an image folder can be resized with --image-size {ck.Network.Input.W}x{ck.Network.Input.H})" : ""));
         int classes = Amc.Graph.ShapeInference.Infer(ck.Network)[ck.Network.Output.Name].C;
         if (classes != d.Train.Classes)
             throw new UsageException($"the checkpoint has {classes} outputs but the data has {d.Train.Classes} classes");
