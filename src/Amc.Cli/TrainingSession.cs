@@ -42,6 +42,16 @@ static class TrainingSession
             AnsiConsole.MarkupLine($"[green]done[/]: {Markup.Escape(outPath)}  test top-1 {Format.Percent(test.Top1)}, top-5 {Format.Percent(test.Top5)} on {test.Count} images");
     }
 
+    /// <summary>
+    /// Refuses a training run that cannot fit: the training step at the batch size (no larger
+    /// than the training images) and the held-out evaluation after each epoch.
+    /// </summary>
+    public static void CheckMemory(Amc.Graph.Network net, TrainOptions options, DataOptions.Opened data)
+    {
+        MemoryCheck.Ensure(Amc.Graph.MemoryEstimate.Training(net, Math.Min(options.BatchSize, Math.Max(1, data.Split.Train.Length))), "--batch-size");
+        MemoryCheck.Ensure(Amc.Graph.MemoryEstimate.Inference(net, Math.Min(MemoryCheck.EvaluationBatch, Math.Max(1, Math.Max(data.Split.HeldOut.Length, data.Test.Count))), "evaluating"));
+    }
+
     /// <summary>For --resume: the checkpoint and optimizer state of an interrupted run, with a clear error when absent.</summary>
     public static Checkpoint Resume(string outPath, int epochs)
     {

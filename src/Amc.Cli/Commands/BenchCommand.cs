@@ -20,9 +20,9 @@ public static class BenchCommand
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Checkpoint to time" };
         var onnx = new Option<string?>("--onnx") { Description = "ONNX model to time" };
         var baseline = new Option<string?>("--baseline") { Description = "Another checkpoint or .onnx to time side by side (speed-up = baseline / this)" };
-        var batch = new Option<int>("--batch") { Description = "Batch size", DefaultValueFactory = _ => 1 };
-        var repeats = new Option<int>("--repeats") { Description = "Timed runs per network and engine", DefaultValueFactory = _ => 200 };
-        var warmup = new Option<int>("--warmup") { Description = "Untimed runs first", DefaultValueFactory = _ => 20 };
+        var batch = new Option<int>("--batch") { Description = "Batch size", DefaultValueFactory = _ => 1 }.In(OptionRange.AtLeast(1));
+        var repeats = new Option<int>("--repeats") { Description = "Timed runs per network and engine", DefaultValueFactory = _ => 200 }.In(OptionRange.AtLeast(1));
+        var warmup = new Option<int>("--warmup") { Description = "Untimed runs first", DefaultValueFactory = _ => 20 }.In(OptionRange.AtLeast(0));
         var engine = new Option<string>("--engine") { Description = "ort, torch or both", DefaultValueFactory = _ => "both" };
         engine.AcceptOnlyFromAmong("ort", "torch", "both");
         var cmd = new Command("bench", "Measure inference latency (ONNX Runtime and TorchSharp)") { checkpoint, onnx, baseline, batch, repeats, warmup, engine };
@@ -30,11 +30,15 @@ public static class BenchCommand
         {
             CommonOptions.Apply(p);
             if ((p.GetValue(checkpoint) is null) == (p.GetValue(onnx) is null)) throw new UsageException("give exactly one of --checkpoint FILE or --onnx FILE");
-            int b = TrainCommand.Positive(p.GetValue(batch), "--batch"), n = TrainCommand.Positive(p.GetValue(repeats), "--repeats");
+            int b = p.GetValue(batch), n = p.GetValue(repeats);
             int threads = p.GetValue(CommonOptions.Threads);
             var nets = new List<(string Name, Network Net, Dictionary<string, Tensor> Weights)> { Open(p.GetValue(checkpoint) ?? p.GetValue(onnx)!) };
             if (p.GetValue(baseline) is string other) nets.Add(Open(other));
             if (nets.Count == 2 && nets[0].Net.Input != nets[1].Net.Input) throw new UsageException($"the baseline takes {nets[1].Net.Input} inputs, the network {nets[0].Net.Input}");
+            // Each network: its weights, a module or ONNX session, and a forward pass at the batch; the input is also copied to an array.
+            string mode = p.GetValue(engine)!;
+            foreach (var (_, net, _) in nets)
+                MemoryCheck.Ensure(MemoryEstimate.Inference(net, b, "benchmarking", weightCopies: 3, keepsOutputs: mode != "ort").WithInputCopy(net), "--batch");
 
             var input = nets[0].Net.Input;
             var gen = new TorchSharp.torch.Generator((ulong)p.GetValue(CommonOptions.Seed));
@@ -43,7 +47,6 @@ public static class BenchCommand
             var rows = new List<object>();
             var table = new Table().Border(TableBorder.Rounded).Title($"latency, batch {b}, {threads} thread(s), {n} repeats");
             table.AddColumns("engine", "network", "MACs", "median ms", "p10-p90 ms", "speed-up vs baseline");
-            string mode = p.GetValue(engine)!;
             foreach (var eng in new[] { "ort", "torch" }.Where(e => mode == "both" || mode == e))
             {
                 var runners = new List<Action>();

@@ -24,10 +24,10 @@ public static class DemoCommand
     {
         var output = new Option<string>("--out") { Description = "Folder for everything the demo writes", DefaultValueFactory = _ => "runs/demo" };
         var train = new Option<bool>("--train") { Description = "Train a base model (3 epochs) instead of using the shipped one" };
-        var episodes = new Option<int>("--episodes") { Description = "Search episodes (each search)", DefaultValueFactory = _ => 80 };
-        var warmup = new Option<int>("--warmup") { Description = "Warm-up episodes of the AMC search", DefaultValueFactory = _ => 20 };
-        var heldOut = new Option<int>("--score-images") { Description = "Held-out images each candidate is scored on", DefaultValueFactory = _ => 1000 };
-        var ftImages = new Option<int>("--finetune-images") { Description = "Training images for the one-epoch fine-tune of each policy", DefaultValueFactory = _ => 10000 };
+        var episodes = new Option<int>("--episodes") { Description = "Search episodes (each search)", DefaultValueFactory = _ => 80 }.In(OptionRange.AtLeast(1));
+        var warmup = new Option<int>("--warmup") { Description = "Warm-up episodes of the AMC search", DefaultValueFactory = _ => 20 }.In(OptionRange.AtLeast(0));
+        var heldOut = new Option<int>("--score-images") { Description = "Held-out images each candidate is scored on", DefaultValueFactory = _ => 1000 }.In(OptionRange.AtLeast(1));
+        var ftImages = new Option<int>("--finetune-images") { Description = "Training images for the one-epoch fine-tune of each policy", DefaultValueFactory = _ => 10000 }.In(OptionRange.AtLeast(1));
         var cmd = new Command("demo", "Run the whole AMC pipeline on the embedded default and write a report") { output, train, episodes, warmup, heldOut, ftImages };
         cmd.Options.Add(DataOptions.Data);
         cmd.SetAction(async p =>
@@ -35,7 +35,7 @@ public static class DemoCommand
             var clock = System.Diagnostics.Stopwatch.StartNew();
             string dir = p.GetValue(output)!, data = p.GetValue(DataOptions.Data)!;
             string seed = p.GetValue(CommonOptions.Seed).ToString(CultureInfo.InvariantCulture), threads = p.GetValue(CommonOptions.Threads).ToString(CultureInfo.InvariantCulture);
-            int nEpisodes = TrainCommand.Positive(p.GetValue(episodes), "--episodes");
+            int nEpisodes = p.GetValue(episodes);
             Directory.CreateDirectory(dir);
             string P(string f) => Path.Combine(dir, f);
             var commands = new List<string>();

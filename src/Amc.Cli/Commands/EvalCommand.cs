@@ -21,6 +21,8 @@ public static class EvalCommand
             CommonOptions.Apply(p);
             var ck = Checkpoint.Load(p.GetValue(checkpoint)!);
             var data = DataOptions.OpenFor(p, ck);
+            int images = p.GetValue(split) == "heldout" ? data.Split.HeldOut.Length : data.Test.Count;
+            MemoryCheck.Ensure(Amc.Graph.MemoryEstimate.Inference(ck.Network, Math.Clamp(images, 1, MemoryCheck.EvaluationBatch), "evaluating", weightCopies: 2));
             using var net = ck.ToModule();
             var result = p.GetValue(split) == "heldout"
                 ? Evaluator.Evaluate(net, data.Train, data.Split.HeldOut)

@@ -34,6 +34,8 @@ public static class ExportCommand
             outputs.Declare([new("--onnx", onnxPath), new("--safetensors", stPath), new("the architecture JSON (beside --safetensors)", jsonPath)],
                 [new("--checkpoint", ckPath)]);
             var ck = Checkpoint.Load(ckPath).RequireFinite(ckPath);
+            // Checkpoint, ONNX bytes and session, module; the parity check runs a batch of 4.
+            MemoryCheck.Ensure(MemoryEstimate.Inference(ck.Network, 4, "exporting", weightCopies: 4));
             double? maxDiff = null;
             if (onnxPath is not null)
             {

@@ -10,14 +10,14 @@ public static class FinetuneCommand
     public static Command Create()
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "Checkpoint to fine-tune (e.g. from amc prune)", Required = true };
-        var epochs = new Option<int>("--epochs") { Description = "Fine-tuning epochs", DefaultValueFactory = _ => 10 };
-        var batch = new Option<int>("--batch-size") { Description = "Batch size", DefaultValueFactory = _ => 128 };
-        var lr = new Option<double>("--lr") { Description = "Peak learning rate (cosine schedule)", DefaultValueFactory = _ => 0.01 };
-        var wd = new Option<double>("--weight-decay") { Description = "Weight decay", DefaultValueFactory = _ => 5e-4 };
+        var epochs = new Option<int>("--epochs") { Description = "Fine-tuning epochs", DefaultValueFactory = _ => 10 }.In(OptionRange.AtLeast(1));
+        var batch = new Option<int>("--batch-size") { Description = "Batch size", DefaultValueFactory = _ => 128 }.In(OptionRange.AtLeast(1));
+        var lr = new Option<double>("--lr") { Description = "Peak learning rate (cosine schedule)", DefaultValueFactory = _ => 0.01 }.In(OptionRange.Positive);
+        var wd = new Option<double>("--weight-decay") { Description = "Weight decay", DefaultValueFactory = _ => 5e-4 }.In(OptionRange.NonNegative);
         var noAugment = new Option<bool>("--no-augment") { Description = "Turn off pad + random crop + flip" };
         var output = new Option<string>("--out") { Description = "Fine-tuned checkpoint to write (every epoch, atomically)", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue from --out and its optimizer state" };
-        var images = new Option<int?>("--train-images") { Description = "Fine-tune on a seeded random subset of this many training images (default: all)" };
+        var images = new Option<int?>("--train-images") { Description = "Fine-tune on a seeded random subset of this many training images (default: all)" }.In(OptionRange.AtLeast(1));
         var cmd = new Command("finetune", "Fine-tune a pruned network (SGD + momentum, cosine LR)") { checkpoint, epochs, batch, lr, wd, noAugment, output, resume, images };
         DataOptions.AddTo(cmd);
         cmd.SetAction(p =>
@@ -25,8 +25,8 @@ public static class FinetuneCommand
             CommonOptions.Apply(p);
             var options = new TrainOptions
             {
-                Epochs = TrainCommand.Positive(p.GetValue(epochs), "--epochs"),
-                BatchSize = TrainCommand.Positive(p.GetValue(batch), "--batch-size"),
+                Epochs = p.GetValue(epochs),
+                BatchSize = p.GetValue(batch),
                 LearningRate = p.GetValue(lr),
                 WeightDecay = p.GetValue(wd),
                 Augment = !p.GetValue(noAugment),
@@ -39,10 +39,10 @@ public static class FinetuneCommand
             var data = DataOptions.OpenFor(p, source);
             if (p.GetValue(images) is int n)
             {
-                if (n < 1) throw new UsageException($"--train-images must be at least 1, got {n}");
                 var rng = new Random(p.GetValue(CommonOptions.Seed));
                 data = data with { Split = data.Split with { Train = data.Split.Train.OrderBy(_ => rng.Next()).Take(n).Order().ToArray() } };
             }
+            TrainingSession.CheckMemory(source.Network, options, data);
             Checkpoint start = source;
             int firstEpoch = 0;
             if (p.GetValue(resume))

@@ -15,11 +15,12 @@ public static class ImportCommand
         var weights = new Option<string?>("--weights") { Description = "PyTorch state dict (.pt/.pth from torch.save, or .safetensors) for a zoo --model" };
         var model = new Option<string?>("--model") { Description = "Zoo model the --weights belong to (torchvision names: resnet50, vgg16, mobilenetv2, ...)" };
         var input = new Option<string>("--input") { Description = "Input shape CxHxW for --weights", DefaultValueFactory = _ => "3x224x224" };
-        var classes = new Option<int>("--classes") { Description = "Classes for --weights", DefaultValueFactory = _ => 1000 };
-        var width = new Option<double>("--width") { Description = "Width multiplier for --weights", DefaultValueFactory = _ => 1.0 };
+        var classes = new Option<int>("--classes") { Description = "Classes for --weights", DefaultValueFactory = _ => 1000 }.In(OptionRange.AtLeast(1));
+        var width = new Option<double>("--width") { Description = "Width multiplier for --weights", DefaultValueFactory = _ => 1.0 }.In(TrainCommand.WidthRange);
         var output = new Option<string>("--out") { Description = "Checkpoint to write", Required = true };
-        var mean = new Option<float[]?>("--mean") { Description = "Per-channel input mean the model expects (0..1 scale), e.g. --mean 0.485 0.456 0.406", AllowMultipleArgumentsPerToken = true };
-        var std = new Option<float[]?>("--std") { Description = "Per-channel input std the model expects (0..1 scale)", AllowMultipleArgumentsPerToken = true };
+        var mean = new Option<float[]?>("--mean") { Description = "Per-channel input mean the model expects (0..1 scale), e.g. --mean 0.485 0.456 0.406", AllowMultipleArgumentsPerToken = true }
+            .EachIn(OptionRange.Finite);
+        var std = new Option<float[]?>("--std") { Description = "Per-channel input std the model expects (0..1 scale)", AllowMultipleArgumentsPerToken = true }.EachIn(OptionRange.Positive);
         var cmd = new Command("import", "Import an ONNX CNN, or PyTorch weights of a zoo model, as an amc checkpoint") { onnx, weights, model, input, classes, width, output, mean, std };
         cmd.SetAction(p =>
         {
@@ -35,10 +36,14 @@ public static class ImportCommand
             {
                 try { (net, tensors) = OnnxImporter.Load(path); }
                 catch (UnsupportedModelException e) { throw new UsageException(e.Message); }
+                // The tensors are read; the checkpoint written from them is one more copy.
+                MemoryCheck.Ensure(MemoryEstimate.WeightsOnly(net, "importing", copies: 2));
             }
             else
             {
                 net = ProfileCommand.Resolve(p.GetValue(model) ?? throw new UsageException("--weights needs --model NAME"), p.GetValue(input)!, p.GetValue(classes), p.GetValue(width), null);
+                // The state dict as read, the fitted tensors and the checkpoint written from them.
+                MemoryCheck.Ensure(MemoryEstimate.WeightsOnly(net, "importing", copies: 3));
                 tensors = PyTorchWeights.Fit(net, PyTorchWeights.Read(path), path);
             }
             // An array option left out parses as empty, not null.

@@ -22,10 +22,11 @@ public static class LatencyTableCommand
     public static Command Create()
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "Checkpoint whose network to time", Required = true };
-        var threads = new Option<int>("--latency-threads") { Description = "ONNX Runtime intra-op threads", DefaultValueFactory = _ => 1 };
-        var lbound = new Option<double>("--lbound") { Description = "Smallest keep ratio of a group (the table covers widths from here)", DefaultValueFactory = _ => 0.2 };
-        var repeats = new Option<int>("--repeats") { Description = "Timed runs per table entry", DefaultValueFactory = _ => new LatencyTableOptions().Repeats };
-        var maxValues = new Option<int>("--max-values") { Description = "Measure at most this many widths per layer axis, interpolate in between", DefaultValueFactory = _ => new LatencyTableOptions().MaxValuesPerAxis };
+        var threads = new Option<int>("--latency-threads") { Description = "ONNX Runtime intra-op threads", DefaultValueFactory = _ => 1 }.In(OptionRange.Between(1, CommonOptions.MaxThreads));
+        var lbound = new Option<double>("--lbound") { Description = "Smallest keep ratio of a group (the table covers widths from here)", DefaultValueFactory = _ => 0.2 }.In(OptionRange.Fraction);
+        var repeats = new Option<int>("--repeats") { Description = "Timed runs per table entry", DefaultValueFactory = _ => new LatencyTableOptions().Repeats }.In(OptionRange.AtLeast(1));
+        var maxValues = new Option<int>("--max-values") { Description = "Measure at most this many widths per layer axis, interpolate in between", DefaultValueFactory = _ => new LatencyTableOptions().MaxValuesPerAxis }
+            .In(OptionRange.AtLeast(2));
         var rebuild = new Option<bool>("--rebuild") { Description = "Measure again even if the cache holds the table" };
         var cacheDir = new Option<string?>("--cache-dir") { Description = "Cache folder (default ~/.cache/amc/latency)" };
         var cmd = new Command("latency-table", "Build the per-layer ONNX Runtime latency lookup table of a network and check it end to end")
@@ -36,17 +37,15 @@ public static class LatencyTableCommand
         cmd.SetAction(p =>
         {
             CommonOptions.Apply(p);
-            int ortThreads = TrainCommand.Positive(p.GetValue(threads), "--latency-threads");
-            int round = TrainCommand.Positive(p.GetValue(PruningOptions.Round), "--round");
+            int ortThreads = p.GetValue(threads), round = p.GetValue(PruningOptions.Round), max = p.GetValue(maxValues);
             double lb = p.GetValue(lbound);
-            if (!(lb > 0 && lb <= 1)) throw new UsageException($"--lbound must be in (0, 1], got {lb}");
-            int max = p.GetValue(maxValues);
-            if (max < 2) throw new UsageException($"--max-values must be at least 2, got {max}");
             bool json = p.GetValue(CommonOptions.Json);
             var ck = Checkpoint.Load(p.GetValue(checkpoint)!);
+            // Checkpoint, ONNX bytes and session of the whole network, timed at batch 1.
+            MemoryCheck.Ensure(MemoryEstimate.Inference(ck.Network, 1, "timing", weightCopies: 3));
             var graph = ChannelGraph.Build(ck.Network);
             var reachable = PruningEnvironment.ReachableWidths(graph, new SearchOptions { LowerBound = lb }, round);
-            var options = new LatencyTableOptions(Threads: ortThreads, Repeats: TrainCommand.Positive(p.GetValue(repeats), "--repeats"),
+            var options = new LatencyTableOptions(Threads: ortThreads, Repeats: p.GetValue(repeats),
                 MaxValuesPerAxis: max, CacheDirectory: p.GetValue(cacheDir), UseCache: !p.GetValue(rebuild));
             var clock = Stopwatch.StartNew();
             var table = LatencyTableView.Build(ck.Network, graph, reachable, options, json);

@@ -14,8 +14,8 @@ public static class ProfileCommand
     {
         var model = new Option<string?>("--model") { Description = $"Zoo model: {string.Join(", ", ModelZoo.Names)}" };
         var input = new Option<string>("--input") { Description = "Input shape CxHxW", DefaultValueFactory = _ => "3x32x32" };
-        var classes = new Option<int>("--classes") { Description = "Number of classes", DefaultValueFactory = _ => 10 };
-        var width = new Option<double>("--width") { Description = "Width multiplier", DefaultValueFactory = _ => 1.0 };
+        var classes = new Option<int>("--classes") { Description = "Number of classes", DefaultValueFactory = _ => 10 }.In(OptionRange.AtLeast(1));
+        var width = new Option<double>("--width") { Description = "Width multiplier", DefaultValueFactory = _ => 1.0 }.In(TrainCommand.WidthRange);
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Profile the architecture of this checkpoint instead" };
         var cmd = new Command("profile", "Per-layer MACs and parameters (MACs of conv and linear layers; params include BN gamma/beta) and the channel groups pruning acts on")
         {
@@ -44,9 +44,6 @@ public static class ProfileCommand
         if (checkpoint is not null) return Checkpoint.Load(checkpoint).Network;
         if (model is null) throw new UsageException("give --model NAME (e.g. resnet20) or --checkpoint FILE");
         if (!ModelZoo.Contains(model)) throw new UsageException($"unknown model '{model}'; choose one of: {string.Join(", ", ModelZoo.Names)}");
-        if (classes < 1) throw new UsageException($"--classes must be at least 1, got {classes}");
-        // Written so that NaN fails it too.
-        if (!(width > 0 && double.IsFinite(width))) throw new UsageException($"--width must be a positive number, got {width}");
         TensorShape shape;
         try { shape = TensorShape.Parse(input); }
         catch (FormatException e) { throw new UsageException(e.Message); }

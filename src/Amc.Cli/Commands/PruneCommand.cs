@@ -14,10 +14,11 @@ public static class PruneCommand
     public static Command Create()
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "Trained checkpoint to prune", Required = true };
-        var uniform = new Option<double?>("--uniform") { Description = "Keep this fraction of every prunable group's channels" };
+        var uniform = new Option<double?>("--uniform") { Description = "Keep this fraction of every prunable group's channels" }.In(OptionRange.Fraction);
         var policy = new Option<string?>("--policy") { Description = "Policy JSON (e.g. best-policy.json from amc search)" };
         var reconstruct = new Option<bool>("--reconstruct") { Description = "Refit consumer weights by least squares (AMC)" };
-        var sparsity = new Option<double?>("--sparsity") { Description = "Fine-grained instead: zero this fraction of every conv/linear layer's smallest weights (masks kept through fine-tuning)" };
+        var sparsity = new Option<double?>("--sparsity") { Description = "Fine-grained instead: zero this fraction of every conv/linear layer's smallest weights (masks kept through fine-tuning)" }
+            .In(new OptionRange(0, 1, MaxOpen: true));
         var output = new Option<string>("--out") { Description = "Pruned checkpoint to write", Required = true };
         var cmd = new Command("prune", "Prune channels to a policy; writes a physically smaller network") { checkpoint, uniform, policy, reconstruct, sparsity, output };
         PruningOptions.AddTo(cmd);
@@ -36,17 +37,14 @@ public static class PruneCommand
             var ck = Checkpoint.Load(p.GetValue(checkpoint)!).RequireFinite(p.GetValue(checkpoint)!);
             var graph = ChannelGraph.Build(ck.Network);
             PruningPolicy plan;
-            if (p.GetValue(uniform) is double keep)
-            {
-                if (!(keep > 0 && keep <= 1)) throw new UsageException($"--uniform must be in (0, 1], got {keep}");
-                plan = PruningPolicy.Uniform(graph, keep, ck.Info.Model);
-            }
+            if (p.GetValue(uniform) is double keep) plan = PruningPolicy.Uniform(graph, keep, ck.Info.Model);
             else plan = PruningPolicy.Load(p.GetValue(policy)!);
             Dictionary<int, int> channels;
             try { channels = plan.Resolve(graph, plan.Round ?? options.Round); }
             catch (PolicyException e) { throw new UsageException(p.GetValue(policy) is string file ? $"{file}: {e.Message}" : e.Message); }
 
             var data = DataOptions.OpenFor(p, ck);
+            PruningOptions.CheckMemory(p, ck, data, options.Reconstruct, "pruning", data.Test.Count);
             using var calibration = PruningOptions.Calibration(p, data);
             var pruner = PruningOptions.Pruner(p, ck, calibration);
             var pruned = pruner.Prune(channels, options);
@@ -81,9 +79,11 @@ public static class PruneCommand
     /// <summary>Fine-grained magnitude pruning of every conv and linear layer (AMC's parameter-budget variant).</summary>
     static int FineGrained(ParseResult p, double fraction, string input, string output)
     {
-        if (!(fraction >= 0 && fraction < 1)) throw new UsageException($"--sparsity must be in [0, 1), got {fraction}");
         var ck = Checkpoint.Load(input).RequireFinite(input);
         var data = DataOptions.OpenFor(p, ck);
+        // Checkpoint, original and sparse modules; held-out and test tensors.
+        MemoryCheck.Ensure(MemoryEstimate.Inference(ck.Network, MemoryCheck.ScoringBatch, "pruning", weightCopies: 3)
+            .WithImages(ck.Network, (long)data.Split.HeldOut.Length + data.Test.Count));
         using var before = ck.ToModule();
         using var after = ck.ToModule();
         var layers = ck.Network.Layers.Where(l => l.Kind is LayerKind.Conv2d or LayerKind.Linear).ToDictionary(l => l.Name, _ => fraction);

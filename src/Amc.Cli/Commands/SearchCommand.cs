@@ -21,18 +21,19 @@ public static class SearchCommand
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "Trained checkpoint to compress", Required = true };
         var output = new Option<string>("--out") { Description = "Folder for the log, state, policy, plots and summary", Required = true };
-        var targetMacs = new Option<double?>("--target-macs") { Description = "MACs budget as a fraction of the original (default 0.5)" };
-        var targetParams = new Option<double?>("--target-params") { Description = "Parameter budget as a fraction of the original" };
-        var targetLatency = new Option<double?>("--target-latency") { Description = "Latency budget as a fraction of the original, as predicted by a per-layer ONNX Runtime latency table measured on this machine" };
-        var latencyThreads = new Option<int>("--latency-threads") { Description = "ONNX Runtime threads for the latency table and the end-to-end check", DefaultValueFactory = _ => 1 };
+        var targetMacs = new Option<double?>("--target-macs") { Description = "MACs budget as a fraction of the original (default 0.5)" }.In(OptionRange.Fraction);
+        var targetParams = new Option<double?>("--target-params") { Description = "Parameter budget as a fraction of the original" }.In(OptionRange.Fraction);
+        var targetLatency = new Option<double?>("--target-latency") { Description = "Latency budget as a fraction of the original, as predicted by a per-layer ONNX Runtime latency table measured on this machine" }.In(OptionRange.Fraction);
+        var latencyThreads = new Option<int>("--latency-threads") { Description = "ONNX Runtime threads for the latency table and the end-to-end check", DefaultValueFactory = _ => 1 }
+            .In(OptionRange.Between(1, CommonOptions.MaxThreads));
         var mode = new Option<string>("--mode") { Description = "resource (budget wall, reward -error) or accuracy (no wall, reward -error*ln(resource))", DefaultValueFactory = _ => "resource" };
         mode.AcceptOnlyFromAmong("resource", "accuracy");
-        var episodes = new Option<int>("--episodes") { Description = "Episodes, warm-up included", DefaultValueFactory = _ => 400 };
-        var warmup = new Option<int>("--warmup") { Description = "Warm-up episodes of random actions before DDPG learns", DefaultValueFactory = _ => 100 };
+        var episodes = new Option<int>("--episodes") { Description = "Episodes, warm-up included", DefaultValueFactory = _ => 400 }.In(OptionRange.AtLeast(1));
+        var warmup = new Option<int>("--warmup") { Description = "Warm-up episodes of random actions before DDPG learns", DefaultValueFactory = _ => 100 }.In(OptionRange.AtLeast(0));
         var agent = new Option<string>("--agent") { Description = "ddpg (AMC) or random (random search, same episodes)", DefaultValueFactory = _ => "ddpg" };
         agent.AcceptOnlyFromAmong("ddpg", "random");
-        var lbound = new Option<double>("--lbound") { Description = "Smallest keep ratio of a group", DefaultValueFactory = _ => 0.2 };
-        var rbound = new Option<double>("--rbound") { Description = "Largest keep ratio of a group", DefaultValueFactory = _ => 1.0 };
+        var lbound = new Option<double>("--lbound") { Description = "Smallest keep ratio of a group", DefaultValueFactory = _ => 0.2 }.In(OptionRange.Fraction);
+        var rbound = new Option<double>("--rbound") { Description = "Largest keep ratio of a group", DefaultValueFactory = _ => 1.0 }.In(OptionRange.Fraction);
         var top5 = new Option<bool>("--top5") { Description = "Reward on top-5 error instead of top-1" };
         var resume = new Option<bool>("--resume") { Description = "Continue the search saved in --out" };
         var noBaselines = new Option<bool>("--no-baselines") { Description = "Skip the uniform / deep / shallow baselines" };
@@ -42,7 +43,7 @@ public static class SearchCommand
         {
             Description = "Score the best K distinct policies again on held-out images the search did not score on (the rest of the default held-out split) and keep the best there; 0 = off",
             DefaultValueFactory = _ => 5,
-        };
+        }.In(OptionRange.AtLeast(0));
         var cmd = new Command("search", "AMC: search per-group keep ratios under a budget with DDPG, score without fine-tuning")
         {
             checkpoint, output, targetMacs, targetParams, targetLatency, latencyThreads, mode, episodes, warmup, agent, lbound, rbound, top5, resume, noBaselines, engine, confirmTop,
@@ -58,14 +59,9 @@ public static class SearchCommand
                 : p.GetValue(targetLatency) is not null ? Resource.Latency : Resource.Macs;
             double target = p.GetValue(targetParams) ?? p.GetValue(targetLatency) ?? p.GetValue(targetMacs) ?? 0.5;
             int ortThreads = p.GetValue(latencyThreads);
-            if (ortThreads < 1) throw new UsageException($"--latency-threads must be at least 1, got {ortThreads}");
             if (resource == Resource.Latency && p.GetValue(mode) == "accuracy")
                 throw new UsageException("--target-latency is a budget; it needs --mode resource");
-            if (!(target > 0 && target <= 1)) throw new UsageException($"the budget must be a fraction in (0, 1], got {target}");
-            int nEpisodes = TrainCommand.Positive(p.GetValue(episodes), "--episodes");
-            int nWarmup = p.GetValue(warmup);
-            if (nWarmup < 0) throw new UsageException($"--warmup must be 0 or more, got {nWarmup}");
-            if (p.GetValue(confirmTop) < 0) throw new UsageException($"--confirm-top must be 0 or more, got {p.GetValue(confirmTop)}");
+            int nEpisodes = p.GetValue(episodes), nWarmup = p.GetValue(warmup);
             var options = new SearchOptions
             {
                 Mode = p.GetValue(mode) == "accuracy" ? SearchMode.Accuracy : SearchMode.Resource,
@@ -73,8 +69,8 @@ public static class SearchCommand
                 Episodes = nEpisodes, Agent = p.GetValue(agent) == "random" ? AgentKind.Random : AgentKind.Ddpg,
                 TopFive = p.GetValue(top5), Seed = p.GetValue(CommonOptions.Seed), Ddpg = new DdpgOptions { WarmupEpisodes = nWarmup },
             };
-            if (!(options.LowerBound > 0 && options.LowerBound <= options.UpperBound && options.UpperBound <= 1))
-                throw new UsageException($"need 0 < --lbound <= --rbound <= 1, got {options.LowerBound} and {options.UpperBound}");
+            if (options.LowerBound > options.UpperBound)
+                throw new UsageException($"need --lbound <= --rbound, got {options.LowerBound} and {options.UpperBound}");
             var pruneOptions = PruningOptions.Read(p, reconstruct: true);
             string outDir = p.GetValue(output)!, ckPath = p.GetValue(checkpoint)!;
             var outputs = CommandOutputs.Of(p);
@@ -108,6 +104,9 @@ public static class SearchCommand
                 throw new UsageException($"{outDir} already holds a search; add --resume to continue it or choose another --out");
 
             var data = DataOptions.OpenFor(p, ck);
+            // The confirmation images (the rest of the default held-out split), then the test images, come later.
+            int confirmImages = Math.Max(0, HeldOutSplit.DefaultSize(data.Train.Count) - data.Split.HeldOut.Length);
+            PruningOptions.CheckMemory(p, ck, data, reconstruct: true, "searching", Math.Max(confirmImages, data.Test.Count));
             string fingerprint = Fingerprint(ckPath, options, pruneOptions, data, p.GetValue(engine)!, table);
             outputs.Track(Path.Combine(outDir, "search-config.json"));
             outputs.Track(Path.Combine(outDir, "episodes.jsonl"));

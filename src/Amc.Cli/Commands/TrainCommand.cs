@@ -14,11 +14,11 @@ public static class TrainCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = $"Zoo model: {string.Join(", ", ModelZoo.Names)}", DefaultValueFactory = _ => "resnet20" };
-        var width = new Option<double>("--width") { Description = "Width multiplier", DefaultValueFactory = _ => 1.0 };
-        var epochs = new Option<int>("--epochs") { Description = "Training epochs", DefaultValueFactory = _ => 30 };
-        var batch = new Option<int>("--batch-size") { Description = "Batch size", DefaultValueFactory = _ => 128 };
-        var lr = new Option<double>("--lr") { Description = "Peak learning rate (cosine schedule)", DefaultValueFactory = _ => 0.1 };
-        var wd = new Option<double>("--weight-decay") { Description = "Weight decay", DefaultValueFactory = _ => 5e-4 };
+        var width = new Option<double>("--width") { Description = "Width multiplier", DefaultValueFactory = _ => 1.0 }.In(WidthRange);
+        var epochs = new Option<int>("--epochs") { Description = "Training epochs", DefaultValueFactory = _ => 30 }.In(OptionRange.AtLeast(1));
+        var batch = new Option<int>("--batch-size") { Description = "Batch size", DefaultValueFactory = _ => 128 }.In(OptionRange.AtLeast(1));
+        var lr = new Option<double>("--lr") { Description = "Peak learning rate (cosine schedule)", DefaultValueFactory = _ => 0.1 }.In(OptionRange.Positive);
+        var wd = new Option<double>("--weight-decay") { Description = "Weight decay", DefaultValueFactory = _ => 5e-4 }.In(OptionRange.NonNegative);
         var noAugment = new Option<bool>("--no-augment") { Description = "Turn off pad + random crop + flip" };
         var output = new Option<string>("--out") { Description = "Checkpoint to write (every epoch, atomically)", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue from --out and its optimizer state" };
@@ -29,8 +29,8 @@ public static class TrainCommand
             CommonOptions.Apply(p);
             var options = new TrainOptions
             {
-                Epochs = Positive(p.GetValue(epochs), "--epochs"),
-                BatchSize = Positive(p.GetValue(batch), "--batch-size"),
+                Epochs = p.GetValue(epochs),
+                BatchSize = p.GetValue(batch),
                 LearningRate = p.GetValue(lr),
                 WeightDecay = p.GetValue(wd),
                 Augment = !p.GetValue(noAugment),
@@ -48,7 +48,6 @@ public static class TrainCommand
             else
             {
                 if (!ModelZoo.Contains(name)) throw new UsageException($"unknown model '{name}'; choose one of: {string.Join(", ", ModelZoo.Names)}");
-                if (!(p.GetValue(width) > 0)) throw new UsageException($"--width must be positive, got {p.GetValue(width)}");
             }
             var data = DataOptions.Open(p);
             GraphModule net;
@@ -59,6 +58,7 @@ public static class TrainCommand
                 var ck = TrainingSession.Resume(outPath, options.Epochs);
                 // Data of another shape or class count fails in libtorch or, past global pooling, trains on without a word.
                 data = DataOptions.Fit(data, ck);
+                TrainingSession.CheckMemory(ck.Network, options, data);
                 net = ck.ToModule();
                 info = ck.Info;
                 firstEpoch = info.EpochsDone ?? 0;
@@ -68,6 +68,7 @@ public static class TrainCommand
             else
             {
                 var arch = ModelZoo.Build(name, new ModelOptions(data.Train.Shape, data.Train.Classes, p.GetValue(width)));
+                TrainingSession.CheckMemory(arch, options, data);
                 net = new GraphModule(arch);
                 info = new CheckpointInfo
                 {
@@ -81,5 +82,6 @@ public static class TrainCommand
         return cmd;
     }
 
-    internal static int Positive(int value, string name) => value > 0 ? value : throw new UsageException($"{name} must be positive, got {value}");
+    /// <summary>--width of the zoo builders (train, profile, import): above zero, at most the widest a builder takes.</summary>
+    internal static readonly OptionRange WidthRange = new(0, ModelZoo.MaxWidthMultiplier, MinOpen: true);
 }

@@ -51,9 +51,10 @@ public static class DataSource
         {
             var classes = ImageFolderReader.ClassNames(trainFolder);
             var train = ImageFolderReader.Read(trainFolder, imageOptions, classes);
-            // The test images must come out in the training images' shape whatever their own size.
-            var testOptions = (imageOptions ?? new ImageFolderOptions()) with { Width = train.Shape.W, Height = train.Shape.H };
-            var test = ImageFolderReader.Read(testFolder, testOptions, classes);
+            // The test images must come out in the training images' shape whatever their own
+            // (shared) size; a resize asked for applies to both folders.
+            var testOptions = imageOptions is { Resizes: true } ? imageOptions with { Width = train.Shape.W, Height = train.Shape.H } : imageOptions;
+            var test = ImageFolderReader.Read(testFolder, testOptions, classes, fitTo: (train.Shape.W, train.Shape.H));
             return Finish(train with { Name = name }, test with { Name = name }, $"image folders {trainFolder} and {testFolder}");
         }
         throw new DataFormatException(spec, "does not hold a data set in a recognised layout", Expected);

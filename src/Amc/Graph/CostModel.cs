@@ -20,8 +20,17 @@ public static class CostModel
             var output = shapes[l.Name];
             var (m, p) = Cost(l, input, output);
             layers.Add(new LayerCost(l.Name, l.Kind, input, output, m, p));
-            macs += m;
-            prms += p;
+            // Shape inference bounds each layer's weights and outputs, so a layer's cost fits in a
+            // long; only a sum over many huge layers can overflow, and that is no real network.
+            try
+            {
+                macs = checked(macs + m);
+                prms = checked(prms + p);
+            }
+            catch (OverflowException)
+            {
+                throw new InvalidNetworkException($"network '{net.Name}' counts more than 9.2e18 MACs or parameters by layer '{l.Name}'; it is far too large");
+            }
         }
         return new NetworkCost(macs, prms, layers);
     }

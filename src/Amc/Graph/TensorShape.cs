@@ -14,9 +14,11 @@ public sealed record TensorShape(int C, int H, int W, bool Flat = false)
     public static TensorShape Parse(string text)
     {
         var parts = text.Split('x', 'X');
-        if (parts.Length != 3 || !parts.All(p => int.TryParse(p, out var v) && v > 0))
+        if (parts.Length != 3 || !parts.All(p => long.TryParse(p, out _)))
             throw new FormatException($"input shape '{text}' is not CxHxW, e.g. 3x32x32");
-        var v = parts.Select(int.Parse).ToArray();
-        return new TensorShape(v[0], v[1], v[2]);
+        var v = parts.Select(long.Parse).ToArray();
+        if (v.Any(d => d < 1 || d > int.MaxValue))
+            throw new FormatException($"input shape '{text}': channels, height and width must each be between 1 and {int.MaxValue}, e.g. 3x32x32");
+        return new TensorShape((int)v[0], (int)v[1], (int)v[2]);
     }
 }

@@ -24,10 +24,27 @@ public static class ModelZoo
 
     public static bool Contains(string name) => builders.ContainsKey(name);
 
+    /// <summary>
+    /// The widest multiplier a builder accepts. Published widths stay within 0.25 to 10 (wide
+    /// ResNets); past 100 even ResNet-20 has a 3x3 conv of billions of weights.
+    /// </summary>
+    public const double MaxWidthMultiplier = 100;
+
+    /// <summary>Refuses options no builder can honour, naming the value; the network is checked after building.</summary>
+    public static void Check(string name, ModelOptions options)
+    {
+        if (options.Classes < 1)
+            throw new InvalidNetworkException($"model '{name}': the number of classes must be at least 1, got {options.Classes}");
+        if (!(options.WidthMultiplier > 0 && options.WidthMultiplier <= MaxWidthMultiplier))
+            throw new InvalidNetworkException($"model '{name}': the width multiplier must be in (0, {MaxWidthMultiplier}], got {options.WidthMultiplier}");
+        ShapeInference.CheckInput(name, options.Input);
+    }
+
     public static Network Build(string name, ModelOptions options)
     {
         if (!builders.TryGetValue(name, out var build))
             throw new ArgumentException($"unknown model '{name}'; choose one of: {string.Join(", ", builders.Keys)}");
+        Check(name, options);
         var net = build(options);
         ShapeInference.Infer(net);
         return net;

@@ -11,7 +11,7 @@ namespace Amc.Tests.Robustness;
 /// hold: refused as a DataFormatException naming the file, before anything is allocated by the
 /// header's word.
 /// </summary>
-public sealed class DataRobustnessTests : IDisposable
+public sealed class DataFileRobustnessTests : IDisposable
 {
     readonly TempFolder temp = new();
 
