@@ -228,7 +228,7 @@ public sealed class CheckpointRobustnessTests : IDisposable
         var path = WithMetadata("amc.architecture", _ =>
             """{"name": "big", "input": {"c": 1, "h": 50000, "w": 50000}, "layers": [{"name": "f", "kind": "Flatten", "inputs": ["input"]}]}""");
         var e = Assert.Throws<CheckpointException>(() => Checkpoint.Load(path));
-        Assert.Contains("more than 2^31 - 1 values", e.Message);
+        Assert.Contains("a tensor may hold", e.Message);
     }
 
     [Fact]

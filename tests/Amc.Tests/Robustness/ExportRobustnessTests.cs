@@ -150,7 +150,7 @@ public class ExportRobustnessTests
 
         var message = CliAssert.BadInput(CliRun.Amc("import", "--onnx", onnx, "--out", folder.File("x.amc"), "--mean", mean, "--std", std));
 
-        Assert.Contains("--std", message);
+        Assert.Contains(mean == "NaN" ? "--mean" : "--std", message);
         Assert.False(File.Exists(folder.File("x.amc")));
     }
 

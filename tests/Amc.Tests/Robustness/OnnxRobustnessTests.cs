@@ -251,7 +251,7 @@ public sealed class OnnxRobustnessTests : IDisposable
         // 1 x 50000 x 50000 is 2.5e9 values: flattening it cannot be counted in an int.
         var g = new OnnxGraphBuilder(13, 1, 50000, 50000);
         var x = g.Node("Flatten", "flat", ["x"]);
-        Assert.Contains("more than 2^31 - 1 values", Refused(g.Build(x, 2_500_000_000)).Message);
+        Assert.Contains("a tensor may hold", Refused(g.Build(x, 2_500_000_000)).Message);
     }
 
     [Fact]
