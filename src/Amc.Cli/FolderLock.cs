@@ -25,23 +25,26 @@ public sealed class FolderLock : IDisposable
     {
         var path = Path.Combine(folder, FileName);
         var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
-        try
+        if (OperatingSystem.IsMacOS())
         {
-            stream.Lock(LockedByte, 1);
-        }
-        catch (IOException)
-        {
-            string holder = Holder(stream);
-            stream.Dispose();
-            throw Refused(folder, option, holder);
-        }
-        catch (PlatformNotSupportedException)
-        {
-            // macOS: .NET has no byte-range locks there. An exclusive open locks the whole file
-            // instead (also released when the process dies), and hides the holder's details.
+            // .NET has no byte-range locks there. An exclusive open locks the whole file instead
+            // (also released when the process dies), and hides the holder's details.
             stream.Dispose();
             try { stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
             catch (IOException) { throw Refused(folder, option, "its details cannot be read on this platform"); }
+        }
+        else
+        {
+            try
+            {
+                stream.Lock(LockedByte, 1);
+            }
+            catch (IOException)
+            {
+                string holder = Holder(stream);
+                stream.Dispose();
+                throw Refused(folder, option, holder);
+            }
         }
         stream.SetLength(0);
         JsonSerializer.Serialize(stream, new Holding(Environment.ProcessId, Environment.MachineName, DateTimeOffset.Now, CommonOptions.CommandLine), CliJson.Options);
