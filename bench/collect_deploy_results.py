@@ -1,4 +1,4 @@
-"""Prints the deploy benchmark table of docs/BENCHMARKS.md from bench/results/<model>-<policy>-*.json
+"""Prints the deploy benchmark table of docs/BENCHMARKS.md from bench/results/deploy/<model>-<policy>-*.json
 (written by bench/deploy-bench.sh MODEL prepare, then MODEL time).
 
 usage: python3 bench/collect_deploy_results.py resnet20 plain20 mobilenet
@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-root = Path(__file__).resolve().parent / "results"
+root = Path(__file__).resolve().parent / "results" / "deploy"
 names = {"amc": "AMC, 50 % MACs", "latency": "AMC, 50 % latency", "uniform": "uniform, 50 % MACs"}
 names.update({f"latency{n}": f"AMC, {n} % latency" for n in range(10, 100)})
 

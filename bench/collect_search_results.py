@@ -1,4 +1,4 @@
-"""Prints the search benchmark table of docs/BENCHMARKS.md from bench/results/<model>-{amc,random}.
+"""Prints the search benchmark table of docs/BENCHMARKS.md from bench/results/search/<model>-{amc,random}.
 
 usage: python3 bench/collect_search_results.py resnet20 plain20
 """
@@ -7,7 +7,7 @@ import statistics
 import sys
 from pathlib import Path
 
-root = Path(__file__).resolve().parent / "results"
+root = Path(__file__).resolve().parent / "results" / "search"
 print("| model | policy | MACs % | params % | held-out top-1 (1000 imgs) | test top-1, no fine-tuning | search wall time | s / episode (median) |")
 print("|---|---|---:|---:|---:|---:|---:|---:|")
 for model in sys.argv[1:]:

@@ -11,7 +11,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 model="$1"; threads="${2:-1}"; runs="${3:-amc random}"
 ck="$root/bench/models/$model-fmnist.amc"
-out="$root/bench/results"
+out="$root/bench/results/search"
 mkdir -p "$out"
 common=(--checkpoint "$ck" --data fashion-mnist --episodes 400 --round 4 --heldout 1000
         --eval-engine ort --bn-images 250 --calibration-images 1000 --seed 1 --threads "$threads")

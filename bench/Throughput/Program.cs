@@ -1,7 +1,7 @@
 // Training and inference throughput (images/s) of ResNet-20 and Plain-20 in TorchSharp (the
 // product's GraphModule), ONNX Runtime (the product's exporter and session) and, when Debian's
 // python3-torch is installed, PyTorch on the same machine in the same run.
-//   dotnet run -c Release --project bench/Throughput -- [--quick] [--threads 2] [--out bench/Throughput/results.md]
+//   dotnet run -c Release --project bench/Throughput -- [--quick] [--threads 2] [--out bench/results/throughput/results.md]
 // Writes a Markdown table to stdout and to --out. Take real numbers on a quiet machine.
 using System.Globalization;
 using Amc.Graph;
@@ -17,7 +17,7 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 string root = RepoRoot();
 bool quick = false;
 int threads = 2;
-string outPath = Path.Combine(root, "bench", "Throughput", "results.md");
+string outPath = Path.Combine(root, "bench", "results", "throughput", "results.md");
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
