@@ -16,10 +16,10 @@ public sealed record Latency(double Median, double Min, double Max, double P10, 
 /// <summary>
 /// Times inference calls: warm-up runs first (allocations, caches, lazy init), then timed repeats.
 /// Several candidates are timed interleaved, in blocks (A x10, B x10, A x10, ...) so machine noise
-/// hits all alike: these machines drift 25-30 % from minute to minute, so only a side-by-side
+/// hits all alike: these machines drift from minute to minute, so only a side-by-side
 /// ratio is meaningful. Blocks rather than single runs (A, B, A, B) because a deployed network runs
 /// alone: alternating single runs made each one evict the other's weights from the caches, which
-/// slowed a 13 MB MobileNet by 15-30 %. Each block starts with one untimed run to re-warm them.
+/// slowed a MobileNet whose weights outgrow the caches (docs/BENCHMARKS.md, "Measurements behind design choices"). Each block starts with one untimed run to re-warm them.
 /// </summary>
 public static class LatencyMeter
 {

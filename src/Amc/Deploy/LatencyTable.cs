@@ -16,8 +16,10 @@ namespace Amc.Deploy;
 /// one-layer entry also paid, so it is usually negative); the slope (<see cref="Scale"/>) for
 /// what the micro-benchmarks get wrong in proportion: adds, pooling and unfused activations that
 /// shrink with the widths, and small convs that run slower inside a network than alone, with
-/// cold caches. With a slope of 1 (the model before the second point) the table predicted the
-/// policies of a ResNet-20 search 10-22 % too fast, and its smallest network 58 % too fast. Predictions are exact at both ends (at build time). Entries are
+/// cold caches. With a slope of 1 (the model before the second point) the table predicted pruned
+/// networks too fast, the smallest ones most (docs/BENCHMARKS.md, "Latency table" and
+/// "Measurements behind design choices"). Predictions
+/// are exact at both ends (at build time). Entries are
 /// cached per machine, runtime and network.
 /// </summary>
 public sealed class LatencyTable
@@ -192,7 +194,7 @@ public sealed class LatencyTable
         for (int i = 0; i < counts.Count; i++) sum += ops[i].Median * counts[i].Count();
 
         // The two networks apart from the ops: interleaved with dozens of one-op sessions, a
-        // network whose weights outgrow the caches (MobileNet's 13 MB) ran 20-30 % slower than it
+        // network whose weights outgrow the caches (MobileNet's) ran slower than it
         // does when deployed, alone.
         using var module = new GraphModule(net);
         var weights = module.Tensors();

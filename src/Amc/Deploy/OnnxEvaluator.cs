@@ -6,8 +6,9 @@ namespace Amc.Deploy;
 
 /// <summary>
 /// Accuracy of a network run by ONNX Runtime instead of TorchSharp: exports it in memory, opens a
-/// session and scores the same batches. For small CNNs ORT is 2-4x faster than TorchSharp here,
-/// which more than pays for the export and session creation when a search scores thousands of images.
+/// session and scores the same batches. For small CNNs ORT is faster than TorchSharp here
+/// (docs/BENCHMARKS.md, "Training and inference throughput" and
+/// "Measurements behind design choices"), which more than pays for the export and session creation when a search scores thousands of images.
 /// Scored by <see cref="ScoreTally"/>, as the TorchSharp evaluator is.
 /// </summary>
 public sealed class OnnxEvaluator(TensorBatches batches)

@@ -4,7 +4,8 @@ namespace Amc.Runtime;
 
 /// <summary>
 /// glibc returns freed memory to the OS eagerly, and libtorch allocates and frees large buffers on
-/// every op; on these machines that trimming cost ~25 % of training and inference time.
+/// every op; on these machines that trimming cost a large share of training and inference time
+/// (docs/BENCHMARKS.md, "Measurements behind design choices").
 /// Raising the trim threshold and the mmap threshold keeps the memory in the process.
 /// </summary>
 public static class MallocTuning
