@@ -84,7 +84,8 @@ public static class LayerRules
                 long weights = outC * perGroupIn * k * k;
                 return (weights * output.H * output.W, weights + (l.HasBias ? outC : 0));
             },
-            // A depthwise conv has as many groups as channels, so its groups follow its width.
+            // A depthwise conv has as many groups as channels, so its groups follow its width; a
+            // grouped conv's channels are fixed (ChannelGraph), so it never gets here with a new width.
             Resize: (l, width) => l with { Out = width, Groups = l.GroupCount > 1 ? width : l.Groups }),
 
         [LayerKind.BatchNorm2d] = new(
