@@ -55,12 +55,9 @@ public sealed class ChannelGraph
             var inLayout = layout[l.Inputs[0]];
             var inShape = shapes[l.Inputs[0]];
             var outShape = shapes[l.Name];
-            switch (l.Kind)
+            switch (LayerRules.Of(l).Role(l, inShape))
             {
-                case LayerKind.Conv2d when IsDepthwise(l, inShape.C):
-                    layout[l.Name] = inLayout;
-                    break;
-                case LayerKind.Conv2d when l.GroupCount > 1:
+                case ChannelRole.Grouped:
                 {
                     // Grouped (not depthwise) convs tie channels in blocks; we leave both sides whole.
                     Fix(inLayout, $"read by grouped conv '{l.Name}'");
@@ -69,21 +66,20 @@ public sealed class ChannelGraph
                     layout[l.Name] = [(s, outShape.C, 1)];
                     break;
                 }
-                case LayerKind.Conv2d:
-                case LayerKind.Linear:
+                case ChannelRole.Producer:
                 {
                     int s = NewSpace(outShape.C);
                     producerOf[l.Name] = s;
                     layout[l.Name] = [(s, outShape.C, 1)];
                     break;
                 }
-                case LayerKind.Flatten:
+                case ChannelRole.Flatten:
                 {
                     int repeat = inShape.Flat ? 1 : inShape.H * inShape.W;
                     layout[l.Name] = inLayout.Select(s => (s.Space, s.Channels, s.Repeat * repeat)).ToList();
                     break;
                 }
-                case LayerKind.Add:
+                case ChannelRole.Add:
                 {
                     var layouts = l.Inputs.Select(i => layout[i]).ToList();
                     bool aligned = layouts.All(x => x.Count == inLayout.Count &&
@@ -100,10 +96,10 @@ public sealed class ChannelGraph
                     layout[l.Name] = inLayout;
                     break;
                 }
-                case LayerKind.Concat:
+                case ChannelRole.Concat:
                     layout[l.Name] = l.Inputs.SelectMany(i => layout[i]).ToList();
                     break;
-                default: // BN, activations, pooling, dropout, global pooling keep the channel axis
+                default: // Keep and PassThrough (BN, depthwise conv, activations, pooling...) keep the channel axis
                     layout[l.Name] = inLayout;
                     break;
             }
@@ -129,8 +125,8 @@ public sealed class ChannelGraph
         {
             var inShape = shapes[l.Inputs[0]];
             if (producerOf.TryGetValue(l.Name, out var ps)) producers[groupOfRoot[spaces.Find(ps)]].Add(l.Name);
-            bool consumes = l.Kind == LayerKind.Linear || (l.Kind == LayerKind.Conv2d && l.GroupCount == 1);
-            bool passes = l.Kind == LayerKind.BatchNorm2d || (l.Kind == LayerKind.Conv2d && IsDepthwise(l, inShape.C));
+            var role = LayerRules.Of(l).Role(l, inShape);
+            bool consumes = role == ChannelRole.Producer, passes = role == ChannelRole.PassThrough;
             foreach (var g in layout[l.Inputs[0]].Select(s => groupOfRoot[spaces.Find(s.Space)]).Distinct())
             {
                 if (consumes) consumers[g].Add(l.Name);

@@ -5,7 +5,8 @@ namespace Amc.Graph;
 /// MACs are the multiply-accumulates of Conv2d (grouped and depthwise included) and Linear layers
 /// only; BatchNorm, activations, pooling, adds and biases count zero MACs. Params are the learnable
 /// weights and biases of Conv2d, Linear and BatchNorm (gamma and beta); BN running statistics are
-/// buffers, not parameters.
+/// buffers, not parameters. The per-kind formulas are <see cref="LayerRule.Cost"/>, shared with
+/// <see cref="GroupWidthCost"/>.
 /// </summary>
 public static class CostModel
 {
@@ -18,7 +19,8 @@ public static class CostModel
         {
             var input = shapes[l.Inputs[0]];
             var output = shapes[l.Name];
-            var (m, p) = Cost(l, input, output);
+            var rule = LayerRules.Of(l);
+            var (m, p) = rule.Cost(l, input.C, output.C, output, rule.Role(l, input));
             layers.Add(new LayerCost(l.Name, l.Kind, input, output, m, p));
             // Shape inference bounds each layer's weights and outputs, so a layer's cost fits in a
             // long; only a sum over many huge layers can overflow, and that is no real network.
@@ -33,27 +35,5 @@ public static class CostModel
             }
         }
         return new NetworkCost(macs, prms, layers);
-    }
-
-    static (long Macs, long Params) Cost(Layer l, TensorShape input, TensorShape output)
-    {
-        switch (l.Kind)
-        {
-            case LayerKind.Conv2d:
-            {
-                long k = l.KernelSize;
-                long weights = (long)output.C * (input.C / l.GroupCount) * k * k;
-                return (weights * output.H * output.W, weights + (l.HasBias ? output.C : 0));
-            }
-            case LayerKind.Linear:
-            {
-                long weights = (long)input.C * output.C;
-                return (weights, weights + (l.HasBias ? output.C : 0));
-            }
-            case LayerKind.BatchNorm2d:
-                return (0, 2L * output.C);
-            default:
-                return (0, 0);
-        }
     }
 }

@@ -21,25 +21,8 @@ public static class ParameterShapes
         {
             var input = shapes[l.Inputs[0]];
             var output = shapes[l.Name];
-            switch (l.Kind)
-            {
-                case LayerKind.Conv2d:
-                    specs.Add(Spec(l, "weight", [output.C, input.C / l.GroupCount, l.KernelSize, l.KernelSize], 0, 1));
-                    if (l.HasBias) specs.Add(Spec(l, "bias", [output.C], 0, -1));
-                    break;
-                case LayerKind.Linear:
-                    specs.Add(Spec(l, "weight", [output.C, input.C], 0, 1));
-                    if (l.HasBias) specs.Add(Spec(l, "bias", [output.C], 0, -1));
-                    break;
-                case LayerKind.BatchNorm2d:
-                    foreach (var p in new[] { "weight", "bias", "running_mean", "running_var" })
-                        specs.Add(Spec(l, p, [output.C], 0, 0));
-                    break;
-            }
+            specs.AddRange(LayerRules.Of(l).Parameters(l, input, output));
         }
         return specs;
     }
-
-    static ParameterSpec Spec(Layer l, string param, long[] shape, int outAxis, int inAxis) =>
-        new($"{l.Name}.{param}", l.Name, param, shape, outAxis, inAxis);
 }

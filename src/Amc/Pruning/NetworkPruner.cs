@@ -24,11 +24,9 @@ public static class NetworkPruner
         var shapes = ShapeInference.Infer(net);
         var layers = net.Layers.Select(l =>
         {
-            if (l.Kind is not (LayerKind.Conv2d or LayerKind.Linear)) return l;
+            if (LayerRules.Of(l).Resize is not { } resize) return l;
             int width = graph.KeptIndices(l.Name, kept).Length;
-            if (width == l.Out) return l;
-            bool depthwise = ChannelGraph.IsDepthwise(l, shapes[l.Inputs[0]].C);
-            return l with { Out = width, Groups = depthwise ? width : l.Groups };
+            return width == l.Out ? l : resize(l, width);
         }).ToList();
         var pruned = net.WithLayers(layers);
         ShapeInference.Infer(pruned);
@@ -41,7 +39,7 @@ public static class NetworkPruner
             var outIdx = graph.KeptIndices(layer.Name, kept);
             if (spec.OutAxis >= 0 && outIdx.Length != t.shape[spec.OutAxis])
                 t = t.index_select(spec.OutAxis, tensor(outIdx));
-            bool readsChannels = layer.Kind == LayerKind.Linear || (layer.Kind == LayerKind.Conv2d && layer.GroupCount == 1);
+            bool readsChannels = LayerRules.Of(layer).Role(layer, shapes[layer.Inputs[0]]) == ChannelRole.Producer;
             if (readsChannels && spec.InAxis >= 0)
             {
                 var inIdx = graph.KeptIndices(layer.Inputs[0], kept);

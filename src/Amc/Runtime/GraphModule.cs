@@ -13,6 +13,8 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
 {
     readonly Network net;
     readonly Dictionary<string, nn.Module<Tensor, Tensor>> layerModules = [];
+    /// <summary>Stateless layers computed inline from the values so far (they may read several).</summary>
+    readonly Dictionary<string, Func<Dictionary<string, Tensor>, Tensor>> inlineLayers = [];
 
     public Network Network => net;
 
@@ -25,7 +27,8 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
         var shapes = ShapeInference.Infer(net);
         foreach (var l in net.Layers)
         {
-            var m = Create(l, shapes[l.Inputs[0]]);
+            var (m, inline) = Create(l, shapes[l.Inputs[0]]);
+            if (inline is not null) inlineLayers[l.Name] = inline;
             if (m is null) continue;
             layerModules[l.Name] = m;
             register_module(ModuleName(l.Name), m);
@@ -35,18 +38,31 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
     /// <summary>TorchSharp joins nested names with '.', so a layer name may not contain one.</summary>
     static string ModuleName(string layer) => layer.Replace('.', '_');
 
-    static nn.Module<Tensor, Tensor>? Create(Layer l, TensorShape input) => l.Kind switch
+    /// <summary>
+    /// The TorchSharp mapping, one entry per kind: a module when the layer has tensors or PyTorch
+    /// has one (so state-dict names match), otherwise how to compute it inline from the values so far.
+    /// </summary>
+    static (nn.Module<Tensor, Tensor>? Module, Func<Dictionary<string, Tensor>, Tensor>? Inline) Create(Layer l, TensorShape input) => l.Kind switch
     {
-        LayerKind.Conv2d => nn.Conv2d(input.C, l.Out!.Value, l.KernelSize, stride: l.StrideValue, padding: l.PaddingValue,
-            dilation: l.DilationValue, groups: l.GroupCount, bias: l.HasBias),
-        LayerKind.BatchNorm2d => nn.BatchNorm2d(input.C, eps: BatchNormEpsilon),
-        LayerKind.ReLU => nn.ReLU(),
-        LayerKind.ReLU6 => nn.ReLU6(),
-        LayerKind.MaxPool => nn.MaxPool2d(l.KernelSize, l.StrideValue, l.PaddingValue),
-        LayerKind.AvgPool => nn.AvgPool2d(l.KernelSize, l.StrideValue, l.PaddingValue),
-        LayerKind.Linear => nn.Linear(input.C, l.Out!.Value, l.HasBias),
-        LayerKind.Dropout => nn.Dropout(l.P ?? 0.5),
-        _ => null, // GlobalAvgPool, Flatten, Add, Concat are stateless and done inline in forward
+        LayerKind.Conv2d => (nn.Conv2d(input.C, l.Out!.Value, l.KernelSize, stride: l.StrideValue, padding: l.PaddingValue,
+            dilation: l.DilationValue, groups: l.GroupCount, bias: l.HasBias), null),
+        LayerKind.BatchNorm2d => (nn.BatchNorm2d(input.C, eps: BatchNormEpsilon), null),
+        LayerKind.ReLU => (nn.ReLU(), null),
+        LayerKind.ReLU6 => (nn.ReLU6(), null),
+        LayerKind.MaxPool => (nn.MaxPool2d(l.KernelSize, l.StrideValue, l.PaddingValue), null),
+        LayerKind.AvgPool => (nn.AvgPool2d(l.KernelSize, l.StrideValue, l.PaddingValue), null),
+        LayerKind.Linear => (nn.Linear(input.C, l.Out!.Value, l.HasBias), null),
+        LayerKind.Dropout => (nn.Dropout(l.P ?? 0.5), null),
+        LayerKind.GlobalAvgPool => (null, v => v[l.Inputs[0]].mean([2, 3], keepdim: true)),
+        LayerKind.Flatten => (null, v => v[l.Inputs[0]].flatten(1)),
+        LayerKind.Add => (null, v =>
+        {
+            var sum = v[l.Inputs[0]];
+            for (int i = 1; i < l.Inputs.Count; i++) sum = sum + v[l.Inputs[i]];
+            return sum;
+        }),
+        LayerKind.Concat => (null, v => cat(l.Inputs.Select(i => v[i]).ToList(), 1)),
+        _ => throw new NotSupportedException($"layer '{l.Name}': kind {l.Kind} has no TorchSharp mapping"),
     };
 
     public override Tensor forward(Tensor x)
@@ -66,27 +82,8 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
         return values;
     }
 
-    Tensor Apply(Layer l, Dictionary<string, Tensor> values)
-    {
-        var x = values[l.Inputs[0]];
-        switch (l.Kind)
-        {
-            case LayerKind.GlobalAvgPool:
-                return x.mean([2, 3], keepdim: true);
-            case LayerKind.Flatten:
-                return x.flatten(1);
-            case LayerKind.Add:
-            {
-                var sum = x;
-                for (int i = 1; i < l.Inputs.Count; i++) sum = sum + values[l.Inputs[i]];
-                return sum;
-            }
-            case LayerKind.Concat:
-                return cat(l.Inputs.Select(i => values[i]).ToList(), 1);
-            default:
-                return layerModules[l.Name].call(x);
-        }
-    }
+    Tensor Apply(Layer l, Dictionary<string, Tensor> values) =>
+        inlineLayers.TryGetValue(l.Name, out var inline) ? inline(values) : layerModules[l.Name].call(values[l.Inputs[0]]);
 
     /// <summary>The tensors of every layer by description key (live references, not copies).</summary>
     public Dictionary<string, Tensor> Tensors()
