@@ -252,6 +252,9 @@ public static class SearchCommand
         var keeps = results.Skip(1).ToDictionary(r => r.Name, r => r.Channels.Select((c, i) => (double)c / env.Steps[i].Channels).ToArray());
         SearchPlots.Policies(groupNames, keeps, Path.Combine(outDir, "policy.png"));
         SearchPlots.AccuracyVsMacs(episodes, results.Skip(1).ToDictionary(r => r.Name, r => (r.MacsFraction, r.HeldOutTop1)), Path.Combine(outDir, "accuracy-vs-macs.png"));
+        SearchPlots.Actions(episodes, groupNames, Path.Combine(outDir, "actions.png"));
+        var plots = new List<string> { "reward.png", "policy.png", "accuracy-vs-macs.png", "actions.png" };
+        if (SearchPlots.Ddpg(episodes, Path.Combine(outDir, "ddpg.png"))) plots.Add("ddpg.png");
 
         var settings = new Dictionary<string, string>
         {
@@ -276,7 +279,7 @@ public static class SearchCommand
             settings["latency speed-up"] = $"table {latency[0].PredictedMs / latency[1].PredictedMs:F2}x, measured {latency[0].Measured.Median / latency[1].Measured.Median:F2}x (ONNX Runtime, batch 1, timed interleaved)";
         }
         var md = SearchSummary.Markdown($"amc search: {ck.Network.Name}", settings, results, env.Steps.Select(g => (g.Name, g.Channels)).ToList(), episodes,
-            ["reward.png", "policy.png", "accuracy-vs-macs.png"]);
+            plots);
         AtomicFile.WriteAllText(Path.Combine(outDir, "summary.md"), md);
         return (results, latency);
     }

@@ -107,12 +107,13 @@ public sealed class SearchRunner
         double reward = Reward.Of(score, options);
 
         var updateClock = Stopwatch.StartNew();
+        var updates = new List<UpdateStats>();
         if (options.Agent == AgentKind.Ddpg)
         {
             foreach (var (s, raw, r) in steps)
                 agent.Replay.Add(new Transition(s, (float)raw, (float)reward, r.Next, r.Done));
             if (episode >= options.Ddpg.WarmupEpisodes)
-                for (int i = 0; i < env.StepCount; i++) agent.Update(random);
+                for (int i = 0; i < env.StepCount; i++) updates.Add(agent.Update(random));
         }
         agentSeconds += updateClock.Elapsed.TotalSeconds;
 
@@ -126,8 +127,12 @@ public sealed class SearchRunner
             (double)score.Macs / originalMacs, (double)score.Params / originalParams,
             score.HeldOut.Top1, score.HeldOut.Top5, reward, sigma,
             clock.Elapsed.TotalSeconds, score.Times, agentSeconds,
-            env.Wall is { } wall ? Math.Round((double)wall.Measure(widths) / wall.Original, 5) : null);
+            env.Wall is { } wall ? Math.Round((double)wall.Measure(widths) / wall.Original, 5) : null,
+            Mean(updates, u => u.CriticLoss), Mean(updates, u => u.ActorLoss), Mean(updates, u => u.MeanQ),
+            Mean(updates, u => u.MeanTarget), updates.Count > 0 ? agent.Baseline : null);
     }
+
+    static double? Mean(List<UpdateStats> updates, Func<UpdateStats, double> f) => updates.Count > 0 ? updates.Average(f) : null;
 
     /// <summary>Keeps the log lines of episodes before <paramref name="episodes"/> (a crash may have left one more, or half a line).</summary>
     void TrimLog(int episodes)
