@@ -29,6 +29,11 @@ public static class SearchCommand
         mode.AcceptOnlyFromAmong("resource", "accuracy");
         var episodes = new Option<int>("--episodes") { Description = "Episodes, warm-up included", DefaultValueFactory = _ => 400 };
         var warmup = new Option<int>("--warmup") { Description = "Warm-up episodes of random actions before DDPG learns", DefaultValueFactory = _ => 100 };
+        var sigmaDecay = new Option<double?>("--sigma-decay")
+        {
+            Description = "Per-episode decay of the exploration noise after warm-up (the official code: 0.95, which leaves sigma ~0 after 100 learning episodes); default: derived so sigma falls from 0.5 to --final-sigma at the last episode",
+        };
+        var finalSigma = new Option<double>("--final-sigma") { Description = "Exploration noise at the last episode when --sigma-decay is not given", DefaultValueFactory = _ => 0.05 };
         var agent = new Option<string>("--agent") { Description = "ddpg (AMC) or random (random search, same episodes)", DefaultValueFactory = _ => "ddpg" };
         agent.AcceptOnlyFromAmong("ddpg", "random");
         var lbound = new Option<double>("--lbound") { Description = "Smallest keep ratio of a group", DefaultValueFactory = _ => 0.2 };
@@ -45,7 +50,7 @@ public static class SearchCommand
         };
         var cmd = new Command("search", "AMC: search per-group keep ratios under a budget with DDPG, score without fine-tuning")
         {
-            checkpoint, output, targetMacs, targetParams, targetLatency, latencyThreads, mode, episodes, warmup, agent, lbound, rbound, top5, resume, noBaselines, engine, confirmTop,
+            checkpoint, output, targetMacs, targetParams, targetLatency, latencyThreads, mode, episodes, warmup, sigmaDecay, finalSigma, agent, lbound, rbound, top5, resume, noBaselines, engine, confirmTop,
         };
         PruningOptions.AddTo(cmd);
         DataOptions.AddTo(cmd);
@@ -65,13 +70,15 @@ public static class SearchCommand
             int nEpisodes = TrainCommand.Positive(p.GetValue(episodes), "--episodes");
             int nWarmup = p.GetValue(warmup);
             if (nWarmup < 0) throw new UsageException($"--warmup must be 0 or more, got {nWarmup}");
+            if (p.GetValue(sigmaDecay) is double d && !(d > 0 && d <= 1)) throw new UsageException($"--sigma-decay must be in (0, 1], got {d}");
+            if (!(p.GetValue(finalSigma) > 0 && p.GetValue(finalSigma) <= 0.5)) throw new UsageException($"--final-sigma must be in (0, 0.5], got {p.GetValue(finalSigma)}");
             if (p.GetValue(confirmTop) < 0) throw new UsageException($"--confirm-top must be 0 or more, got {p.GetValue(confirmTop)}");
             var options = new SearchOptions
             {
                 Mode = p.GetValue(mode) == "accuracy" ? SearchMode.Accuracy : SearchMode.Resource,
                 Resource = resource, Target = target, LowerBound = p.GetValue(lbound), UpperBound = p.GetValue(rbound),
                 Episodes = nEpisodes, Agent = p.GetValue(agent) == "random" ? AgentKind.Random : AgentKind.Ddpg,
-                TopFive = p.GetValue(top5), Seed = p.GetValue(CommonOptions.Seed), Ddpg = new DdpgOptions { WarmupEpisodes = nWarmup },
+                TopFive = p.GetValue(top5), Seed = p.GetValue(CommonOptions.Seed), Ddpg = new DdpgOptions { WarmupEpisodes = nWarmup, SigmaDecay = p.GetValue(sigmaDecay), FinalSigma = p.GetValue(finalSigma) },
             };
             if (!(options.LowerBound > 0 && options.LowerBound <= options.UpperBound && options.UpperBound <= 1))
                 throw new UsageException($"need 0 < --lbound <= --rbound <= 1, got {options.LowerBound} and {options.UpperBound}");
@@ -262,7 +269,8 @@ public static class SearchCommand
             ["data"] = $"{data.Train.Name}; held-out {data.Split.HeldOut.Length} training images (split hash {data.Split.Hash}); test {data.Test.Count}",
             ["mode / budget"] = $"{options.Mode}, {options.Resource} <= {options.Target:0.###} of original" +
                 (table is null ? "" : " (predicted by the latency table)"),
-            ["agent"] = $"{options.Agent}, {options.Episodes} episodes ({options.Ddpg.WarmupEpisodes} warm-up)",
+            ["agent"] = $"{options.Agent}, {options.Episodes} episodes ({options.Ddpg.WarmupEpisodes} warm-up)" + (options.Agent == AgentKind.Ddpg
+                ? $", exploration sigma {options.Ddpg.InitialSigma} x {options.Ddpg.Decay(options.Episodes):0.####}^k (last episode {options.Ddpg.Sigma(options.Episodes - 1, options.Episodes):0.###})" : ""),
             ["action range"] = $"keep ratio in [{options.LowerBound}, {options.UpperBound}], channels rounded to multiples of {pruneOptions.Round}",
             ["scoring"] = $"{pruneOptions.Criterion} selection, least squares {(pruneOptions.Reconstruct ? "on" : "off")}, BN re-estimation {(pruneOptions.RecalibrateBatchNorm ? "on" : "off")}, reward {(options.TopFive ? "top-5" : "top-1")}",
             ["best episode"] = confirmed is null ? $"{best.Episode}"

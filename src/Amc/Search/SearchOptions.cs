@@ -35,7 +35,7 @@ public sealed record SearchOptions
     public DdpgOptions Ddpg { get; init; } = new();
 }
 
-/// <summary>DDPG hyper-parameters as in the official AMC code (amc-spec.md §5).</summary>
+/// <summary>DDPG hyper-parameters as in the official AMC code (amc-spec.md §5), except the noise decay (see <see cref="SigmaDecay"/>).</summary>
 public sealed record DdpgOptions
 {
     public int Hidden { get; init; } = 300;
@@ -48,7 +48,32 @@ public sealed record DdpgOptions
     public int ReplayEpisodes { get; init; } = 100;
     public int WarmupEpisodes { get; init; } = 100;
     public double InitialSigma { get; init; } = 0.5;
-    public double SigmaDecay { get; init; } = 0.95;
+    /// <summary>
+    /// Per-episode decay of the exploration noise after warm-up. Null (the default) derives it from
+    /// the search's length so sigma falls exponentially from <see cref="InitialSigma"/> at the first
+    /// learning episode to <see cref="FinalSigma"/> at the last. 0.95 is the official code's value:
+    /// there sigma is ~0.003 after 100 learning episodes, and a 300-episode search then repeats one
+    /// deterministic policy whose replay teaches the critic nothing about other actions (see
+    /// docs/BENCHMARKS.md, "Result quality"). The paper only says sigma decays exponentially.
+    /// </summary>
+    public double? SigmaDecay { get; init; }
+    /// <summary>Sigma at the last episode when <see cref="SigmaDecay"/> is derived.</summary>
+    public double FinalSigma { get; init; } = 0.05;
+    /// <summary>Exploration noise of an episode: 0 in warm-up, then InitialSigma * decay^(episode - warm-up).</summary>
+    public double Sigma(int episode, int episodes)
+    {
+        if (episode < WarmupEpisodes) return 0;
+        return InitialSigma * Math.Pow(Decay(episodes), episode - WarmupEpisodes);
+    }
+
+    /// <summary>The decay in force: <see cref="SigmaDecay"/>, or the one that reaches FinalSigma at the last episode.</summary>
+    public double Decay(int episodes)
+    {
+        if (SigmaDecay is double d) return d;
+        int steps = episodes - WarmupEpisodes - 1;
+        return steps > 0 ? Math.Pow(FinalSigma / InitialSigma, 1.0 / steps) : 1;
+    }
+
     /// <summary>Moving-average factor of the reward baseline (code: b += 0.5 (mean - b)).</summary>
     public double BaselineRate { get; init; } = 0.5;
 }

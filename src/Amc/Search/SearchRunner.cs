@@ -87,7 +87,7 @@ public sealed class SearchRunner
     {
         var clock = Stopwatch.StartNew();
         bool warmup = options.Agent == AgentKind.Random || episode < options.Ddpg.WarmupEpisodes;
-        double sigma = warmup ? 0 : options.Ddpg.InitialSigma * Math.Pow(options.Ddpg.SigmaDecay, episode - options.Ddpg.WarmupEpisodes);
+        double sigma = warmup ? 0 : options.Ddpg.Sigma(episode, options.Episodes);
         var state = env.Reset();
         var steps = new List<(float[] State, double Raw, StepResult Result)>();
         double agentSeconds = 0;

@@ -79,3 +79,35 @@ public class SearchDiagnosticsTests
         Assert.True(new FileInfo(dir.File("c.png")).Length > 1000);
     }
 }
+
+public class NoiseScheduleTests
+{
+    [Fact]
+    public void Default_sigma_falls_from_initial_to_final_over_the_learning_episodes()
+    {
+        var o = new DdpgOptions { WarmupEpisodes = 100 };
+        Assert.Equal(0, o.Sigma(99, 300));
+        Assert.Equal(0.5, o.Sigma(100, 300), 12);
+        Assert.Equal(0.05, o.Sigma(299, 300), 12);
+        // Exponential: equal ratios per episode.
+        Assert.Equal(o.Sigma(150, 300) / o.Sigma(149, 300), o.Sigma(250, 300) / o.Sigma(249, 300), 12);
+        // Longer searches decay more slowly and end at the same sigma.
+        Assert.True(o.Decay(400) > o.Decay(300));
+        Assert.Equal(0.05, o.Sigma(399, 400), 12);
+    }
+
+    [Fact]
+    public void A_given_decay_is_the_official_codes_schedule()
+    {
+        var o = new DdpgOptions { WarmupEpisodes = 100, SigmaDecay = 0.95 };
+        Assert.Equal(0.5 * Math.Pow(0.95, 100), o.Sigma(200, 300), 12);
+        Assert.True(o.Sigma(299, 300) < 1e-4);
+    }
+
+    [Fact]
+    public void One_learning_episode_keeps_the_initial_sigma()
+    {
+        var o = new DdpgOptions { WarmupEpisodes = 4 };
+        Assert.Equal(0.5, o.Sigma(4, 5), 12);
+    }
+}
