@@ -31,9 +31,10 @@ public static class SearchCommand
         var warmup = new Option<int>("--warmup") { Description = "Warm-up episodes of random actions before DDPG learns", DefaultValueFactory = _ => 100 };
         var sigmaDecay = new Option<double?>("--sigma-decay")
         {
-            Description = "Per-episode decay of the exploration noise after warm-up (the official code: 0.95, which leaves sigma ~0 after 100 learning episodes); default: derived so sigma falls from 0.5 to --final-sigma at the last episode",
+            Description = "Per-episode decay of the exploration noise sigma (from 0.5) after warm-up (default 0.95, the official code's: sigma < 0.01 after 77 learning episodes)",
         };
-        var finalSigma = new Option<double>("--final-sigma") { Description = "Exploration noise at the last episode when --sigma-decay is not given", DefaultValueFactory = _ => 0.05 };
+        var finalSigma = new Option<double?>("--final-sigma") { Description = "Instead of --sigma-decay: decay sigma exponentially from 0.5 to this value at the last episode (e.g. 0.05)" };
+        var actorLr = new Option<double>("--actor-lr") { Description = "Adam learning rate of the DDPG actor (AMC: 1e-4)", DefaultValueFactory = _ => 1e-4 };
         var agent = new Option<string>("--agent") { Description = "ddpg (AMC) or random (random search, same episodes)", DefaultValueFactory = _ => "ddpg" };
         agent.AcceptOnlyFromAmong("ddpg", "random");
         var lbound = new Option<double>("--lbound") { Description = "Smallest keep ratio of a group", DefaultValueFactory = _ => 0.2 };
@@ -50,7 +51,7 @@ public static class SearchCommand
         };
         var cmd = new Command("search", "AMC: search per-group keep ratios under a budget with DDPG, score without fine-tuning")
         {
-            checkpoint, output, targetMacs, targetParams, targetLatency, latencyThreads, mode, episodes, warmup, sigmaDecay, finalSigma, agent, lbound, rbound, top5, resume, noBaselines, engine, confirmTop,
+            checkpoint, output, targetMacs, targetParams, targetLatency, latencyThreads, mode, episodes, warmup, sigmaDecay, finalSigma, actorLr, agent, lbound, rbound, top5, resume, noBaselines, engine, confirmTop,
         };
         PruningOptions.AddTo(cmd);
         DataOptions.AddTo(cmd);
@@ -71,14 +72,19 @@ public static class SearchCommand
             int nWarmup = p.GetValue(warmup);
             if (nWarmup < 0) throw new UsageException($"--warmup must be 0 or more, got {nWarmup}");
             if (p.GetValue(sigmaDecay) is double d && !(d > 0 && d <= 1)) throw new UsageException($"--sigma-decay must be in (0, 1], got {d}");
-            if (!(p.GetValue(finalSigma) > 0 && p.GetValue(finalSigma) <= 0.5)) throw new UsageException($"--final-sigma must be in (0, 0.5], got {p.GetValue(finalSigma)}");
+            if (p.GetValue(finalSigma) is double f && !(f > 0 && f <= 0.5)) throw new UsageException($"--final-sigma must be in (0, 0.5], got {f}");
+            if (p.GetValue(sigmaDecay) is not null && p.GetValue(finalSigma) is not null) throw new UsageException("give --sigma-decay or --final-sigma, not both");
             if (p.GetValue(confirmTop) < 0) throw new UsageException($"--confirm-top must be 0 or more, got {p.GetValue(confirmTop)}");
+            if (!(p.GetValue(actorLr) > 0)) throw new UsageException($"--actor-lr must be positive, got {p.GetValue(actorLr)}");
+            var ddpg = new DdpgOptions { WarmupEpisodes = nWarmup, ActorLearningRate = p.GetValue(actorLr) };
+            if (p.GetValue(finalSigma) is double final) ddpg = ddpg with { SigmaDecay = null, FinalSigma = final };
+            else if (p.GetValue(sigmaDecay) is double decay) ddpg = ddpg with { SigmaDecay = decay };
             var options = new SearchOptions
             {
                 Mode = p.GetValue(mode) == "accuracy" ? SearchMode.Accuracy : SearchMode.Resource,
                 Resource = resource, Target = target, LowerBound = p.GetValue(lbound), UpperBound = p.GetValue(rbound),
                 Episodes = nEpisodes, Agent = p.GetValue(agent) == "random" ? AgentKind.Random : AgentKind.Ddpg,
-                TopFive = p.GetValue(top5), Seed = p.GetValue(CommonOptions.Seed), Ddpg = new DdpgOptions { WarmupEpisodes = nWarmup, SigmaDecay = p.GetValue(sigmaDecay), FinalSigma = p.GetValue(finalSigma) },
+                TopFive = p.GetValue(top5), Seed = p.GetValue(CommonOptions.Seed), Ddpg = ddpg,
             };
             if (!(options.LowerBound > 0 && options.LowerBound <= options.UpperBound && options.UpperBound <= 1))
                 throw new UsageException($"need 0 < --lbound <= --rbound <= 1, got {options.LowerBound} and {options.UpperBound}");

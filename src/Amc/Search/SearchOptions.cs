@@ -35,7 +35,7 @@ public sealed record SearchOptions
     public DdpgOptions Ddpg { get; init; } = new();
 }
 
-/// <summary>DDPG hyper-parameters as in the official AMC code (amc-spec.md §5), except the noise decay (see <see cref="SigmaDecay"/>).</summary>
+/// <summary>DDPG hyper-parameters as in the official AMC code (amc-spec.md §5).</summary>
 public sealed record DdpgOptions
 {
     public int Hidden { get; init; } = 300;
@@ -49,16 +49,19 @@ public sealed record DdpgOptions
     public int WarmupEpisodes { get; init; } = 100;
     public double InitialSigma { get; init; } = 0.5;
     /// <summary>
-    /// Per-episode decay of the exploration noise after warm-up. Null (the default) derives it from
-    /// the search's length so sigma falls exponentially from <see cref="InitialSigma"/> at the first
-    /// learning episode to <see cref="FinalSigma"/> at the last. 0.95 is the official code's value:
-    /// there sigma is ~0.003 after 100 learning episodes, and a 300-episode search then repeats one
-    /// deterministic policy whose replay teaches the critic nothing about other actions (see
-    /// docs/BENCHMARKS.md, "Result quality"). The paper only says sigma decays exponentially.
+    /// Per-episode decay of the exploration noise after warm-up: 0.95, the official code's value
+    /// (the paper only says sigma decays exponentially). Null derives it from the search's length so
+    /// sigma falls from <see cref="InitialSigma"/> at the first learning episode to
+    /// <see cref="FinalSigma"/> at the last. At 0.95 sigma is below 0.01 after 77 learning episodes
+    /// and a search may then repeat one policy; the derived schedule keeps exploring but was not
+    /// better on three seeds (docs/BENCHMARKS.md, "Result quality"), so it is not the default.
     /// </summary>
-    public double? SigmaDecay { get; init; }
-    /// <summary>Sigma at the last episode when <see cref="SigmaDecay"/> is derived.</summary>
-    public double FinalSigma { get; init; } = 0.05;
+    public double? SigmaDecay { get; init; } = 0.95;
+    /// <summary>Sigma at the last episode when <see cref="SigmaDecay"/> is null (derived); null means 0.05.
+    /// Left out of the JSON when null, so a default search's settings fingerprint is the one it had
+    /// before this option existed and its saved state still resumes.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public double? FinalSigma { get; init; }
     /// <summary>Exploration noise of an episode: 0 in warm-up, then InitialSigma * decay^(episode - warm-up).</summary>
     public double Sigma(int episode, int episodes)
     {
@@ -71,7 +74,7 @@ public sealed record DdpgOptions
     {
         if (SigmaDecay is double d) return d;
         int steps = episodes - WarmupEpisodes - 1;
-        return steps > 0 ? Math.Pow(FinalSigma / InitialSigma, 1.0 / steps) : 1;
+        return steps > 0 ? Math.Pow((FinalSigma ?? 0.05) / InitialSigma, 1.0 / steps) : 1;
     }
 
     /// <summary>Moving-average factor of the reward baseline (code: b += 0.5 (mean - b)).</summary>

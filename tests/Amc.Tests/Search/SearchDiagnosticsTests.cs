@@ -83,9 +83,9 @@ public class SearchDiagnosticsTests
 public class NoiseScheduleTests
 {
     [Fact]
-    public void Default_sigma_falls_from_initial_to_final_over_the_learning_episodes()
+    public void Derived_sigma_falls_from_initial_to_final_over_the_learning_episodes()
     {
-        var o = new DdpgOptions { WarmupEpisodes = 100 };
+        var o = new DdpgOptions { WarmupEpisodes = 100, SigmaDecay = null };
         Assert.Equal(0, o.Sigma(99, 300));
         Assert.Equal(0.5, o.Sigma(100, 300), 12);
         Assert.Equal(0.05, o.Sigma(299, 300), 12);
@@ -97,9 +97,9 @@ public class NoiseScheduleTests
     }
 
     [Fact]
-    public void A_given_decay_is_the_official_codes_schedule()
+    public void The_default_decay_is_the_official_codes_schedule()
     {
-        var o = new DdpgOptions { WarmupEpisodes = 100, SigmaDecay = 0.95 };
+        var o = new DdpgOptions { WarmupEpisodes = 100 };
         Assert.Equal(0.5 * Math.Pow(0.95, 100), o.Sigma(200, 300), 12);
         Assert.True(o.Sigma(299, 300) < 1e-4);
     }
@@ -107,7 +107,19 @@ public class NoiseScheduleTests
     [Fact]
     public void One_learning_episode_keeps_the_initial_sigma()
     {
-        var o = new DdpgOptions { WarmupEpisodes = 4 };
+        var o = new DdpgOptions { WarmupEpisodes = 4, SigmaDecay = null };
         Assert.Equal(0.5, o.Sigma(4, 5), 12);
+    }
+}
+
+public class SearchOptionsJsonTests
+{
+    [Fact]
+    public void Default_ddpg_options_serialize_as_before_the_noise_options_so_saved_searches_resume()
+    {
+        // The settings fingerprint hashes this JSON; before the noise options it had no FinalSigma.
+        string json = System.Text.Json.JsonSerializer.Serialize(new DdpgOptions());
+        Assert.DoesNotContain("FinalSigma", json);
+        Assert.Contains("\"SigmaDecay\":0.95", json);
     }
 }
