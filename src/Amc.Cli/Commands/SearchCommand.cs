@@ -31,10 +31,10 @@ public static class SearchCommand
         var warmup = new Option<int>("--warmup") { Description = "Warm-up episodes of random actions before DDPG learns", DefaultValueFactory = _ => 100 };
         var sigmaDecay = new Option<double?>("--sigma-decay")
         {
-            Description = "Per-episode decay of the exploration noise sigma (from 0.5) after warm-up (default 0.95, the official code's: sigma < 0.01 after 77 learning episodes)",
+            Description = "Fixed per-episode decay of the exploration noise sigma (from 0.5) after warm-up; 0.95 is the official code's (sigma < 0.01 after 77 learning episodes). Default: sigma falls from 0.5 to --final-sigma at the last episode",
         };
-        var finalSigma = new Option<double?>("--final-sigma") { Description = "Instead of --sigma-decay: decay sigma exponentially from 0.5 to this value at the last episode (e.g. 0.05)" };
-        var actorLr = new Option<double>("--actor-lr") { Description = "Adam learning rate of the DDPG actor (AMC: 1e-4)", DefaultValueFactory = _ => 1e-4 };
+        var finalSigma = new Option<double?>("--final-sigma") { Description = "Exploration noise at the last episode when --sigma-decay is not given (default 0.05)" };
+        var actorLr = new Option<double>("--actor-lr") { Description = "Adam learning rate of the DDPG actor (default 1e-5; the official code: 1e-4)", DefaultValueFactory = _ => 1e-5 };
         var agent = new Option<string>("--agent") { Description = "ddpg (AMC) or random (random search, same episodes)", DefaultValueFactory = _ => "ddpg" };
         agent.AcceptOnlyFromAmong("ddpg", "random");
         var lbound = new Option<double>("--lbound") { Description = "Smallest keep ratio of a group", DefaultValueFactory = _ => 0.2 };
@@ -77,8 +77,8 @@ public static class SearchCommand
             if (p.GetValue(confirmTop) < 0) throw new UsageException($"--confirm-top must be 0 or more, got {p.GetValue(confirmTop)}");
             if (!(p.GetValue(actorLr) > 0)) throw new UsageException($"--actor-lr must be positive, got {p.GetValue(actorLr)}");
             var ddpg = new DdpgOptions { WarmupEpisodes = nWarmup, ActorLearningRate = p.GetValue(actorLr) };
-            if (p.GetValue(finalSigma) is double final) ddpg = ddpg with { SigmaDecay = null, FinalSigma = final };
-            else if (p.GetValue(sigmaDecay) is double decay) ddpg = ddpg with { SigmaDecay = decay };
+            if (p.GetValue(sigmaDecay) is double decay) ddpg = ddpg with { SigmaDecay = decay };
+            else ddpg = ddpg with { FinalSigma = p.GetValue(finalSigma) };
             var options = new SearchOptions
             {
                 Mode = p.GetValue(mode) == "accuracy" ? SearchMode.Accuracy : SearchMode.Resource,

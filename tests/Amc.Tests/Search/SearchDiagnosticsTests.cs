@@ -83,9 +83,9 @@ public class SearchDiagnosticsTests
 public class NoiseScheduleTests
 {
     [Fact]
-    public void Derived_sigma_falls_from_initial_to_final_over_the_learning_episodes()
+    public void Default_sigma_falls_from_initial_to_final_over_the_learning_episodes()
     {
-        var o = new DdpgOptions { WarmupEpisodes = 100, SigmaDecay = null };
+        var o = new DdpgOptions { WarmupEpisodes = 100 };
         Assert.Equal(0, o.Sigma(99, 300));
         Assert.Equal(0.5, o.Sigma(100, 300), 12);
         Assert.Equal(0.05, o.Sigma(299, 300), 12);
@@ -94,12 +94,13 @@ public class NoiseScheduleTests
         // Longer searches decay more slowly and end at the same sigma.
         Assert.True(o.Decay(400) > o.Decay(300));
         Assert.Equal(0.05, o.Sigma(399, 400), 12);
+        Assert.Equal(0.1, (o with { FinalSigma = 0.1 }).Sigma(299, 300), 12);
     }
 
     [Fact]
-    public void The_default_decay_is_the_official_codes_schedule()
+    public void A_given_decay_is_the_official_codes_schedule()
     {
-        var o = new DdpgOptions { WarmupEpisodes = 100 };
+        var o = new DdpgOptions { WarmupEpisodes = 100, SigmaDecay = 0.95 };
         Assert.Equal(0.5 * Math.Pow(0.95, 100), o.Sigma(200, 300), 12);
         Assert.True(o.Sigma(299, 300) < 1e-4);
     }
@@ -107,7 +108,7 @@ public class NoiseScheduleTests
     [Fact]
     public void One_learning_episode_keeps_the_initial_sigma()
     {
-        var o = new DdpgOptions { WarmupEpisodes = 4, SigmaDecay = null };
+        var o = new DdpgOptions { WarmupEpisodes = 4 };
         Assert.Equal(0.5, o.Sigma(4, 5), 12);
     }
 }
@@ -115,11 +116,22 @@ public class NoiseScheduleTests
 public class SearchOptionsJsonTests
 {
     [Fact]
-    public void Default_ddpg_options_serialize_as_before_the_noise_options_so_saved_searches_resume()
+    public void Old_ddpg_settings_serialize_as_before_the_new_options_so_their_saved_searches_resume()
     {
-        // The settings fingerprint hashes this JSON; before the noise options it had no FinalSigma.
-        string json = System.Text.Json.JsonSerializer.Serialize(new DdpgOptions());
+        // The settings fingerprint hashes this JSON; before these options it had SigmaDecay 0.95,
+        // ActorLearningRate 1e-4 and no FinalSigma.
+        string json = System.Text.Json.JsonSerializer.Serialize(new DdpgOptions { SigmaDecay = 0.95, ActorLearningRate = 1e-4 });
         Assert.DoesNotContain("FinalSigma", json);
         Assert.Contains("\"SigmaDecay\":0.95", json);
+        Assert.Contains("\"ActorLearningRate\":0.0001", json);
+    }
+
+    [Fact]
+    public void Defaults_are_the_slower_noise_and_the_smaller_actor_learning_rate()
+    {
+        var o = new DdpgOptions();
+        Assert.Null(o.SigmaDecay);
+        Assert.Equal(1e-5, o.ActorLearningRate);
+        Assert.Equal(1e-3, o.CriticLearningRate);
     }
 }
