@@ -30,6 +30,12 @@ public static class SearchCommand
         mode.AcceptOnlyFromAmong("resource", "accuracy");
         var episodes = new Option<int>("--episodes") { Description = "Episodes, warm-up included", DefaultValueFactory = _ => 400 }.In(OptionRange.AtLeast(1));
         var warmup = new Option<int>("--warmup") { Description = "Warm-up episodes of random actions before DDPG learns", DefaultValueFactory = _ => 100 }.In(OptionRange.AtLeast(0));
+        var sigmaDecay = new Option<double?>("--sigma-decay")
+        {
+            Description = "Fixed per-episode decay of the exploration noise sigma (from 0.5) after warm-up; 0.95 is the official code's (sigma < 0.01 after 77 learning episodes). Default: sigma falls from 0.5 to --final-sigma at the last episode",
+        }.In(OptionRange.Fraction);
+        var finalSigma = new Option<double?>("--final-sigma") { Description = "Exploration noise at the last episode when --sigma-decay is not given (default 0.05)" }.In(OptionRange.Between(1e-6, 0.5));
+        var actorLr = new Option<double>("--actor-lr") { Description = "Adam learning rate of the DDPG actor (default 1e-5; the official code: 1e-4)", DefaultValueFactory = _ => 1e-5 }.In(OptionRange.Positive);
         var agent = new Option<string>("--agent") { Description = "ddpg (AMC) or random (random search, same episodes)", DefaultValueFactory = _ => "ddpg" };
         agent.AcceptOnlyFromAmong("ddpg", "random");
         var lbound = new Option<double>("--lbound") { Description = "Smallest keep ratio of a group", DefaultValueFactory = _ => 0.2 }.In(OptionRange.Fraction);
@@ -46,7 +52,7 @@ public static class SearchCommand
         }.In(OptionRange.AtLeast(0));
         var cmd = new Command("search", "AMC: search per-group keep ratios under a budget with DDPG, score without fine-tuning")
         {
-            checkpoint, output, targetMacs, targetParams, targetLatency, latencyThreads, mode, episodes, warmup, agent, lbound, rbound, top5, resume, noBaselines, engine, confirmTop,
+            checkpoint, output, targetMacs, targetParams, targetLatency, latencyThreads, mode, episodes, warmup, sigmaDecay, finalSigma, actorLr, agent, lbound, rbound, top5, resume, noBaselines, engine, confirmTop,
         };
         PruningOptions.AddTo(cmd);
         DataOptions.AddTo(cmd);
@@ -62,12 +68,16 @@ public static class SearchCommand
             if (resource == Resource.Latency && p.GetValue(mode) == "accuracy")
                 throw new UsageException("--target-latency is a budget; it needs --mode resource");
             int nEpisodes = p.GetValue(episodes), nWarmup = p.GetValue(warmup);
+            if (p.GetValue(sigmaDecay) is not null && p.GetValue(finalSigma) is not null) throw new UsageException("give --sigma-decay or --final-sigma, not both");
+            var ddpg = new DdpgOptions { WarmupEpisodes = nWarmup, ActorLearningRate = p.GetValue(actorLr) };
+            if (p.GetValue(sigmaDecay) is double decay) ddpg = ddpg with { SigmaDecay = decay };
+            else ddpg = ddpg with { FinalSigma = p.GetValue(finalSigma) };
             var options = new SearchOptions
             {
                 Mode = p.GetValue(mode) == "accuracy" ? SearchMode.Accuracy : SearchMode.Resource,
                 Resource = resource, Target = target, LowerBound = p.GetValue(lbound), UpperBound = p.GetValue(rbound),
                 Episodes = nEpisodes, Agent = p.GetValue(agent) == "random" ? AgentKind.Random : AgentKind.Ddpg,
-                TopFive = p.GetValue(top5), Seed = p.GetValue(CommonOptions.Seed), Ddpg = new DdpgOptions { WarmupEpisodes = nWarmup },
+                TopFive = p.GetValue(top5), Seed = p.GetValue(CommonOptions.Seed), Ddpg = ddpg,
             };
             if (options.LowerBound > options.UpperBound)
                 throw new UsageException($"need --lbound <= --rbound, got {options.LowerBound} and {options.UpperBound}");
@@ -151,7 +161,7 @@ public static class SearchCommand
     static readonly string[] Files =
     [
         "episodes.jsonl", "search-state.safetensors", "search-config.json", "best-policy.json", "results.json", "summary.md",
-        "reward.png", "policy.png", "accuracy-vs-macs.png", FolderLock.FileName,
+        "reward.png", "policy.png", "accuracy-vs-macs.png", "actions.png", "ddpg.png", FolderLock.FileName,
     ];
 
     /// <summary>
@@ -273,6 +283,14 @@ public static class SearchCommand
         var keeps = results.Skip(1).ToDictionary(r => r.Name, r => r.Channels.Select((c, i) => (double)c / env.Steps[i].Channels).ToArray());
         SearchPlots.Policies(groupNames, keeps, outputs.Stage(Path.Combine(outDir, "policy.png")));
         SearchPlots.AccuracyVsMacs(episodes, results.Skip(1).ToDictionary(r => r.Name, r => (r.MacsFraction, r.HeldOutTop1)), outputs.Stage(Path.Combine(outDir, "accuracy-vs-macs.png")));
+        SearchPlots.Actions(episodes, groupNames, outputs.Stage(Path.Combine(outDir, "actions.png")));
+        var plots = new List<string> { "reward.png", "policy.png", "accuracy-vs-macs.png", "actions.png" };
+        // Staged only when there is something to draw: a staged file must exist when the outputs are committed.
+        if (episodes.Any(e => e.CriticLoss is not null))
+        {
+            SearchPlots.Ddpg(episodes, outputs.Stage(Path.Combine(outDir, "ddpg.png")));
+            plots.Add("ddpg.png");
+        }
 
         var settings = new Dictionary<string, string>
         {
@@ -280,7 +298,8 @@ public static class SearchCommand
             ["data"] = $"{data.Train.Name}; held-out {data.Split.HeldOut.Length} training images (split hash {data.Split.Hash}); test {data.Test.Count}",
             ["mode / budget"] = $"{options.Mode}, {options.Resource} <= {options.Target:0.###} of original" +
                 (table is null ? "" : " (predicted by the latency table)"),
-            ["agent"] = $"{options.Agent}, {options.Episodes} episodes ({options.Ddpg.WarmupEpisodes} warm-up)",
+            ["agent"] = $"{options.Agent}, {options.Episodes} episodes ({options.Ddpg.WarmupEpisodes} warm-up)" + (options.Agent == AgentKind.Ddpg
+                ? $", exploration sigma {options.Ddpg.InitialSigma} x {options.Ddpg.Decay(options.Episodes):0.####}^k (last episode {options.Ddpg.Sigma(options.Episodes - 1, options.Episodes):0.###})" : ""),
             ["action range"] = $"keep ratio in [{options.LowerBound}, {options.UpperBound}], channels rounded to multiples of {pruneOptions.Round}",
             ["scoring"] = $"{pruneOptions.Criterion} selection, least squares {(pruneOptions.Reconstruct ? "on" : "off")}, BN re-estimation {(pruneOptions.RecalibrateBatchNorm ? "on" : "off")}, reward {(options.TopFive ? "top-5" : "top-1")}",
             ["best episode"] = confirmed is null ? $"{best.Episode}"
@@ -297,7 +316,7 @@ public static class SearchCommand
             settings["latency speed-up"] = $"table {latency[0].PredictedMs / latency[1].PredictedMs:F2}x, measured {latency[0].Measured.Median / latency[1].Measured.Median:F2}x (ONNX Runtime, batch 1, timed interleaved)";
         }
         var md = SearchSummary.Markdown($"amc search: {ck.Network.Name}", settings, results, env.Steps.Select(g => (g.Name, g.Channels)).ToList(), episodes,
-            ["reward.png", "policy.png", "accuracy-vs-macs.png"]);
+            plots);
         AtomicFile.WriteAllText(outputs.Stage(Path.Combine(outDir, "summary.md")), md);
         return (results, latency);
     }

@@ -3,6 +3,11 @@ using static TorchSharp.torch;
 
 namespace Amc.Search;
 
+/// <summary>What one DDPG gradient step saw, for diagnosing the search: the critic's MSE, the actor's
+/// loss (-mean Q(s, mu(s)): the critic's value of the actor's own actions), the critic's mean Q(s, a)
+/// of the replayed actions and the mean target it was fitted to.</summary>
+public sealed record UpdateStats(double CriticLoss, double ActorLoss, double MeanQ, double MeanTarget);
+
 /// <summary>
 /// DDPG as AMC uses it: actor and critic with target copies (hard copy at start, soft update
 /// tau after every gradient step), Adam, discount 1, and a moving-average reward baseline
@@ -50,10 +55,10 @@ public sealed class DdpgAgent : IDisposable
         return actor.call(tensor(state).unsqueeze(0)).item<float>();
     }
 
-    /// <summary>One DDPG gradient step on a minibatch from the replay buffer; returns (critic loss, actor loss).</summary>
-    public (double Critic, double Actor) Update(SearchRandom rng)
+    /// <summary>One DDPG gradient step on a minibatch from the replay buffer; returns what it saw (for the episode log).</summary>
+    public UpdateStats Update(SearchRandom rng)
     {
-        if (Replay.Count == 0) return (0, 0);
+        if (Replay.Count == 0) return new UpdateStats(0, 0, 0, 0);
         var batch = Replay.Sample(options.BatchSize, rng);
         using var scope = NewDisposeScope();
         var s = Stack(batch.Select(t => t.State));
@@ -72,7 +77,8 @@ public sealed class DdpgAgent : IDisposable
 
         critic.train();
         criticOptimizer.zero_grad();
-        var criticLoss = nn.functional.mse_loss(critic.call(s, a), target);
+        var q = critic.call(s, a);
+        var criticLoss = nn.functional.mse_loss(q, target);
         criticLoss.backward();
         criticOptimizer.step();
 
@@ -84,7 +90,7 @@ public sealed class DdpgAgent : IDisposable
 
         SoftUpdate(actor, actorTarget, options.Tau);
         SoftUpdate(critic, criticTarget, options.Tau);
-        return (criticLoss.item<float>(), actorLoss.item<float>());
+        return new UpdateStats(criticLoss.item<float>(), actorLoss.item<float>(), q.mean().item<float>(), target.mean().item<float>());
     }
 
     /// <summary>PyTorch's default Linear initialisation, U(-1/sqrt(fan_in), 1/sqrt(fan_in)), drawn from <paramref name="generator"/>.</summary>

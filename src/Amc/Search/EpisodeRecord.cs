@@ -7,6 +7,10 @@ namespace Amc.Search;
 /// as a fraction of the original; null without a budget (accuracy mode).</param>
 /// <param name="NonFiniteImages">Held-out images on which the pruned network gave NaN or Inf logits:
 /// such an episode gets the worst reward and is never the best policy. Absent (0) in logs written before it.</param>
+/// <param name="CriticLoss">DDPG diagnostics, means over the episode's gradient steps; null when the
+/// episode made none (warm-up, random search) and in logs written before they were recorded.
+/// ActorLoss is -mean Q(s, mu(s)); MeanQ the critic's mean Q(s, a) of the replayed actions;
+/// MeanTarget the mean of the targets it was fitted to; Baseline the reward baseline after them.</param>
 public sealed record EpisodeRecord(
     int Episode,
     string Phase,
@@ -25,7 +29,12 @@ public sealed record EpisodeRecord(
     StageTimes Times,
     double AgentSeconds,
     double? BudgetFraction = null,
-    int NonFiniteImages = 0);
+    int NonFiniteImages = 0,
+    double? CriticLoss = null,
+    double? ActorLoss = null,
+    double? MeanQ = null,
+    double? MeanTarget = null,
+    double? Baseline = null);
 
 /// <summary>The best episode so far: its policy is the search's result (as in AMC, not the final actor).</summary>
 public sealed record BestPolicy(int Episode, double Reward, int[] Widths, double Top1, double Top5, long Macs, long Params);

@@ -91,7 +91,7 @@ public sealed class SearchRunner
     {
         var clock = Stopwatch.StartNew();
         bool warmup = options.Agent == AgentKind.Random || episode < options.Ddpg.WarmupEpisodes;
-        double sigma = warmup ? 0 : options.Ddpg.InitialSigma * Math.Pow(options.Ddpg.SigmaDecay, episode - options.Ddpg.WarmupEpisodes);
+        double sigma = warmup ? 0 : options.Ddpg.Sigma(episode, options.Episodes);
         var state = env.Reset();
         var steps = new List<(float[] State, double Raw, StepResult Result)>();
         double agentSeconds = 0;
@@ -111,12 +111,13 @@ public sealed class SearchRunner
         double reward = Reward.Of(score, options, originalMacs, originalParams);
 
         var updateClock = Stopwatch.StartNew();
+        var updates = new List<UpdateStats>();
         if (options.Agent == AgentKind.Ddpg)
         {
             foreach (var (s, raw, r) in steps)
                 agent.Replay.Add(new Transition(s, (float)raw, (float)reward, r.Next, r.Done));
             if (episode >= options.Ddpg.WarmupEpisodes)
-                for (int i = 0; i < env.StepCount; i++) agent.Update(random);
+                for (int i = 0; i < env.StepCount; i++) updates.Add(agent.Update(random));
         }
         agentSeconds += updateClock.Elapsed.TotalSeconds;
 
@@ -131,8 +132,12 @@ public sealed class SearchRunner
             score.HeldOut.Top1, score.HeldOut.Top5, reward, sigma,
             clock.Elapsed.TotalSeconds, score.Times, agentSeconds,
             env.Wall is { } wall ? Math.Round((double)wall.Measure(widths) / wall.Original, 5) : null,
-            score.HeldOut.NonFinite);
+            score.HeldOut.NonFinite,
+            Mean(updates, u => u.CriticLoss), Mean(updates, u => u.ActorLoss), Mean(updates, u => u.MeanQ),
+            Mean(updates, u => u.MeanTarget), updates.Count > 0 ? agent.Baseline : null);
     }
+
+    static double? Mean(List<UpdateStats> updates, Func<UpdateStats, double> f) => updates.Count > 0 ? updates.Average(f) : null;
 
     /// <summary>
     /// What a state with the right fingerprint may still get wrong (a damaged or edited file):

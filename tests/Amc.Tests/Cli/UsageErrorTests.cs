@@ -56,6 +56,26 @@ public class UsageErrorTests
         Assert.False(Directory.Exists(outDir));
     }
 
+    [Theory]
+    [InlineData("--sigma-decay", "1.5")]
+    [InlineData("--final-sigma", "0")]
+    [InlineData("--actor-lr", "0")]
+    public void Bad_noise_or_learning_rate_is_refused_before_any_work(string option, string value)
+    {
+        using var temp = new TempFolder();
+        var outDir = temp.File("search");
+        Assert.Contains(option, CliAssert.BadInput(CliRun.Amc("search", "--checkpoint", temp.File("none.amc"), "--out", outDir, option, value)));
+        Assert.False(Directory.Exists(outDir));
+    }
+
+    [Fact]
+    public void Sigma_decay_and_final_sigma_together_are_refused()
+    {
+        using var temp = new TempFolder();
+        Assert.Contains("not both", CliAssert.BadInput(CliRun.Amc("search", "--checkpoint", temp.File("none.amc"), "--out", temp.File("s"),
+            "--sigma-decay", "0.9", "--final-sigma", "0.05")));
+    }
+
     [Fact]
     public void Checkpoint_that_does_not_exist()
     {

@@ -237,7 +237,7 @@ public class DdpgUpdateTests
         }
         var actorNew = AdamStep(actor, actorGrad, 1e-4);
 
-        var (criticLossActual, actorLossActual) = agent.Update(new SearchRandom(42));
+        var (criticLossActual, actorLossActual, _, _) = agent.Update(new SearchRandom(42));
 
         Assert.Equal(b, agent.Baseline!.Value, 12);
         AssertRelative(criticLoss, criticLossActual, 1e-4, "critic loss");
