@@ -51,7 +51,7 @@ public class WritesTests(TrainedModel model)
         Assert.All(cached, f => Assert.Matches(@"^amc/latency/[0-9a-f]+\.json$", f));
         Assert.Equal(["m.json", "m.onnx", "m.safetensors"], Listing(work).Where(f => !f.StartsWith("s/")));
         Assert.Equal(
-            [".lock", "accuracy-vs-macs.png", "best-policy.json", "config.json", "episodes.jsonl", "policy.png", "results.json", "reward.png",
+            [".lock", "accuracy-vs-macs.png", "actions.png", "best-policy.json", "config.json", "ddpg.png", "episodes.jsonl", "policy.png", "results.json", "reward.png",
              "search-config.json", "search-state.safetensors", "summary.md"],
             Listing(Path.Combine(work, "s")));
         Assert.Equal(before, Listing(inputs));

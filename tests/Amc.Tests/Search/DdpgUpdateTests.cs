@@ -171,7 +171,7 @@ public class DdpgUpdateTests
         var options = new DdpgOptions { Hidden = hidden, BatchSize = batchSize, Discount = discount };
         Assert.Equal(0.01, options.Tau);
         Assert.Equal(1e-3, options.CriticLearningRate);
-        Assert.Equal(1e-4, options.ActorLearningRate);
+        Assert.Equal(1e-5, options.ActorLearningRate);
         Assert.Equal(0.5, options.BaselineRate);
         using var agent = new DdpgAgent(stateSize, count, options, seed: 1);
 
@@ -235,7 +235,7 @@ public class DdpgUpdateTests
             double dA = criticNew.Backward(s, actor.Forward(s).A, -1.0 / batchSize, NewCriticSink(criticNew));
             ActorBackward(actor, s, dA, actorGrad);
         }
-        var actorNew = AdamStep(actor, actorGrad, 1e-4);
+        var actorNew = AdamStep(actor, actorGrad, options.ActorLearningRate);
 
         var (criticLossActual, actorLossActual, _, _) = agent.Update(new SearchRandom(42));
 
@@ -257,7 +257,8 @@ public class DdpgUpdateTests
                     {
                         double step = actual[i] - o[i];
                         total++;
-                        Assert.True(Math.Abs(step) <= lr * (1 + 1e-3), $"{name}.{suffix}[{i}] moved {step}, more than lr {lr}");
+                        // 1e-7: a step read back from float32 weights is off by up to an ulp of the weight.
+                        Assert.True(Math.Abs(step) <= lr * (1 + 1e-3) + 1e-7, $"{name}.{suffix}[{i}] moved {step}, more than lr {lr}");
                         if (Math.Abs(gr[i]) < 1e-5) continue;
                         checkedCount++;
                         double expected = -lr * gr[i] / (Math.Abs(gr[i]) + Eps);
@@ -268,7 +269,7 @@ public class DdpgUpdateTests
             }
         }
         AssertAdam("critic", Named("critic", critic), Named("critic", criticGrad), 1e-3);
-        AssertAdam("actor", Named("actor", actor), Named("actor", actorGrad), 1e-4);
+        AssertAdam("actor", Named("actor", actor), Named("actor", actorGrad), options.ActorLearningRate);
         Assert.True(checkedCount > total / 2, $"only {checkedCount} of {total} weights had a gradient large enough to check");
 
         // Soft target update with τ = 0.01 from the updated online weights.
