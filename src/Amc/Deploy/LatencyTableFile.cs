@@ -25,13 +25,7 @@ public sealed record LatencyTableFile(
 
     public void Save(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Json));
 
-    /// <summary>Reading is strict where writing is plain: a null or a key given twice is a damaged cache.</summary>
-    static readonly JsonSerializerOptions ReadJson = new(Json)
-    {
-        RespectNullableAnnotations = true,
-        RespectRequiredConstructorParameters = true,
-        AllowDuplicateProperties = false,
-    };
+    static readonly JsonSerializerOptions ReadJson = StrictJson.ForReading(Json);
 
     /// <summary>
     /// The file's table if it exists, parses, is sound and was measured under <paramref name="key"/>;

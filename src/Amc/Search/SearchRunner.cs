@@ -170,13 +170,7 @@ public sealed class SearchRunner
         return (actor, critic);
     }
 
-    /// <summary>Reading the log on resume is strict where writing is plain: nulls and missing fields are damage.</summary>
-    static readonly JsonSerializerOptions LogReadJson = new(LogJson)
-    {
-        RespectNullableAnnotations = true,
-        RespectRequiredConstructorParameters = true,
-        AllowDuplicateProperties = false,
-    };
+    static readonly JsonSerializerOptions LogReadJson = StrictJson.ForReading(LogJson);
 
     /// <summary>
     /// Keeps the log lines of episodes before <paramref name="episodes"/> (a crash may have left one

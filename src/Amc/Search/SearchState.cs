@@ -28,13 +28,7 @@ public sealed record SearchState
     public void Save(string path, IReadOnlyDictionary<string, Tensor> agentTensors) =>
         SafeTensorsFile.Write(path, agentTensors, new Dictionary<string, string> { [Key] = JsonSerializer.Serialize(this) });
 
-    /// <summary>Reading is strict where writing is plain: a null, a missing record field or a key given twice is a damaged file.</summary>
-    static readonly JsonSerializerOptions ReadJson = new()
-    {
-        RespectNullableAnnotations = true,
-        RespectRequiredConstructorParameters = true,
-        AllowDuplicateProperties = false,
-    };
+    static readonly JsonSerializerOptions ReadJson = StrictJson.ForReading();
 
     /// <summary>
     /// Reads a state file and checks what does not depend on the search's settings (those the
