@@ -45,13 +45,6 @@ public sealed record OptionRange(double Min, double Max, bool MinOpen = false, b
     public string Refusal(string option, double value, bool integer) =>
         $"{option} must be {Describe(integer)}, got {value.ToString(CultureInfo.InvariantCulture)}";
 
-    /// <summary>Throws the refusal as a usage error when <paramref name="value"/> is outside.</summary>
-    public T Check<T>(string option, T value) where T : struct, IConvertible
-    {
-        double v = value.ToDouble(CultureInfo.InvariantCulture);
-        return Contains(v) ? value : throw new UsageException(Refusal(option, v, IsInteger<T>()));
-    }
-
     internal static bool IsInteger<T>() => typeof(T) == typeof(int) || typeof(T) == typeof(long);
 }
 

@@ -625,13 +625,6 @@ public static class OnnxImporter
             {
                 throw new UnsupportedModelException($"the ONNX graph does not form a supported network: {e.Message}");
             }
-            catch (OverflowException)
-            {
-                // Shape inference counts in int, checked: a tensor of 2^31 or more values per image.
-                throw new UnsupportedModelException("the ONNX graph does not form a supported network: a layer's output has more than 2^31 - 1 values per image");
-            }
-            foreach (var l in net.Layers.Where(l => l.Kind == LayerKind.BatchNorm2d && shapes[l.Inputs[0]].Flat))
-                throw new UnsupportedModelException($"layer '{l.Name}' (BatchNormalization) normalises a flat [N, C] tensor; only BatchNorm over feature maps (BatchNorm2d) is supported");
             foreach (var (layer, features, n) in reshapes)
                 if (shapes[layer].C != features)
                     throw Unsupported(n, $"Reshape to [*, {features}] of a {shapes[net[layer].Inputs[0]]} tensor is not a flatten; only flattening reshapes are supported");

@@ -36,15 +36,7 @@ public static class NetworkJson
         }
         if (net is null) throw new InvalidNetworkException("architecture JSON is empty");
         CheckStructure(net);
-        try
-        {
-            ShapeInference.Infer(net);
-        }
-        catch (OverflowException)
-        {
-            // Shape inference counts in int, checked: a tensor of 2^31 or more values per image.
-            throw new InvalidNetworkException("a layer's output has more than 2^31 - 1 values per image");
-        }
+        ShapeInference.Infer(net);
         return net;
     }
 
