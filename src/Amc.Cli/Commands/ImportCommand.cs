@@ -51,9 +51,6 @@ public static class ImportCommand
             if ((m is null) != (s is null)) throw new UsageException("give both --mean and --std, or neither");
             if (m is not null && (m.Length != net.Input.C || s!.Length != net.Input.C))
                 throw new UsageException($"--mean and --std need {net.Input.C} values (one per input channel)");
-            // Normalising with a NaN mean or a zero std would turn every image into NaN or Inf.
-            if (m is not null && (!m.All(float.IsFinite) || !s!.All(v => v > 0 && float.IsFinite(v))))
-                throw new UsageException($"--mean must be finite numbers and --std positive ones, got mean [{string.Join(", ", m)}], std [{string.Join(", ", s!)}]");
             var ck = new Checkpoint(net, tensors, new CheckpointInfo { Model = net.Name, Mean = m, Std = s, Parent = path }).RequireFinite(path);
             ck.Save(outputs.Stage(p.GetValue(output)!));
             var cost = CostModel.Of(net);

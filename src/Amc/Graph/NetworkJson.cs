@@ -41,13 +41,12 @@ public static class NetworkJson
     }
 
     /// <summary>
-    /// What the serializer lets through but the rest of the code takes for granted: list elements
-    /// are not null (nullable annotations do not reach inside lists) and the input is an image shape.
+    /// What the serializer lets through but shape inference takes for granted: list elements are
+    /// not null (nullable annotations do not reach inside lists). The input's shape is checked by
+    /// shape inference itself (<see cref="ShapeInference.CheckInput"/>).
     /// </summary>
     static void CheckStructure(Network net)
     {
-        if (net.Input.Flat || net.Input.C <= 0 || net.Input.H <= 0 || net.Input.W <= 0)
-            throw new InvalidNetworkException($"input must be an image shape with positive channels, height and width, got {net.Input.C}x{net.Input.H}x{net.Input.W}{(net.Input.Flat ? " (flat)" : "")}");
         for (int i = 0; i < net.Layers.Count; i++)
         {
             var layer = net.Layers[i] ?? throw new InvalidNetworkException($"layers[{i}] is null; every layer must be an object");

@@ -198,8 +198,8 @@ public sealed class CheckpointRobustnessTests : IDisposable
     [InlineData("layers.4.bias", "1", "bias")]
     [InlineData("input", "null", "input")]
     [InlineData("input", "[1,8,8]", "input")]
-    [InlineData("input.c", "-1", "input must be an image shape with positive channels, height and width, got -1x8x8")]
-    [InlineData("input.h", "0", "got 1x0x8")]
+    [InlineData("input.c", "-1", "has input -1x8x8; the input must be an image shape")]
+    [InlineData("input.h", "0", "has input 1x0x8")]
     [InlineData("input.flat", "true", "(flat)")]
     [InlineData("name", "null", "name")]
     public void Architecture_field_of_the_wrong_type_or_value(string field, string value, string expected)
