@@ -8,9 +8,10 @@ using System.Globalization;
 using Amc.Data;
 using Amc.Graph;
 using Amc.Pruning;
-using Amc.Runtime;
 using Amc.Search;
 using Amc.Training;
+using Amc.Host;
+using Amc.Torch;
 
 MallocTuning.Apply();
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;

@@ -6,8 +6,8 @@
 using System.Text.Json;
 using Amc.Graph;
 using Amc.Models;
-using Amc.Runtime;
 using static TorchSharp.torch;
+using Amc.Torch;
 
 if (args[0] == "--amc")
 {

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using Amc.Deploy;
-using Amc.Runtime;
 using static TorchSharp.torch;
+using Amc.Onnx;
+using Amc.Torch;
 
 /// <summary>The product's deployment path: <see cref="OnnxExporter"/> then <see cref="OnnxRuntimeSession"/>.</summary>
 static class OnnxRuntimeBackend

@@ -7,10 +7,10 @@ using System.Globalization;
 using Amc.Graph;
 using Amc.Models;
 using Amc.Pruning;
-using Amc.Runtime;
 using TorchSharp;
+using Amc.Torch;
 
-Amc.Runtime.MallocTuning.Apply();
+Amc.Host.MallocTuning.Apply();
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using Amc.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
+using Amc.Torch;
 
 /// <summary>The product's TorchSharp path: a <see cref="GraphModule"/> built from the zoo's description.</summary>
 static class TorchSharpBackend

@@ -4,12 +4,14 @@
 //
 //   dotnet run --project examples/QuickStart -- [checkpoint] [episodes]
 using Amc.Data;
-using Amc.Deploy;
 using Amc.Graph;
 using Amc.Pruning;
-using Amc.Runtime;
 using Amc.Search;
 using Amc.Training;
+using Amc.Host;
+using Amc.Latency;
+using Amc.Onnx;
+using Amc.Torch;
 
 MallocTuning.Apply();
 TorchSharp.torch.set_num_threads(Environment.ProcessorCount);

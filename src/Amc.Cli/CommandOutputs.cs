@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Runtime.CompilerServices;
-using Amc.Runtime;
+using Amc.Files;
 
 namespace Amc.Cli;
 

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
-using Amc.Runtime;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
+using Amc.Files;
 
 namespace Amc.Cli;
 

@@ -72,10 +72,10 @@ public static class DataOptions
     /// Opens the data for an existing checkpoint: it must match the checkpoint's input shape and
     /// class count, and images are normalised with the statistics the network was trained with.
     /// </summary>
-    public static Opened OpenFor(ParseResult p, Amc.Runtime.Checkpoint ck) => Fit(Open(p), ck);
+    public static Opened OpenFor(ParseResult p, Amc.Torch.Checkpoint ck) => Fit(Open(p), ck);
 
     /// <summary>The data as <see cref="OpenFor"/> gives it, for data already opened.</summary>
-    public static Opened Fit(Opened d, Amc.Runtime.Checkpoint ck)
+    public static Opened Fit(Opened d, Amc.Torch.Checkpoint ck)
     {
         if (ck.Network.Input != d.Train.Shape)
             throw new UsageException($"the checkpoint expects {ck.Network.Input} images but the data has {d.Train.Shape}" +

@@ -1,6 +1,6 @@
-using Amc.Deploy;
 using Amc.Graph;
 using Spectre.Console;
+using Amc.Latency;
 
 namespace Amc.Cli;
 

@@ -1,5 +1,5 @@
 using Amc.Graph;
-using Amc.Runtime;
+using Amc.Host;
 
 namespace Amc.Cli;
 

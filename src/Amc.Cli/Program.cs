@@ -1,6 +1,6 @@
 using Amc.Cli;
 
-Amc.Runtime.MallocTuning.Apply();
+Amc.Host.MallocTuning.Apply();
 // First, while this is the only thread that could read the environment it changes.
-Amc.Deploy.OnnxRuntimeEnvironment.DisableTelemetry();
+Amc.Onnx.OnnxRuntimeEnvironment.DisableTelemetry();
 return await AmcCli.RunAsync(args);

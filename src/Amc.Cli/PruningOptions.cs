@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Amc.Pruning;
-using Amc.Runtime;
 using Amc.Training;
+using Amc.Torch;
 
 namespace Amc.Cli;
 

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
-using Amc.Runtime;
 using Amc.Training;
 using Spectre.Console;
+using Amc.Torch;
 
 namespace Amc.Cli;
 

@@ -1,8 +1,8 @@
 using Amc.Graph;
 using Amc.Models;
-using Amc.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
+using Amc.Torch;
 
 namespace Amc.Tests;
 

@@ -1,10 +1,11 @@
 using System.CommandLine;
 using System.Text.Json;
-using Amc.Deploy;
 using Amc.Graph;
-using Amc.Runtime;
 using Spectre.Console;
 using static TorchSharp.torch;
+using Amc.Latency;
+using Amc.Onnx;
+using Amc.Torch;
 
 namespace Amc.Cli.Commands;
 

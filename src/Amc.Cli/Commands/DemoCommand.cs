@@ -2,11 +2,13 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
-using Amc.Deploy;
 using Amc.Graph;
 using Amc.Pruning;
-using Amc.Runtime;
 using Spectre.Console;
+using Amc.Files;
+using Amc.Latency;
+using Amc.Onnx;
+using Amc.Torch;
 
 namespace Amc.Cli.Commands;
 
@@ -103,7 +105,7 @@ public static class DemoCommand
         (policy with { Groups = groups }).Save(path);
     }
 
-    static Latency[] Latencies(IReadOnlyList<Checkpoint> cks)
+    static LatencyStats[] Latencies(IReadOnlyList<Checkpoint> cks)
     {
         var input = cks[0].Network.Input;
         var x = new float[input.C * input.H * input.W];
@@ -120,7 +122,7 @@ public static class DemoCommand
         }
     }
 
-    static string Report(string dir, string data, Checkpoint baseCk, List<(string Name, Checkpoint Ck)> nets, Latency[] latency,
+    static string Report(string dir, string data, Checkpoint baseCk, List<(string Name, Checkpoint Ck)> nets, LatencyStats[] latency,
         JsonNode amc, JsonNode random, List<string> commands, TimeSpan elapsed, int episodes, int scoreImages)
     {
         var ci = CultureInfo.InvariantCulture;

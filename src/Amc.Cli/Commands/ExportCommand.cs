@@ -1,11 +1,12 @@
 using System.CommandLine;
 using System.Text.Json;
-using Amc.Deploy;
 using Amc.Graph;
-using Amc.Runtime;
 using Onnx;
 using Spectre.Console;
 using static TorchSharp.torch;
+using Amc.Files;
+using Amc.Onnx;
+using Amc.Torch;
 
 namespace Amc.Cli.Commands;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
-using Amc.Runtime;
 using Amc.Training;
+using Amc.Torch;
 
 namespace Amc.Cli.Commands;
 

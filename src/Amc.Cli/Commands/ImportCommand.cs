@@ -1,8 +1,8 @@
 using System.CommandLine;
-using Amc.Deploy;
 using Amc.Graph;
-using Amc.Runtime;
 using Spectre.Console;
+using Amc.Onnx;
+using Amc.Torch;
 
 namespace Amc.Cli.Commands;
 

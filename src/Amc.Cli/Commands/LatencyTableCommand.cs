@@ -1,11 +1,11 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
-using Amc.Deploy;
 using Amc.Graph;
-using Amc.Runtime;
 using Amc.Search;
 using Spectre.Console;
+using Amc.Latency;
+using Amc.Torch;
 
 namespace Amc.Cli.Commands;
 

@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.Text.Json;
 using Amc.Graph;
 using Amc.Models;
-using Amc.Runtime;
 using Spectre.Console;
+using Amc.Torch;
 
 namespace Amc.Cli.Commands;
 

@@ -3,14 +3,15 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Amc.Data;
-using Amc.Deploy;
 using Amc.Graph;
 using Amc.Pruning;
 using Amc.Reports;
-using Amc.Runtime;
 using Amc.Search;
 using Amc.Training;
 using Spectre.Console;
+using Amc.Files;
+using Amc.Latency;
+using Amc.Torch;
 
 namespace Amc.Cli.Commands;
 

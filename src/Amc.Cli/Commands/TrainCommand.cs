@@ -2,9 +2,9 @@ using System.CommandLine;
 using System.Text.Json;
 using Amc.Graph;
 using Amc.Models;
-using Amc.Runtime;
 using Amc.Training;
 using Spectre.Console;
+using Amc.Torch;
 
 namespace Amc.Cli.Commands;
 

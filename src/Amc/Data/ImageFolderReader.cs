@@ -1,6 +1,6 @@
 using Amc.Graph;
-using Amc.Runtime;
 using SkiaSharp;
+using Amc.Host;
 
 namespace Amc.Data;
 

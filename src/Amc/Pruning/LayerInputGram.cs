@@ -1,6 +1,6 @@
 using Amc.Graph;
-using Amc.Runtime;
 using static TorchSharp.torch;
+using Amc.Torch;
 
 namespace Amc.Pruning;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Amc.Graph;
-using Amc.Runtime;
+using Amc.Files;
 
 namespace Amc.Pruning;
 

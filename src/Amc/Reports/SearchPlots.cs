@@ -178,6 +178,6 @@ public static class SearchPlots
     static void Save(Plot plot, string path, int width = 900, int height = 550)
     {
         byte[] png = plot.GetImageBytes(width, height, ImageFormat.Png);
-        Amc.Runtime.AtomicFile.Write(path, s => s.Write(png));
+        Amc.Files.AtomicFile.Write(path, s => s.Write(png));
     }
 }

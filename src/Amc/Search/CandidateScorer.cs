@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Amc.Pruning;
-using Amc.Runtime;
 using Amc.Training;
 using static TorchSharp.torch;
+using Amc.Torch;
 
 namespace Amc.Search;
 
@@ -13,7 +13,7 @@ namespace Amc.Search;
 /// </summary>
 public sealed class CandidateScorer(ChannelPruner pruner, TensorBatches heldOut, PruneOptions options, bool onnxRuntime = false)
 {
-    readonly Amc.Deploy.OnnxEvaluator? ort = onnxRuntime ? new Amc.Deploy.OnnxEvaluator(heldOut) : null;
+    readonly Amc.Onnx.OnnxEvaluator? ort = onnxRuntime ? new Amc.Onnx.OnnxEvaluator(heldOut) : null;
 
     public PruneOptions Options => options;
     public ChannelPruner Pruner => pruner;

@@ -137,10 +137,10 @@ public sealed class DdpgAgent : IDisposable
     /// <summary>Adam moments and step counts, so a resumed search updates exactly as before.</summary>
     public (byte[] Actor, byte[] Critic) OptimizerStates() => (Save(actorOptimizer), Save(criticOptimizer));
 
-    /// <summary>Null when both states fit this agent's optimizers (see <see cref="Amc.Runtime.OptimizerStateCheck"/>); otherwise which does not and why.</summary>
+    /// <summary>Null when both states fit this agent's optimizers (see <see cref="Amc.Torch.OptimizerStateCheck"/>); otherwise which does not and why.</summary>
     public string? OptimizerStatesProblem(byte[] actorState, byte[] criticState) =>
-        Amc.Runtime.OptimizerStateCheck.Problem(actorState, actorOptimizer) is { } actorProblem ? $"the actor's optimizer state {actorProblem}"
-        : Amc.Runtime.OptimizerStateCheck.Problem(criticState, criticOptimizer) is { } criticProblem ? $"the critic's optimizer state {criticProblem}"
+        Amc.Torch.OptimizerStateCheck.Problem(actorState, actorOptimizer) is { } actorProblem ? $"the actor's optimizer state {actorProblem}"
+        : Amc.Torch.OptimizerStateCheck.Problem(criticState, criticOptimizer) is { } criticProblem ? $"the critic's optimizer state {criticProblem}"
         : null;
 
     /// <summary>Loads states that <see cref="OptimizerStatesProblem"/> found fitting.</summary>

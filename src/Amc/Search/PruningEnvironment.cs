@@ -31,7 +31,7 @@ public sealed class PruningEnvironment
     public BudgetWall? Wall => wall;
 
     /// <param name="latency">Predicted latency (ns) at given group widths; required when the
-    /// budget is <see cref="Resource.Latency"/>, e.g. Amc.Deploy.LatencyTable.PredictNanoseconds.</param>
+    /// budget is <see cref="Resource.Latency"/>, e.g. Amc.Latency.LatencyTable.PredictNanoseconds.</param>
     public PruningEnvironment(Network net, ChannelGraph graph, SearchOptions options, int round, Func<IReadOnlyList<int>, long>? latency = null)
     {
         if (!(options.LowerBound > 0 && options.LowerBound <= options.UpperBound && options.UpperBound <= 1))

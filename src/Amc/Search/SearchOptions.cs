@@ -2,7 +2,7 @@ namespace Amc.Search;
 
 /// <summary>
 /// What the budget constrains (resource-constrained mode) or the reward trades against (accuracy
-/// mode). Latency is predicted by a measured lookup table (Amc.Deploy.LatencyTable) and is only a
+/// mode). Latency is predicted by a measured lookup table (Amc.Latency.LatencyTable) and is only a
 /// budget: the environment needs the table's prediction passed in.
 /// </summary>
 public enum Resource { Macs, Params, Latency }

@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Amc.Runtime;
 using static TorchSharp.torch;
+using Amc.Files;
+using Amc.Torch;
 
 namespace Amc.Search;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
-using Amc.Runtime;
 using static TorchSharp.torch;
+using Amc.Files;
+using Amc.Torch;
 
 namespace Amc.Search;
 

@@ -1,4 +1,4 @@
-using Amc.Runtime;
+using Amc.Torch;
 
 namespace Amc.Search;
 

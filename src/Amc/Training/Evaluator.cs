@@ -1,6 +1,6 @@
 using Amc.Data;
-using Amc.Runtime;
 using static TorchSharp.torch;
+using Amc.Torch;
 
 namespace Amc.Training;
 

@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using Amc.Data;
-using Amc.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
+using Amc.Files;
+using Amc.Torch;
 
 namespace Amc.Training;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Amc.Runtime;
+using Amc.Torch;
 
 namespace Amc.Tests.Cli;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using Amc.Runtime;
 using Amc.Tests.Data;
+using Amc.Torch;
 
 namespace Amc.Tests.Cli;
 

@@ -1,6 +1,6 @@
-using Amc.Deploy;
 using Amc.Graph;
-using Amc.Runtime;
+using Amc.Onnx;
+using Amc.Torch;
 
 namespace Amc.Tests.Graph;
 

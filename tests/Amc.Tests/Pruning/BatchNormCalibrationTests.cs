@@ -1,7 +1,7 @@
 using Amc.Graph;
 using Amc.Pruning;
-using Amc.Runtime;
 using static TorchSharp.torch;
+using Amc.Torch;
 
 namespace Amc.Tests.Pruning;
 

@@ -1,10 +1,10 @@
 using Amc.Data;
 using Amc.Graph;
 using Amc.Pruning;
-using Amc.Runtime;
 using Amc.Tests.Data;
 using Amc.Training;
 using static TorchSharp.torch;
+using Amc.Torch;
 
 namespace Amc.Tests.Pruning;
 

@@ -2,10 +2,10 @@ using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json.Nodes;
 using Amc.Graph;
-using Amc.Runtime;
 using Amc.Tests.Cli;
 using Amc.Tests.Data;
 using static TorchSharp.torch;
+using Amc.Torch;
 
 namespace Amc.Tests.Robustness;
 

@@ -1,12 +1,12 @@
 using System.Text.Json;
 using Amc.Cli.Commands;
-using Amc.Deploy;
 using Amc.Graph;
 using Amc.Models;
-using Amc.Runtime;
 using Amc.Tests.Cli;
 using Amc.Tests.Data;
 using static TorchSharp.torch;
+using Amc.Onnx;
+using Amc.Torch;
 
 namespace Amc.Tests.Robustness;
 

@@ -1,10 +1,10 @@
-using Amc.Deploy;
 using Amc.Graph;
 using Amc.Models;
 using Amc.Pruning;
-using Amc.Runtime;
 using Amc.Tests.Cli;
 using Amc.Tests.Data;
+using Amc.Onnx;
+using Amc.Torch;
 
 namespace Amc.Tests.Robustness;
 
@@ -25,7 +25,7 @@ public sealed class FuzzSeeds : IDisposable
         Spectre.Console.AnsiConsole.Console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings { Out = new Spectre.Console.AnsiConsoleOutput(TextWriter.Null) });
         var net = ModelZoo.Build("resnet20", new ModelOptions(new TensorShape(1, 28, 28), 10, WidthMultiplier: 0.25));
         using var module = TestNetworks.Randomized(net, seed: 5);
-        var ck = Amc.Runtime.Checkpoint.From(module, new CheckpointInfo { Model = "resnet20", Dataset = "tiny", Mean = [0.3f], Std = [0.2f], Seed = 5 });
+        var ck = Amc.Torch.Checkpoint.From(module, new CheckpointInfo { Model = "resnet20", Dataset = "tiny", Mean = [0.3f], Std = [0.2f], Seed = 5 });
         Checkpoint = temp.File("seed.amc");
         ck.Save(Checkpoint);
         Onnx = temp.File("seed.onnx");

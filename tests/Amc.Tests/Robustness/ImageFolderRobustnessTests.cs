@@ -162,7 +162,7 @@ public class ImageFolderRobustnessTests
     public void Data_of_another_image_size_than_the_checkpoint_points_at_the_resize()
     {
         var net = Amc.Models.ModelZoo.Build("resnet20", new Amc.Models.ModelOptions(new Amc.Graph.TensorShape(3, 32, 32)));
-        var ck = new Amc.Runtime.Checkpoint(net, [], new Amc.Runtime.CheckpointInfo());
+        var ck = new Amc.Torch.Checkpoint(net, [], new Amc.Torch.CheckpointInfo());
         var images = new Dataset("folder", new byte[4 * 3 * 64 * 64], [0, 1, 2, 3], new Amc.Graph.TensorShape(3, 64, 64), 10, [0.5f, 0.5f, 0.5f], [0.2f, 0.2f, 0.2f]);
         var data = new DataOptions.Opened(images, images, HeldOutSplit.Create(4, 0, 1));
         var e = Assert.Throws<UsageException>(() => DataOptions.Fit(data, ck));

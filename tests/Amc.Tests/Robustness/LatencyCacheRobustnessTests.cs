@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
-using Amc.Deploy;
 using Amc.Graph;
 using Amc.Tests.Data;
+using Amc.Latency;
 
 namespace Amc.Tests.Robustness;
 

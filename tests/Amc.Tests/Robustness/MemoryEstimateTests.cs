@@ -1,10 +1,11 @@
 using Amc.Cli;
 using Amc.Graph;
 using Amc.Models;
-using Amc.Runtime;
 using Amc.Tests.Cli;
 using Amc.Tests.Data;
 using static TorchSharp.torch;
+using Amc.Host;
+using Amc.Torch;
 
 namespace Amc.Tests.Robustness;
 

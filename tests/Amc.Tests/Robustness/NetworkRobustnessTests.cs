@@ -1,9 +1,9 @@
 using Amc.Graph;
 using Amc.Models;
-using Amc.Runtime;
 using Amc.Tests.Cli;
 using Amc.Tests.Data;
 using static TorchSharp.torch;
+using Amc.Torch;
 
 namespace Amc.Tests.Robustness;
 

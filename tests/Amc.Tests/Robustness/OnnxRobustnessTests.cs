@@ -1,13 +1,13 @@
-using Amc.Deploy;
 using Amc.Graph;
 using Amc.Tests.Cli;
 using Amc.Tests.Data;
-using Amc.Tests.Deploy;
+using Amc.Tests.Onnx;
 using Google.Protobuf;
 using Onnx;
-using static Amc.Tests.Deploy.OnnxGraphBuilder;
+using static Amc.Tests.Onnx.OnnxGraphBuilder;
 using AttributeType = Onnx.AttributeProto.Types.AttributeType;
 using DataType = Onnx.TensorProto.Types.DataType;
+using Amc.Onnx;
 
 namespace Amc.Tests.Robustness;
 

@@ -1,9 +1,9 @@
 using Amc.Graph;
 using Amc.Models;
 using Amc.Pruning;
-using Amc.Runtime;
 using Amc.Tests.Cli;
 using Amc.Tests.Data;
+using Amc.Torch;
 
 namespace Amc.Tests.Robustness;
 
@@ -85,7 +85,7 @@ public sealed class PolicyRobustnessTests : IDisposable
         var net = ModelZoo.Build("resnet20", new ModelOptions(new TensorShape(1, 28, 28), 10, 0.25));
         using var module = new GraphModule(net);
         var path = temp.File("x.amc");
-        Amc.Runtime.Checkpoint.From(module, new CheckpointInfo { Model = "resnet20" }).Save(path);
+        Amc.Torch.Checkpoint.From(module, new CheckpointInfo { Model = "resnet20" }).Save(path);
         return path;
     }
 

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Amc.Graph;
 using Amc.Models;
-using Amc.Runtime;
 using Amc.Search;
 using Amc.Tests.Cli;
 using Amc.Tests.Data;
@@ -9,6 +8,7 @@ using Amc.Tests.Search;
 using Amc.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using Amc.Torch;
 
 namespace Amc.Tests.Robustness;
 
@@ -347,7 +347,7 @@ public sealed class ResumeRobustnessTests(ResumeRobustnessTests.SearchedOnce sea
         var net = ModelZoo.Build("resnet20", new ModelOptions(new TensorShape(1, 12, 12), 10, width / 16.0));
         using var module = new GraphModule(net);
         var path = temp.File(name);
-        Amc.Runtime.Checkpoint.From(module, new CheckpointInfo { Model = "resnet20", Epochs = 2, EpochsDone = 1 }).Save(path);
+        Amc.Torch.Checkpoint.From(module, new CheckpointInfo { Model = "resnet20", Epochs = 2, EpochsDone = 1 }).Save(path);
         return path;
     }
 
@@ -359,7 +359,7 @@ public sealed class ResumeRobustnessTests(ResumeRobustnessTests.SearchedOnce sea
         var data = TinyIdxData.Write(temp.File("data"), train: 40, test: 10, size: 12);
         var ck = Checkpoint("x.amc", 4);
         var optim = ck + ".optim";
-        var other = Amc.Runtime.Checkpoint.Load(Checkpoint("other.amc", damage == "other-network" ? 8 : 4));
+        var other = Amc.Torch.Checkpoint.Load(Checkpoint("other.amc", damage == "other-network" ? 8 : 4));
         using (var module = other.ToModule())
         {
             var trainer = TrainerOf(module);

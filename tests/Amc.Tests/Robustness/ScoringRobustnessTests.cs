@@ -1,14 +1,14 @@
 using Amc.Data;
-using Amc.Deploy;
 using Amc.Graph;
 using Amc.Models;
 using Amc.Pruning;
-using Amc.Runtime;
 using Amc.Search;
 using Amc.Tests.Data;
 using Amc.Tests.Search;
 using Amc.Training;
 using static TorchSharp.torch;
+using Amc.Onnx;
+using Amc.Torch;
 
 namespace Amc.Tests.Robustness;
 

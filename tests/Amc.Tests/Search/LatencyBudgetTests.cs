@@ -1,7 +1,7 @@
 using Amc.Graph;
 using Amc.Pruning;
 using Amc.Search;
-using Amc.Tests.Deploy;
+using Amc.Tests.Latency;
 
 namespace Amc.Tests.Search;
 

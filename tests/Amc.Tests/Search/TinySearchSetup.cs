@@ -2,10 +2,10 @@ using Amc.Data;
 using Amc.Graph;
 using Amc.Models;
 using Amc.Pruning;
-using Amc.Runtime;
 using Amc.Search;
 using Amc.Training;
 using static TorchSharp.torch;
+using Amc.Torch;
 
 namespace Amc.Tests.Search;
 

@@ -1,7 +1,0 @@
-namespace Amc.Deploy;
-
-/// <summary>A network's table-predicted latency next to its measured one (ms); Error = (predicted - measured) / measured.</summary>
-public sealed record LatencyComparison(string Name, double PredictedMs, Latency Measured)
-{
-    public double ErrorPercent => 100 * (PredictedMs - Measured.Median) / Measured.Median;
-}

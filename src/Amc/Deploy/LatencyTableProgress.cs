@@ -1,4 +1,0 @@
-namespace Amc.Deploy;
-
-/// <summary>Progress of a table build: Done of Total micro-benchmarks, the one just timed and its median (ms).</summary>
-public sealed record LatencyTableProgress(int Done, int Total, LatencyOp Op, double Ms);

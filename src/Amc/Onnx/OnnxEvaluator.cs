@@ -1,0 +1,27 @@
+using Amc.Graph;
+using Amc.Training;
+using static TorchSharp.torch;
+
+namespace Amc.Onnx;
+
+/// <summary>
+/// Accuracy of a network run by ONNX Runtime instead of TorchSharp: exports it in memory, opens a
+/// session and scores the same batches. For small CNNs ORT is faster than TorchSharp here
+/// (docs/BENCHMARKS.md, "Training and inference throughput" and
+/// "Measurements behind design choices"), which more than pays for the export and session creation when a search scores thousands of images.
+/// Scored by <see cref="ScoreTally"/>, as the TorchSharp evaluator is.
+/// </summary>
+public sealed class OnnxEvaluator(TensorBatches batches)
+{
+    readonly List<(float[] Images, long[] Labels, int Count)> arrays =
+        batches.Batches.Select(b => (b.Images.data<float>().ToArray(), b.Labels.data<long>().ToArray(), (int)b.Labels.shape[0])).ToList();
+
+    public Evaluation Evaluate(Network net, IReadOnlyDictionary<string, Tensor> weights, int threads)
+    {
+        using var session = new OnnxRuntimeSession(OnnxExporter.Export(net, weights), threads);
+        var tally = new ScoreTally();
+        foreach (var (images, labels, count) in arrays)
+            tally.Add(session.Run(images, count), labels);
+        return tally.Result();
+    }
+}

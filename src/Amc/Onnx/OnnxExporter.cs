@@ -1,0 +1,202 @@
+using Amc.Graph;
+using Onnx;
+using static Amc.Onnx.OnnxProto;
+using static TorchSharp.torch;
+using Amc.Torch;
+
+namespace Amc.Onnx;
+
+/// <summary>
+/// Writes a network description and its weights as an ONNX model (opset 13) that ONNX Runtime
+/// runs with the same results as the TorchSharp <see cref="GraphModule"/> in eval mode. The graph
+/// reads "input" [N, C, H, W] (symbolic batch) and yields "logits". ONNX node names are the layer
+/// names, so <see cref="OnnxImporter"/> gives the same layer names back.
+/// </summary>
+public static class OnnxExporter
+{
+    public const int Opset = 13;
+    public const string InputName = "input", OutputName = "logits";
+
+    /// <param name="foldBatchNorm">Fold a BatchNorm into the conv before it when the BN is that
+    /// conv's only reader: one node less per conv and the form deployment runtimes expect.</param>
+    public static ModelProto Export(Network net, IReadOnlyDictionary<string, Tensor> weights, bool foldBatchNorm = true)
+    {
+        var shapes = ShapeInference.Infer(net);
+        foreach (var spec in ParameterShapes.Of(net))
+        {
+            if (!weights.TryGetValue(spec.Key, out var w))
+                throw new ArgumentException($"weights have no tensor '{spec.Key}'");
+            if (!w.shape.SequenceEqual(spec.Shape))
+                throw new ArgumentException($"tensor '{spec.Key}' has shape [{string.Join(", ", w.shape)}], the architecture needs [{string.Join(", ", spec.Shape)}]");
+        }
+        var graph = new Emitter(net, weights, foldBatchNorm).Emit();
+        graph.Input.Add(Value(InputName, [net.Input.C, net.Input.H, net.Input.W]));
+        var o = shapes[net.Output.Name];
+        graph.Output.Add(Value(OutputName, o.Flat ? [o.C] : [o.C, o.H, o.W]));
+
+        return OnnxProto.Model(graph, "amc", typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "");
+    }
+
+    public static void Save(string path, Network net, IReadOnlyDictionary<string, Tensor> weights, bool foldBatchNorm = true) =>
+        OnnxFile.Save(Export(net, weights, foldBatchNorm), path);
+
+
+    sealed class Emitter(Network net, IReadOnlyDictionary<string, Tensor> weights, bool foldBatchNorm)
+    {
+        readonly GraphProto graph = new() { Name = net.Name };
+        /// <summary>The ONNX value holding each layer's output (Dropout and folded BNs alias another).</summary>
+        readonly Dictionary<string, string> values = new() { [Network.InputName] = InputName };
+        readonly HashSet<string> folded = [];
+        bool clipBounds;
+
+        public GraphProto Emit()
+        {
+            foreach (var l in net.Layers)
+                if (l.Name == OutputName && l != net.Output)
+                    throw new ArgumentException($"layer '{l.Name}' is not the output, but its name is reserved for the ONNX output");
+            foreach (var l in net.Layers)
+                if (!folded.Contains(l.Name)) Layer(l);
+            if (values[net.Output.Name] != OutputName) // the output layer emitted no node (a Dropout)
+                Node("Identity", net.Output.Name, [values[net.Output.Name]], OutputName);
+            return graph;
+        }
+
+        /// <summary>Name of the value a layer's node writes: the layer's name, "logits" for the last.</summary>
+        string Out(Layer l) => values[l.Name] = l == net.Output ? OutputName : l.Name;
+
+        void Layer(Layer l)
+        {
+            string x = values[l.Inputs[0]];
+            switch (l.Kind)
+            {
+                case LayerKind.Conv2d:
+                    Conv(l, x);
+                    break;
+                case LayerKind.BatchNorm2d:
+                    Node("BatchNormalization", l.Name,
+                        [x, Param(l, "weight"), Param(l, "bias"), Param(l, "running_mean"), Param(l, "running_var")], Out(l),
+                        Float("epsilon", (float)GraphModule.BatchNormEpsilon));
+                    break;
+                case LayerKind.ReLU:
+                    Node("Relu", l.Name, [x], Out(l));
+                    break;
+                case LayerKind.ReLU6:
+                    // Since opset 11 Clip takes its bounds as inputs, not attributes.
+                    if (!clipBounds)
+                    {
+                        graph.Initializer.Add(Initializer("relu6/min", [], [0f]));
+                        graph.Initializer.Add(Initializer("relu6/max", [], [6f]));
+                        clipBounds = true;
+                    }
+                    Node("Clip", l.Name, [x, "relu6/min", "relu6/max"], Out(l));
+                    break;
+                case LayerKind.MaxPool:
+                    Node("MaxPool", l.Name, [x], Out(l), PoolAttributes(l));
+                    break;
+                case LayerKind.AvgPool:
+                    // PyTorch's AvgPool2d counts the zero padding in the divisor; ONNX's default does not.
+                    Node("AveragePool", l.Name, [x], Out(l), [.. PoolAttributes(l), Int("count_include_pad", 1)]);
+                    break;
+                case LayerKind.GlobalAvgPool:
+                    Node("GlobalAveragePool", l.Name, [x], Out(l));
+                    break;
+                case LayerKind.Flatten:
+                    Node("Flatten", l.Name, [x], Out(l), Int("axis", 1));
+                    break;
+                case LayerKind.Linear:
+                    Node("Gemm", l.Name, l.HasBias ? [x, Param(l, "weight"), Param(l, "bias")] : [x, Param(l, "weight")], Out(l),
+                        Int("transB", 1));
+                    break;
+                case LayerKind.Add:
+                {
+                    // ONNX Add is binary: a chain of adds; the intermediate names hold a '/', which
+                    // no layer name of ours does, so they cannot collide with a layer's value.
+                    string sum = x;
+                    for (int i = 1; i < l.Inputs.Count; i++)
+                    {
+                        bool last = i == l.Inputs.Count - 1;
+                        string next = last ? Out(l) : $"{l.Name}/sum{i}";
+                        Node("Add", last ? l.Name : $"{l.Name}/{i}", [sum, values[l.Inputs[i]]], next);
+                        sum = next;
+                    }
+                    break;
+                }
+                case LayerKind.Concat:
+                    Node("Concat", l.Name, l.Inputs.Select(i => values[i]).ToArray(), Out(l), Int("axis", 1));
+                    break;
+                case LayerKind.Dropout:
+                    values[l.Name] = x; // inference: the identity
+                    break;
+                default:
+                    throw new ArgumentException($"layer '{l.Name}': kind {l.Kind} has no ONNX mapping");
+            }
+        }
+
+        void Conv(Layer l, string x)
+        {
+            var consumers = net.Consumers(l.Name).ToList();
+            var bn = foldBatchNorm && l != net.Output && consumers is [{ Kind: LayerKind.BatchNorm2d } only] ? only : null;
+            var attributes = new[]
+            {
+                Ints("kernel_shape", l.KernelSize, l.KernelSize),
+                Ints("strides", l.StrideValue, l.StrideValue),
+                Ints("pads", l.PaddingValue, l.PaddingValue, l.PaddingValue, l.PaddingValue),
+                Ints("dilations", l.DilationValue, l.DilationValue),
+                Int("group", l.GroupCount),
+            };
+            if (bn is null)
+            {
+                Node("Conv", l.Name, l.HasBias ? [x, Param(l, "weight"), Param(l, "bias")] : [x, Param(l, "weight")], Out(l), attributes);
+                return;
+            }
+
+            // y = gamma * (conv(x) + b - mean) / sqrt(var + eps) + beta is a conv with each output
+            // channel's filter scaled by gamma / sqrt(var + eps) and a new bias. Computed in double
+            // so the folded model stays within float rounding of the unfolded one.
+            var w = weights[$"{l.Name}.weight"];
+            var (gamma, beta, mean, variance) = (Data(bn, "weight"), Data(bn, "bias"), Data(bn, "running_mean"), Data(bn, "running_var"));
+            var bias = l.HasBias ? Data(l, "bias") : new float[gamma.Length];
+            var filters = Floats(w);
+            int perFilter = filters.Length / gamma.Length;
+            var foldedBias = new float[gamma.Length];
+            for (int o = 0; o < gamma.Length; o++)
+            {
+                double scale = gamma[o] / Math.Sqrt(variance[o] + GraphModule.BatchNormEpsilon);
+                for (int i = o * perFilter; i < (o + 1) * perFilter; i++) filters[i] = (float)(filters[i] * scale);
+                foldedBias[o] = (float)((bias[o] - (double)mean[o]) * scale + beta[o]);
+            }
+            graph.Initializer.Add(Initializer($"{l.Name}.weight", w.shape, filters));
+            graph.Initializer.Add(Initializer($"{l.Name}.bias", [gamma.Length], foldedBias));
+            folded.Add(bn.Name);
+            values[l.Name] = Out(bn);
+            Node("Conv", l.Name, [x, $"{l.Name}.weight", $"{l.Name}.bias"], values[l.Name], attributes);
+        }
+
+        static AttributeProto[] PoolAttributes(Layer l) =>
+        [
+            Ints("kernel_shape", l.KernelSize, l.KernelSize),
+            Ints("strides", l.StrideValue, l.StrideValue),
+            Ints("pads", l.PaddingValue, l.PaddingValue, l.PaddingValue, l.PaddingValue),
+        ];
+
+        /// <summary>Adds the layer's tensor as an initializer named by its key; returns the name.</summary>
+        string Param(Layer l, string param)
+        {
+            var key = $"{l.Name}.{param}";
+            var t = weights[key];
+            graph.Initializer.Add(Initializer(key, t.shape, Floats(t)));
+            return key;
+        }
+
+        float[] Data(Layer l, string param) => Floats(weights[$"{l.Name}.{param}"]);
+
+        static float[] Floats(Tensor t)
+        {
+            using var c = t.detach().cpu().to_type(ScalarType.Float32).contiguous();
+            return c.data<float>().ToArray();
+        }
+
+        void Node(string op, string name, string[] inputs, string output, params AttributeProto[] attributes) =>
+            OnnxProto.Node(graph, op, name, inputs, output, attributes);
+    }
+}

@@ -1,0 +1,68 @@
+using System.Runtime.InteropServices;
+using Google.Protobuf;
+using Onnx;
+
+namespace Amc.Onnx;
+
+/// <summary>The ONNX protobuf pieces the exporter and the latency table's one-layer models are built from.</summary>
+internal static class OnnxProto
+{
+    /// <summary>A model of one graph at the exporter's opset.</summary>
+    public static ModelProto Model(GraphProto graph, string producer, string producerVersion = "")
+    {
+        var model = new ModelProto
+        {
+            IrVersion = 7, // the first IR version that carries opset 13
+            ProducerName = producer,
+            ProducerVersion = producerVersion,
+            Graph = graph,
+        };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = OnnxExporter.Opset });
+        return model;
+    }
+
+    public static void Node(GraphProto graph, string op, string name, string[] inputs, string output, params AttributeProto[] attributes)
+    {
+        var node = new NodeProto { OpType = op, Name = name };
+        node.Input.AddRange(inputs);
+        node.Output.Add(output);
+        node.Attribute.AddRange(attributes);
+        graph.Node.Add(node);
+    }
+
+    /// <summary>A float tensor value with a symbolic batch dimension "N" in front of the given dims.</summary>
+    public static ValueInfoProto Value(string name, long[] dims)
+    {
+        var shape = new TensorShapeProto();
+        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = "N" });
+        foreach (var d in dims) shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
+        return new ValueInfoProto
+        {
+            Name = name,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
+        };
+    }
+
+    public static TensorProto Initializer(string name, long[] dims, float[] data)
+    {
+        var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
+        t.Dims.AddRange(dims);
+        // raw_data is little-endian by definition; float_data is the portable fallback.
+        if (BitConverter.IsLittleEndian) t.RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(data.AsSpan()));
+        else t.FloatData.AddRange(data);
+        return t;
+    }
+
+    public static AttributeProto Int(string name, long value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+    public static AttributeProto Float(string name, float value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
+
+    public static AttributeProto Ints(string name, params long[] values)
+    {
+        var a = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+        a.Ints.AddRange(values);
+        return a;
+    }
+}

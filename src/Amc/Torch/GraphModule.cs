@@ -1,0 +1,130 @@
+using Amc.Graph;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Amc.Torch;
+
+/// <summary>
+/// A TorchSharp module built from a network description. Each layer becomes one TorchSharp
+/// module; forward walks the layers in their (topological) order. Parameters are addressed by
+/// the description's keys ("layer.param"), which are PyTorch's state-dict names for zoo models.
+/// </summary>
+public sealed class GraphModule : nn.Module<Tensor, Tensor>
+{
+    readonly Network net;
+    readonly Dictionary<string, nn.Module<Tensor, Tensor>> layerModules = [];
+    /// <summary>Stateless layers computed inline from the values so far (they may read several).</summary>
+    readonly Dictionary<string, Func<Dictionary<string, Tensor>, Tensor>> inlineLayers = [];
+
+    public Network Network => net;
+
+    /// <summary>Epsilon of every BatchNorm2d (PyTorch's default); ONNX export and import rely on it.</summary>
+    public const double BatchNormEpsilon = 1e-5;
+
+    public GraphModule(Network net) : base(net.Name)
+    {
+        this.net = net;
+        var shapes = ShapeInference.Infer(net);
+        foreach (var l in net.Layers)
+        {
+            var (m, inline) = Create(l, shapes[l.Inputs[0]]);
+            if (inline is not null) inlineLayers[l.Name] = inline;
+            if (m is null) continue;
+            layerModules[l.Name] = m;
+            register_module(ModuleName(l.Name), m);
+        }
+    }
+
+    /// <summary>TorchSharp joins nested names with '.', so a layer name may not contain one.</summary>
+    static string ModuleName(string layer) => layer.Replace('.', '_');
+
+    /// <summary>
+    /// The TorchSharp mapping, one entry per kind: a module when the layer has tensors or PyTorch
+    /// has one (so state-dict names match), otherwise how to compute it inline from the values so far.
+    /// </summary>
+    static (nn.Module<Tensor, Tensor>? Module, Func<Dictionary<string, Tensor>, Tensor>? Inline) Create(Layer l, TensorShape input) => l.Kind switch
+    {
+        LayerKind.Conv2d => (nn.Conv2d(input.C, l.Out!.Value, l.KernelSize, stride: l.StrideValue, padding: l.PaddingValue,
+            dilation: l.DilationValue, groups: l.GroupCount, bias: l.HasBias), null),
+        LayerKind.BatchNorm2d => (nn.BatchNorm2d(input.C, eps: BatchNormEpsilon), null),
+        LayerKind.ReLU => (nn.ReLU(), null),
+        LayerKind.ReLU6 => (nn.ReLU6(), null),
+        LayerKind.MaxPool => (nn.MaxPool2d(l.KernelSize, l.StrideValue, l.PaddingValue), null),
+        LayerKind.AvgPool => (nn.AvgPool2d(l.KernelSize, l.StrideValue, l.PaddingValue), null),
+        LayerKind.Linear => (nn.Linear(input.C, l.Out!.Value, l.HasBias), null),
+        LayerKind.Dropout => (nn.Dropout(l.P ?? 0.5), null),
+        LayerKind.GlobalAvgPool => (null, v => v[l.Inputs[0]].mean([2, 3], keepdim: true)),
+        LayerKind.Flatten => (null, v => v[l.Inputs[0]].flatten(1)),
+        LayerKind.Add => (null, v =>
+        {
+            var sum = v[l.Inputs[0]];
+            for (int i = 1; i < l.Inputs.Count; i++) sum = sum + v[l.Inputs[i]];
+            return sum;
+        }),
+        LayerKind.Concat => (null, v => cat(l.Inputs.Select(i => v[i]).ToList(), 1)),
+        _ => throw new NotSupportedException($"layer '{l.Name}': kind {l.Kind} has no TorchSharp mapping"),
+    };
+
+    public override Tensor forward(Tensor x)
+    {
+        var values = new Dictionary<string, Tensor>(net.Layers.Count + 1) { [Network.InputName] = x };
+        foreach (var l in net.Layers)
+            values[l.Name] = Apply(l, values);
+        return values[net.Output.Name];
+    }
+
+    /// <summary>Runs the network and returns the outputs of the named layers too (feature collection).</summary>
+    public Dictionary<string, Tensor> ForwardAll(Tensor x)
+    {
+        var values = new Dictionary<string, Tensor>(net.Layers.Count + 1) { [Network.InputName] = x };
+        foreach (var l in net.Layers)
+            values[l.Name] = Apply(l, values);
+        return values;
+    }
+
+    Tensor Apply(Layer l, Dictionary<string, Tensor> values) =>
+        inlineLayers.TryGetValue(l.Name, out var inline) ? inline(values) : layerModules[l.Name].call(values[l.Inputs[0]]);
+
+    /// <summary>The tensors of every layer by description key (live references, not copies).</summary>
+    public Dictionary<string, Tensor> Tensors()
+    {
+        var result = new Dictionary<string, Tensor>();
+        foreach (var spec in ParameterShapes.Of(net))
+            result[spec.Key] = TensorOf(spec.Layer, spec.Param);
+        return result;
+    }
+
+    Tensor TensorOf(string layer, string param)
+    {
+        var m = layerModules[layer];
+        return (m, param) switch
+        {
+            (TorchSharp.Modules.Conv2d c, "weight") => c.weight!,
+            (TorchSharp.Modules.Conv2d c, "bias") => c.bias!,
+            (TorchSharp.Modules.Linear f, "weight") => f.weight!,
+            (TorchSharp.Modules.Linear f, "bias") => f.bias!,
+            (TorchSharp.Modules.BatchNorm2d b, "weight") => b.weight!,
+            (TorchSharp.Modules.BatchNorm2d b, "bias") => b.bias!,
+            (TorchSharp.Modules.BatchNorm2d b, "running_mean") => b.running_mean!,
+            (TorchSharp.Modules.BatchNorm2d b, "running_var") => b.running_var!,
+            _ => throw new InvalidOperationException($"layer '{layer}' has no tensor '{param}'"),
+        };
+    }
+
+    /// <summary>Copies weights in; every key of the description must be present with its exact shape.</summary>
+    public void LoadTensors(IReadOnlyDictionary<string, Tensor> weights)
+    {
+        using var _ = no_grad();
+        foreach (var spec in ParameterShapes.Of(net))
+        {
+            if (!weights.TryGetValue(spec.Key, out var w))
+                throw new CheckpointException($"weights have no tensor '{spec.Key}'");
+            if (!w.shape.SequenceEqual(spec.Shape))
+                throw new CheckpointException($"tensor '{spec.Key}' has shape [{string.Join(", ", w.shape)}], the architecture needs [{string.Join(", ", spec.Shape)}]");
+            TensorOf(spec.Layer, spec.Param).copy_(w);
+        }
+    }
+
+    /// <summary>BatchNorm layers, for re-estimating running statistics after pruning.</summary>
+    public IEnumerable<TorchSharp.Modules.BatchNorm2d> BatchNorms() => layerModules.Values.OfType<TorchSharp.Modules.BatchNorm2d>();
+}
