@@ -67,9 +67,9 @@ public sealed class SearchRunner
         }
 
         var clock = Stopwatch.StartNew();
-        for (int round = first; round < options.Episodes; round += options.RolloutsPerRound)
+        for (int start = first; start < options.Episodes; start += options.RolloutsPerRound)
         {
-            var records = RunRound(round, Math.Min(options.RolloutsPerRound, options.Episodes - round), agent, random);
+            var records = RunRound(start, Math.Min(options.RolloutsPerRound, options.Episodes - start), agent, random);
             var bestAfter = new List<BestPolicy?>(records.Count);
             foreach (var record in records)
             {
