@@ -54,9 +54,10 @@ Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
 foreach (var (name, reconstruct, bn) in new[] { ("L1 only", false, false), ("L1 + BN re-estimation", false, true), ("L1 + least squares", true, false), ("L1 + least squares + BN", true, true) })
 {
     var po = new PruneOptions(Round: round, Reconstruct: reconstruct, RecalibrateBatchNorm: bn);
-    var scorer = new CandidateScorer(pruner, heldOut, po);
+    var builder = new CandidateBuilder(pruner, po);
+    var scorer = new TorchCandidateScorer(builder, heldOut);
     var scores = Enumerable.Range(0, repeats).Select(_ => scorer.Score(widths)).ToList();
-    var (_, module) = scorer.Build(widths);
+    var (_, module) = builder.Build(widths);
     double testTop1 = Evaluator.Evaluate(module, testBatches).Top1;
     module.Dispose();
     double Med(Func<StageTimes, double> f) => scores.Select(s => f(s.Times)).Order().ElementAt(scores.Count / 2);
@@ -64,7 +65,7 @@ foreach (var (name, reconstruct, bn) in new[] { ("L1 only", false, false), ("L1 
 }
 {
     var po = new PruneOptions(Round: round);
-    var scorer = new CandidateScorer(pruner, heldOut, po, onnxRuntime: true);
+    var scorer = new OnnxCandidateScorer(new CandidateBuilder(pruner, po), heldOut);
     var scores = Enumerable.Range(0, repeats).Select(_ => scorer.Score(widths)).ToList();
     double Med(Func<StageTimes, double> f) => scores.Select(s => f(s.Times)).Order().ElementAt(scores.Count / 2);
     Console.WriteLine($"| L1 + least squares + BN, evaluated in ONNX Runtime | {100.0 * scores[0].Macs / full.Macs:F1} | {100 * scores[0].HeldOut.Top1:F2} | | {Med(t => t.Prune):F3} | {Med(t => t.LeastSquares):F3} | {Med(t => t.BatchNorm):F3} | {Med(t => t.Evaluate):F3} | {Med(t => t.Total):F3} |");

@@ -37,14 +37,15 @@ var pruner = new ChannelPruner(ck.Network, ck.Weights, calibration.Images, batch
 var prune = new PruneOptions(Round: 4);
 var options = new SearchOptions { Target = 0.5, Episodes = episodes, Ddpg = new DdpgOptions { WarmupEpisodes = episodes / 2 } };
 var env = new PruningEnvironment(ck.Network, pruner.Graph, options, prune.Round);
-var scorer = new CandidateScorer(pruner, heldOut, prune);
+var builder = new CandidateBuilder(pruner, prune);
+var scorer = new TorchCandidateScorer(builder, heldOut);
 var outDir = Path.Combine(Path.GetTempPath(), "amc-quickstart");
 if (Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true);
 var best = new SearchRunner(env, scorer, options, outDir, fingerprint: "quickstart").Run(resume: false,
     p => Console.WriteLine($"episode {p.Episode + 1}/{p.Episodes}: held-out {100 * p.Top1:F1} %, best {(p.Best is { } b ? $"{100 * b.Top1:F1} %" : "none yet (NaN outputs)")}"));
 
 // Prune physically to the best policy and fine-tune one short epoch.
-var (pruned, module) = scorer.Build(best.Widths);
+var (pruned, module) = builder.Build(best.Widths);
 var prunedCost = CostModel.Of(pruned.Network);
 Console.WriteLine($"pruned: {prunedCost.Macs:N0} MACs ({100.0 * prunedCost.Macs / cost.Macs:F1} %), test top-1 before fine-tuning {100 * Evaluator.Evaluate(module, testBatches).Top1:F2} %");
 new Trainer(module, train, split.Train.Take(2000).ToArray(), new TrainOptions { Epochs = 1, LearningRate = 0.01 }).Run(0, null, _ => { });

@@ -51,9 +51,9 @@ public static class LatencyTableCommand
             var table = LatencyTableView.Build(ck.Network, graph, reachable, options, json);
             double seconds = clock.Elapsed.TotalSeconds;
 
-            var full = graph.Groups.Select(g => g.Channels).ToArray();
-            var smallest = reachable.Select(r => r[0]).ToArray();
-            var middle = reachable.Select(r => r[r.Count / 2]).ToArray();
+            var full = Policy.Full(graph);
+            var smallest = Policy.OfWidths(reachable.Select(r => r[0]));
+            var middle = Policy.OfWidths(reachable.Select(r => r[r.Count / 2]));
             var checks = LatencyCheck.Measure(
             [
                 new LatencyCandidate("full", ck.Network, ck.Weights, table.PredictMs(full)),
@@ -62,10 +62,10 @@ public static class LatencyTableCommand
             ], ortThreads);
             var check = checks[0];
 
-            LatencyCandidate Candidate(string name, int[] widths)
+            LatencyCandidate Candidate(string name, Policy policy)
             {
-                var pruned = Amc.Pruning.NetworkPruner.ToWidths(ck.Network, graph, ck.Weights, widths);
-                return new LatencyCandidate(name, pruned.Network, pruned.Weights, table.PredictMs(widths));
+                var pruned = Amc.Pruning.NetworkPruner.ToWidths(ck.Network, graph, ck.Weights, policy);
+                return new LatencyCandidate(name, pruned.Network, pruned.Weights, table.PredictMs(policy));
             }
             int reachablePairs = table.Layers.Sum(l => l.Depthwise ? l.InValues.Length : l.InValues.Length * l.OutValues.Length);
             var stats = new

@@ -39,7 +39,7 @@ public static class PruneCommand
             PruningPolicy plan;
             if (p.GetValue(uniform) is double keep) plan = PruningPolicy.Uniform(graph, keep, ck.Info.Model);
             else plan = PruningPolicy.Load(p.GetValue(policy)!);
-            Dictionary<int, int> channels;
+            Policy channels;
             try { channels = plan.Resolve(graph, plan.Round ?? options.Round); }
             catch (PolicyException e) { throw new UsageException(p.GetValue(policy) is string file ? $"{file}: {e.Message}" : e.Message); }
 
@@ -65,7 +65,7 @@ public static class PruneCommand
             };
             var outputs = CommandOutputs.Of(p);
             Checkpoint.From(after, info).Save(outputs.Stage(outPath));
-            PruningPolicy.FromChannels(graph, channels, ck.Info.Model, options.Round).Save(outputs.Stage(PolicyPath(outPath)));
+            PruningPolicy.From(channels, graph, ck.Info.Model, options.Round).Save(outputs.Stage(PolicyPath(outPath)));
 
             if (p.GetValue(CommonOptions.Json))
                 Console.WriteLine(JsonSerializer.Serialize(new { output = p.GetValue(output), rows }, CliJson.Options));

@@ -51,9 +51,14 @@ public static class SearchCommand
             Description = "Score the best K distinct policies again on held-out images the search did not score on (the rest of the default held-out split) and keep the best there; 0 = off",
             DefaultValueFactory = _ => 5,
         }.In(OptionRange.AtLeast(0));
+        var rollouts = new Option<int>("--rollouts-per-round")
+        {
+            Description = "K: policies the agent proposes per round, scored together (concurrently with --eval-engine ort, one ORT thread each) before it learns from them in order; 1 = AMC",
+            DefaultValueFactory = _ => 1,
+        }.In(OptionRange.Between(1, 64));
         var cmd = new Command("search", "AMC: search per-group keep ratios under a budget with DDPG, score without fine-tuning")
         {
-            checkpoint, output, targetMacs, targetParams, targetLatency, latencyThreads, mode, episodes, warmup, sigmaDecay, finalSigma, actorLr, agent, lbound, rbound, top5, resume, noBaselines, engine, confirmTop,
+            checkpoint, output, targetMacs, targetParams, targetLatency, latencyThreads, mode, episodes, warmup, sigmaDecay, finalSigma, actorLr, agent, lbound, rbound, top5, resume, noBaselines, engine, confirmTop, rollouts,
         };
         PruningOptions.AddTo(cmd);
         DataOptions.AddTo(cmd);
@@ -78,7 +83,7 @@ public static class SearchCommand
                 Mode = p.GetValue(mode) == "accuracy" ? SearchMode.Accuracy : SearchMode.Resource,
                 Resource = resource, Target = target, LowerBound = p.GetValue(lbound), UpperBound = p.GetValue(rbound),
                 Episodes = nEpisodes, Agent = p.GetValue(agent) == "random" ? AgentKind.Random : AgentKind.Ddpg,
-                TopFive = p.GetValue(top5), Seed = p.GetValue(CommonOptions.Seed), Ddpg = ddpg,
+                TopFive = p.GetValue(top5), Seed = p.GetValue(CommonOptions.Seed), Ddpg = ddpg, RolloutsPerRound = p.GetValue(rollouts),
             };
             if (options.LowerBound > options.UpperBound)
                 throw new UsageException($"need --lbound <= --rbound, got {options.LowerBound} and {options.UpperBound}");
@@ -132,16 +137,17 @@ public static class SearchCommand
             using var calibration = PruningOptions.Calibration(p, data);
             var pruner = PruningOptions.Pruner(p, ck, calibration);
             using var heldOut = new TensorBatches(data.Train, data.Split.HeldOut, 250);
-            var scorer = new CandidateScorer(pruner, heldOut, pruneOptions, onnxRuntime: p.GetValue(engine) == "ort");
+            var builder = new CandidateBuilder(pruner, pruneOptions);
+            var scorer = Scorer(builder, heldOut, p.GetValue(engine) == "ort");
             var runner = new SearchRunner(env, scorer, options, outDir, fingerprint);
 
             if (!json) AnsiConsole.MarkupLine($"[bold]amc search[/] {Markup.Escape(ck.Network.Name)}: {env.StepCount} groups, {options.Mode} mode, {resource} target {target:0.###}, agent {options.Agent}, {nEpisodes} episodes");
             pruner.Grams(pruneOptions.Seed);
             var best = SearchProgressView.Run(runner, options, p.GetValue(resume), json);
-            var confirmed = Confirm(p.GetValue(confirmTop), runner, env, pruner, pruneOptions, data, p.GetValue(engine) == "ort", json);
+            var confirmed = Confirm(p.GetValue(confirmTop), runner, env, builder, data, p.GetValue(engine) == "ort", json);
             if (confirmed is not null) best = confirmed.Value.Best;
 
-            var (results, latency) = Report(outDir, outputs, ck, env, scorer, data, heldOut, options, best, confirmed?.Scored, runner,
+            var (results, latency) = Report(outDir, outputs, ck, env, builder, scorer, data, heldOut, options, best, confirmed?.Scored, runner,
                 p.GetValue(noBaselines) || options.Mode == SearchMode.Accuracy, ckPath, pruneOptions, table, ortThreads);
             if (json)
                 Console.WriteLine(JsonSerializer.Serialize(new { output = outDir, best, results, latency }, CliJson.Options));
@@ -185,6 +191,9 @@ public static class SearchCommand
         return Convert.ToHexString(sha.Hash!)[..16];
     }
 
+    static ICandidateScorer Scorer(CandidateBuilder builder, TensorBatches heldOut, bool onnxRuntime) =>
+        onnxRuntime ? new OnnxCandidateScorer(builder, heldOut) : new TorchCandidateScorer(builder, heldOut);
+
     static void RenderLatency(IReadOnlyList<LatencyComparison> latency)
     {
         var t = new Table().Border(TableBorder.Rounded).Title("latency, ONNX Runtime, batch 1 (timed interleaved)");
@@ -199,15 +208,15 @@ public static class SearchCommand
     /// The original and each policy's pruned network (the best first, then the baselines), predicted
     /// by the table and timed end to end: several networks the table had to interpolate show its error.
     /// </summary>
-    static IReadOnlyList<LatencyComparison> MeasureLatency(Checkpoint ck, PruningEnvironment env, CandidateScorer scorer, LatencyTable table,
-        IReadOnlyList<(string Name, int[] Widths)> policies, int threads)
+    static IReadOnlyList<LatencyComparison> MeasureLatency(Checkpoint ck, PruningEnvironment env, CandidateBuilder builder, LatencyTable table,
+        IReadOnlyList<(string Name, Policy Widths)> policies, int threads)
     {
-        var built = policies.Select(p => (p.Name, p.Widths, Built: scorer.Build(p.Widths))).ToList();
+        var built = policies.Select(p => (p.Name, p.Widths, Built: builder.Build(p.Widths))).ToList();
         try
         {
             return LatencyCheck.Measure(
                 built.Select(b => new LatencyCandidate(b.Name, b.Built.Pruned.Network, b.Built.Module.Tensors(), table.PredictMs(b.Widths)))
-                    .Prepend(new LatencyCandidate("original", ck.Network, ck.Weights, table.PredictMs(env.FullWidths())))
+                    .Prepend(new LatencyCandidate("original", ck.Network, ck.Weights, table.PredictMs(env.Full)))
                     .ToList(), threads);
         }
         finally
@@ -221,7 +230,7 @@ public static class SearchCommand
     /// search did not score on (none when it scored on all of them: then null).
     /// </summary>
     static (BestPolicy Best, IReadOnlyList<ConfirmedPolicy> Scored)? Confirm(int k, SearchRunner runner, PruningEnvironment env,
-        ChannelPruner pruner, PruneOptions pruneOptions, DataOptions.Opened data, bool onnxRuntime, bool quiet)
+        CandidateBuilder builder, DataOptions.Opened data, bool onnxRuntime, bool quiet)
     {
         if (k == 0) return null;
         var wider = HeldOutSplit.Create(data.Train.Count, data.Split.Seed);
@@ -229,24 +238,24 @@ public static class SearchCommand
         if (fresh.Length == 0) return null;
         if (!quiet) AnsiConsole.MarkupLine(Markup.Escape($"confirming the best {k} policies on {fresh.Length} held-out images the search did not score on"));
         using var batches = new TensorBatches(data.Train, fresh, 250);
-        var confirm = new CandidateScorer(pruner, batches, pruneOptions, onnxRuntime);
+        var confirm = Scorer(builder, batches, onnxRuntime);
         return TopPolicyConfirmation.Choose(SearchRunner.ReadLog(runner.LogPath), env, confirm, k);
     }
 
-    static (List<PolicyResult> Results, IReadOnlyList<LatencyComparison>? Latency) Report(string outDir, CommandOutputs outputs, Checkpoint ck, PruningEnvironment env, CandidateScorer scorer, DataOptions.Opened data, TensorBatches heldOut,
+    static (List<PolicyResult> Results, IReadOnlyList<LatencyComparison>? Latency) Report(string outDir, CommandOutputs outputs, Checkpoint ck, PruningEnvironment env, CandidateBuilder builder, ICandidateScorer scorer, DataOptions.Opened data, TensorBatches heldOut,
         SearchOptions options, BestPolicy best, IReadOnlyList<ConfirmedPolicy>? confirmed, SearchRunner runner, bool skipBaselines, string ckPath, PruneOptions pruneOptions,
         LatencyTable? table, int latencyThreads)
     {
-        var (origMacs, origParams) = env.Cost(env.FullWidths());
+        var (origMacs, origParams) = env.Cost(env.Full);
         using var test = new TensorBatches(data.Test, data.Test.AllIndices(), 250);
-        PolicyResult Result(string name, int[] widths, double heldOutTop1)
+        PolicyResult Result(string name, Policy widths, double heldOutTop1)
         {
-            var (pruned, module) = scorer.Build(widths);
+            var (pruned, module) = builder.Build(widths);
             using (module)
             {
                 var t = Evaluator.Evaluate(module, test);
                 var cost = CostModel.Of(pruned.Network);
-                return new PolicyResult(name, env.Steps.Select(g => widths[g.Id]).ToArray(), cost.Macs, cost.Params,
+                return new PolicyResult(name, widths.StepWidths(env.Steps), cost.Macs, cost.Params,
                     (double)cost.Macs / origMacs, (double)cost.Params / origParams, heldOutTop1, t.Top1, t.Top5);
             }
         }
@@ -267,10 +276,10 @@ public static class SearchCommand
         results.Add(Result(confirmed is null ? $"{agentName}, best of {options.Episodes}" : $"{agentName}, best of {options.Episodes} (top {confirmed.Count} re-scored)",
             best.Widths, best.Top1));
 
-        var policy = PruningPolicy.FromChannels(scorer.Pruner.Graph, env.Steps.ToDictionary(g => g.Id, g => best.Widths[g.Id]), ck.Info.Model, env.Round);
+        var policy = PruningPolicy.From(best.Widths, builder.Pruner.Graph, ck.Info.Model, env.Round);
         policy.Save(outputs.Stage(Path.Combine(outDir, "best-policy.json")));
-        var latency = table is null ? null : MeasureLatency(ck, env, scorer, table,
-            results.Skip(1).Select(r => (r.Name == results[^1].Name ? "best" : r.Name, env.WidthsOf(r.Channels))).Reverse().ToList(), latencyThreads);
+        var latency = table is null ? null : MeasureLatency(ck, env, builder, table,
+            results.Skip(1).Select(r => (r.Name == results[^1].Name ? "best" : r.Name, env.FromSteps(r.Channels))).Reverse().ToList(), latencyThreads);
         object? latencyJson = table is null ? null : new
         {
             table = new { path = table.CachePath, entries = table.Entries.Count, fromCache = table.FromCache, buildSeconds = table.File.BuildSeconds, overheadMs = table.OverheadMs, scale = table.Scale, threads = latencyThreads },

@@ -20,25 +20,25 @@ public sealed class GroupWidthCost
         layers = net.Layers.Select(l => (l, LayerRules.Of(l), LayerRules.Of(l).Role(l, shapes[l.Inputs[0]]))).ToArray();
     }
 
-    int Width(string tensor, IReadOnlyList<int> widths)
+    int Width(string tensor, Policy policy)
     {
         int total = 0;
-        foreach (var s in graph.Layout[tensor]) total += widths[s.Group] * s.Repeat;
+        foreach (var s in graph.Layout[tensor]) total += policy.Width(s.Group) * s.Repeat;
         return total;
     }
 
-    /// <param name="widths">Channels of every group, indexed by group id.</param>
-    public (long Macs, long Params) Of(IReadOnlyList<int> widths)
+    public (long Macs, long Params) Of(Policy policy)
     {
         long macs = 0, prms = 0;
         foreach (var (l, rule, role) in layers)
         {
-            var (m, p) = rule.Cost(l, Width(l.Inputs[0], widths), Width(l.Name, widths), shapes[l.Name], role);
+            var (m, p) = rule.Cost(l, Width(l.Inputs[0], policy), Width(l.Name, policy), shapes[l.Name], role);
             macs += m;
             prms += p;
         }
         return (macs, prms);
     }
 
-    public int[] FullWidths() => graph.Groups.Select(g => g.Channels).ToArray();
+    /// <summary>The unpruned network's policy.</summary>
+    public Policy Full() => Policy.Full(graph);
 }

@@ -43,7 +43,7 @@ public sealed class LatencyTable
     public int Measured { get; }
     public bool FromCache => Measured == 0;
 
-    LatencyTable(IReadOnlyList<LatencyTableLayer> layers, ChannelGraph graph, LatencyTableFile file, string cachePath, int measured, int[] smallest)
+    LatencyTable(IReadOnlyList<LatencyTableLayer> layers, ChannelGraph graph, LatencyTableFile file, string cachePath, int measured, Policy smallest)
     {
         Layers = layers;
         layout = graph.Layout;
@@ -97,10 +97,10 @@ public sealed class LatencyTable
     }
 
     /// <summary>Predicted latency (ms) of the network with the given group widths.</summary>
-    public double PredictMs(IReadOnlyList<int> widths) => OverheadMs + Scale * EntrySum(widths);
+    public double PredictMs(Policy policy) => OverheadMs + Scale * EntrySum(policy);
 
     /// <summary>Sum of the layers' (interpolated) entries at the given widths (ms).</summary>
-    public double EntrySum(IReadOnlyList<int> widths)
+    public double EntrySum(Policy policy)
     {
         double total = 0;
         // Summed in layer order, as in the constructor, so the full-width prediction is the
@@ -108,8 +108,8 @@ public sealed class LatencyTable
         for (int i = 0; i < Layers.Count; i++)
         {
             var l = Layers[i];
-            int inW = Width(l.InputTensor, widths);
-            total += l.Depthwise ? Interpolate1(l.InGrid, grid[i], inW) : Interpolate2(l, grid[i], inW, Width(l.Name, widths));
+            int inW = Width(l.InputTensor, policy);
+            total += l.Depthwise ? Interpolate1(l.InGrid, grid[i], inW) : Interpolate2(l, grid[i], inW, Width(l.Name, policy));
         }
         return total;
     }
@@ -118,12 +118,12 @@ public sealed class LatencyTable
     /// The prediction in whole nanoseconds: the budget wall compares integers, and a rounded value
     /// keeps the wall's decisions exactly reproducible.
     /// </summary>
-    public long PredictNanoseconds(IReadOnlyList<int> widths) => (long)Math.Round(PredictMs(widths) * 1e6);
+    public long PredictNanoseconds(Policy policy) => (long)Math.Round(PredictMs(policy) * 1e6);
 
-    int Width(string tensor, IReadOnlyList<int> widths)
+    int Width(string tensor, Policy policy)
     {
         int total = 0;
-        foreach (var s in layout[tensor]) total += widths[s.Group] * s.Repeat;
+        foreach (var s in layout[tensor]) total += policy.Width(s.Group) * s.Repeat;
         return total;
     }
 
@@ -162,14 +162,14 @@ public sealed class LatencyTable
         return x;
     }
 
-    static int[] Smallest(IReadOnlyList<IReadOnlyList<int>> reachable) => reachable.Select(r => r[0]).ToArray();
+    static Policy Smallest(IReadOnlyList<IReadOnlyList<int>> reachable) => Policy.OfWidths(reachable.Select(r => r[0]));
 
     /// <summary>
     /// The layers' full-width ops timed again (their sum next to the table's entries shows how far
     /// the machine drifted while the table was measured), then the whole network and its smallest
     /// reachable version, exported as deployed (BN folded) and timed interleaved.
     /// </summary>
-    static (double Whole, double Smallest, double Sum) EndToEnd(Network net, ChannelGraph graph, int[] smallest,
+    static (double Whole, double Smallest, double Sum) EndToEnd(Network net, ChannelGraph graph, Policy smallest,
         IReadOnlyList<LatencyTableLayer> layers, LatencyTableOptions options)
     {
         var counts = layers.GroupBy(l => l.Full).ToList();

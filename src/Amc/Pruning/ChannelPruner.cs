@@ -18,6 +18,7 @@ public sealed class ChannelPruner
     readonly IReadOnlyList<Tensor> calibration;
     readonly IReadOnlyList<Tensor> batchNormBatches;
     LayerInputGram? grams;
+    readonly Lock gramsLock = new();
     readonly int pointsPerImage;
 
     /// <param name="calibration">Normalised training images in batches, sampled for the Gram matrices.</param>
@@ -32,28 +33,37 @@ public sealed class ChannelPruner
         this.pointsPerImage = pointsPerImage;
     }
 
-    /// <summary>Collects the Gram matrices now (otherwise on first use), e.g. to time it separately.</summary>
+    /// <summary>
+    /// Collects the Gram matrices now (otherwise on first use), e.g. to time it separately. Once,
+    /// even when candidates are scored concurrently: they then share the matrices, which nothing
+    /// writes after they are collected.
+    /// </summary>
     public LayerInputGram Grams(int seed)
     {
-        if (grams is not null) return grams;
-        using var original = new GraphModule(Network);
-        original.LoadTensors(Weights);
-        grams = LayerInputGram.Collect(original, calibration, LayerInputGram.ReconstructableLayers(Graph), pointsPerImage, seed);
-        return grams;
+        lock (gramsLock)
+        {
+            if (grams is not null) return grams;
+            using var original = new GraphModule(Network);
+            original.LoadTensors(Weights);
+            grams = LayerInputGram.Collect(original, calibration, LayerInputGram.ReconstructableLayers(Graph), pointsPerImage, seed);
+            return grams;
+        }
     }
 
-    public PrunedNetwork Prune(IReadOnlyDictionary<int, int> channels, PruneOptions options) => Prune(channels, options, out _, out _);
+    public PrunedNetwork Prune(Policy policy, PruneOptions options) => Prune(policy, options, out _, out _);
 
     /// <summary>Prunes and reports the seconds spent selecting + slicing and in least squares.</summary>
-    public PrunedNetwork Prune(IReadOnlyDictionary<int, int> channels, PruneOptions options, out double pruneSeconds, out double leastSquaresSeconds)
+    public PrunedNetwork Prune(Policy policy, PruneOptions options, out double pruneSeconds, out double leastSquaresSeconds)
     {
+        if (policy.Count != Graph.Groups.Count)
+            throw new ArgumentException($"the policy decides {policy.Count} channel groups, the network has {Graph.Groups.Count}");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var kept = new Dictionary<int, int[]>();
-        foreach (var (id, count) in channels)
+        foreach (var group in Graph.Groups)
         {
-            var group = Graph.Groups[id];
+            int count = policy.Width(group.Id);
             if (count >= group.Channels) continue;
-            kept[id] = ChannelSelector.Select(Network, Graph, Weights, group, count, options.Criterion, options.Seed);
+            kept[group.Id] = ChannelSelector.Select(Network, Graph, Weights, group, count, options.Criterion, options.Seed);
         }
         var pruned = NetworkPruner.Prune(Network, Graph, Weights, kept);
         pruneSeconds = clock.Elapsed.TotalSeconds;

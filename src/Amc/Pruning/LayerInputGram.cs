@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using Amc.Graph;
 using static TorchSharp.torch;
 using Amc.Torch;
@@ -11,20 +12,22 @@ namespace Amc.Pruning;
 /// vectors for Linear layers. AMC's least-squares target is the original layer's output, which is
 /// X W^T, so X^T Y = G W^T and the Gram matrix is all the solver needs. It is collected once and
 /// answers the least squares of any kept-channel subset in time independent of the sample count.
+/// Read-only once collected (readers must not write into a matrix): concurrent scorers share it.
 /// </summary>
 public sealed class LayerInputGram
 {
-    readonly Dictionary<string, Tensor> gram;
+    readonly FrozenDictionary<string, Tensor> gram;
 
     /// <summary>Calibration images seen (a conv's Gram holds pointsPerImage rows per image).</summary>
     public int Images { get; }
 
     LayerInputGram(Dictionary<string, Tensor> gram, int images)
     {
-        this.gram = gram;
+        this.gram = gram.ToFrozenDictionary();
         Images = images;
     }
 
+    /// <summary>A layer's matrix, to read only.</summary>
     public Tensor this[string layer] => gram[layer];
 
     public bool Contains(string layer) => gram.ContainsKey(layer);

@@ -51,9 +51,9 @@ public static class NetworkPruner
     }
 
     /// <summary>
-    /// The network at the given group widths, keeping each group's first channels: for timing,
+    /// The network at the policy's widths, keeping each group's first channels: for timing,
     /// where which channels stay does not matter.
     /// </summary>
-    public static PrunedNetwork ToWidths(Network net, ChannelGraph graph, IReadOnlyDictionary<string, Tensor> weights, IReadOnlyList<int> widths) =>
-        Prune(net, graph, weights, graph.Groups.Where(g => widths[g.Id] < g.Channels).ToDictionary(g => g.Id, g => Enumerable.Range(0, widths[g.Id]).ToArray()));
+    public static PrunedNetwork ToWidths(Network net, ChannelGraph graph, IReadOnlyDictionary<string, Tensor> weights, Policy policy) =>
+        Prune(net, graph, weights, graph.Groups.Where(g => policy.Width(g.Id) < g.Channels).ToDictionary(g => g.Id, g => Enumerable.Range(0, policy.Width(g.Id)).ToArray()));
 }

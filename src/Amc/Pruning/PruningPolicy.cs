@@ -42,21 +42,22 @@ public sealed record PruningPolicy
         Groups = graph.Prunable.Select(g => new GroupDecision { Name = g.Name, Keep = keep, Of = g.Channels }).ToList(),
     };
 
-    public static PruningPolicy FromChannels(ChannelGraph graph, IReadOnlyDictionary<int, int> channels, string? model, int round) => new()
+    /// <summary>The file form of a policy: every prunable group's width and keep ratio, by name.</summary>
+    public static PruningPolicy From(Policy policy, ChannelGraph graph, string? model, int round) => new()
     {
         Model = model,
         Round = round,
         Groups = graph.Prunable.Select(g => new GroupDecision
         {
             Name = g.Name,
-            Channels = channels.GetValueOrDefault(g.Id, g.Channels),
-            Keep = Math.Round((double)channels.GetValueOrDefault(g.Id, g.Channels) / g.Channels, 4),
+            Channels = policy.Width(g.Id),
+            Keep = Math.Round((double)policy.Width(g.Id) / g.Channels, 4),
             Of = g.Channels,
         }).ToList(),
     };
 
-    /// <summary>Channels kept per group id; invalid names or counts throw with the fix in the message.</summary>
-    public Dictionary<int, int> Resolve(ChannelGraph graph, int round)
+    /// <summary>The policy for this network (groups not listed at full width); invalid names or counts throw with the fix in the message.</summary>
+    public Policy Resolve(ChannelGraph graph, int round)
     {
         var result = new Dictionary<int, int>();
         foreach (var d in Groups)
@@ -80,7 +81,7 @@ public sealed record PruningPolicy
             else throw new PolicyException($"group '{d.Name}' has neither 'keep' nor 'channels'");
             result[g.Id] = channels;
         }
-        return result;
+        return Policy.Full(graph).WithWidths(result.Select(kv => (kv.Key, kv.Value)));
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);

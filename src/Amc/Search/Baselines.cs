@@ -1,3 +1,4 @@
+using Amc.Graph;
 using Amc.Pruning;
 
 namespace Amc.Search;
@@ -12,7 +13,7 @@ public static class Baselines
 {
     public static readonly string[] Names = ["uniform", "deep", "shallow"];
 
-    public static int[] Policy(string name, PruningEnvironment env, SearchOptions options)
+    public static Policy Policy(string name, PruningEnvironment env, SearchOptions options)
     {
         int n = env.StepCount;
         Func<int, double> shape = name switch
@@ -23,17 +24,8 @@ public static class Baselines
             _ => throw new ArgumentException($"unknown baseline '{name}'; choose {string.Join(", ", Names)}"),
         };
         var wall = env.Wall ?? throw new InvalidOperationException("baselines need a budget (resource-constrained mode)");
-        int[] Widths(double k)
-        {
-            var w = env.FullWidths();
-            for (int i = 0; i < n; i++)
-            {
-                var g = env.Steps[i];
-                double keep = Math.Clamp(k * shape(i), options.LowerBound, options.UpperBound);
-                w[g.Id] = ChannelRounding.Channels(g.Channels, keep, env.Round);
-            }
-            return w;
-        }
+        Policy Widths(double k) => env.Full.WithWidths(env.Steps.Select((g, i) =>
+            (g.Id, ChannelRounding.Channels(g.Channels, Math.Clamp(k * shape(i), options.LowerBound, options.UpperBound), env.Round))));
         double low = 0, high = 2.0;
         for (int iter = 0; iter < 60; iter++)
         {

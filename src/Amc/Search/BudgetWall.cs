@@ -12,31 +12,31 @@ namespace Amc.Search;
 /// </summary>
 public sealed class BudgetWall
 {
-    readonly Func<IReadOnlyList<int>, long> measure;
+    readonly Func<Policy, long> measure;
     readonly long budget;
 
     public long Budget => budget;
     public long Original { get; }
 
-    public BudgetWall(GroupWidthCost cost, Resource resource, double target, int[] minimumWidths)
+    public BudgetWall(GroupWidthCost cost, Resource resource, double target, Policy minimum)
         : this(resource switch
         {
-            Resource.Macs => w => cost.Of(w).Macs,
-            Resource.Params => w => cost.Of(w).Params,
+            Resource.Macs => p => cost.Of(p).Macs,
+            Resource.Params => p => cost.Of(p).Params,
             _ => throw new ArgumentException($"a {resource} wall needs its cost function; use the other constructor"),
-        }, resource, target, minimumWidths, cost.FullWidths())
+        }, resource, target, minimum, cost.Full())
     {
     }
 
-    /// <param name="measure">The constrained resource of the network at given group widths (for
+    /// <param name="measure">The constrained resource of the network under a policy (for
     /// latency: the table's prediction in nanoseconds). Must be deterministic, or the wall's
     /// guarantee means nothing.</param>
-    public BudgetWall(Func<IReadOnlyList<int>, long> measure, Resource resource, double target, int[] minimumWidths, int[] fullWidths)
+    public BudgetWall(Func<Policy, long> measure, Resource resource, double target, Policy minimum, Policy full)
     {
         this.measure = measure;
-        Original = Measure(fullWidths);
+        Original = Measure(full);
         budget = (long)Math.Floor(target * Original);
-        long smallest = Measure(minimumWidths);
+        long smallest = Measure(minimum);
         if (smallest > budget)
             throw new InfeasibleBudgetException(
                 $"a {resource} budget of {target:0.###} is below what the smallest allowed widths reach; " +
@@ -44,33 +44,16 @@ public sealed class BudgetWall
                 "(lower --lbound or --round to go further)");
     }
 
-    public long Measure(IReadOnlyList<int> widths) => measure(widths);
+    public long Measure(Policy policy) => measure(policy);
 
-    /// <summary>Whether the network meets the budget with group <paramref name="group"/> at <paramref name="width"/> (widths restored).</summary>
-    public bool Fits(int[] widths, int group, int width)
-    {
-        int saved = widths[group];
-        widths[group] = width;
-        try { return Measure(widths) <= budget; }
-        finally { widths[group] = saved; }
-    }
+    /// <summary>Whether the network meets the budget with group <paramref name="group"/> of <paramref name="policy"/> at <paramref name="width"/>.</summary>
+    public bool Fits(Policy policy, int group, int width) => Measure(policy.WithWidth(group, width)) <= budget;
 
-    /// <summary>The largest of <paramref name="candidates"/> (ascending) that keeps the budget; widths[group] is overwritten while probing and restored.</summary>
-    public int Cap(int[] widths, int group, IReadOnlyList<int> candidates)
+    /// <summary>The largest of <paramref name="candidates"/> (ascending) for group <paramref name="group"/> that keeps the budget, the smallest if none does.</summary>
+    public int Cap(Policy policy, int group, IReadOnlyList<int> candidates)
     {
-        int saved = widths[group];
-        try
-        {
-            for (int i = candidates.Count - 1; i > 0; i--)
-            {
-                widths[group] = candidates[i];
-                if (Measure(widths) <= budget) return candidates[i];
-            }
-            return candidates[0];
-        }
-        finally
-        {
-            widths[group] = saved;
-        }
+        for (int i = candidates.Count - 1; i > 0; i--)
+            if (Fits(policy, group, candidates[i])) return candidates[i];
+        return candidates[0];
     }
 }

@@ -35,6 +35,3 @@ public sealed record EpisodeRecord(
     double? MeanQ = null,
     double? MeanTarget = null,
     double? Baseline = null);
-
-/// <summary>The best episode so far: its policy is the search's result (as in AMC, not the final actor).</summary>
-public sealed record BestPolicy(int Episode, double Reward, int[] Widths, double Top1, double Top5, long Macs, long Params);

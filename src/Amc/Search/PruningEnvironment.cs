@@ -19,10 +19,10 @@ public sealed class PruningEnvironment
     readonly StateEmbedding embedding;
     readonly GroupWidthCost cost;
     readonly BudgetWall? wall;
-    readonly int[] minimum;
+    readonly Policy full, minimum;
     readonly IReadOnlyList<int>[] candidates;
     readonly long originalMacs;
-    int[] widths = [];
+    Policy policy;
     int t;
     double previousKeep;
 
@@ -30,9 +30,9 @@ public sealed class PruningEnvironment
     public int Round { get; }
     public BudgetWall? Wall => wall;
 
-    /// <param name="latency">Predicted latency (ns) at given group widths; required when the
+    /// <param name="latency">Predicted latency (ns) of the network under a policy; required when the
     /// budget is <see cref="Resource.Latency"/>, e.g. Amc.Latency.LatencyTable.PredictNanoseconds.</param>
-    public PruningEnvironment(Network net, ChannelGraph graph, SearchOptions options, int round, Func<IReadOnlyList<int>, long>? latency = null)
+    public PruningEnvironment(Network net, ChannelGraph graph, SearchOptions options, int round, Func<Policy, long>? latency = null)
     {
         if (!(options.LowerBound > 0 && options.LowerBound <= options.UpperBound && options.UpperBound <= 1))
             throw new ArgumentException($"need 0 < lbound <= rbound <= 1, got lbound {options.LowerBound}, rbound {options.UpperBound}");
@@ -42,16 +42,18 @@ public sealed class PruningEnvironment
         Steps = graph.Prunable.ToList();
         if (Steps.Count == 0) throw new InvalidNetworkException($"network '{net.Name}' has no prunable channel group");
         cost = new GroupWidthCost(net, graph);
-        originalMacs = cost.Of(cost.FullWidths()).Macs;
+        full = cost.Full();
+        policy = full;
+        originalMacs = cost.Of(full).Macs;
         embedding = new StateEmbedding(net, graph, Steps);
         candidates = ReachableWidths(graph, options, round);
-        minimum = candidates.Select(c => c[0]).ToArray();
+        minimum = Policy.OfWidths(candidates.Select(c => c[0]));
         if (options.Resource == Resource.Latency)
         {
             if (options.Mode != SearchMode.Resource)
                 throw new ArgumentException("latency can only be a budget (resource-constrained mode), not an accuracy-mode reward term");
             if (latency is null) throw new ArgumentException("a latency budget needs the latency table's prediction");
-            wall = new BudgetWall(latency, options.Resource, options.Target, minimum, cost.FullWidths());
+            wall = new BudgetWall(latency, options.Resource, options.Target, minimum, full);
         }
         else if (options.Mode == SearchMode.Resource)
             wall = new BudgetWall(cost, options.Resource, options.Target, minimum);
@@ -76,25 +78,23 @@ public sealed class PruningEnvironment
 
     public int StepCount => Steps.Count;
 
-    /// <summary>Current widths of every group (undecided groups at full width).</summary>
-    public int[] Widths => (int[])widths.Clone();
+    /// <summary>The policy decided so far (undecided groups at full width).</summary>
+    public Policy Policy => policy;
 
-    public (long Macs, long Params) Cost(IReadOnlyList<int> w) => cost.Of(w);
+    public (long Macs, long Params) Cost(Policy p) => cost.Of(p);
 
     /// <summary>Every group at its original width.</summary>
-    public int[] FullWidths() => cost.FullWidths();
+    public Policy Full => full;
 
-    /// <summary>Every group's width from one channel count per step (as episodes and policies list them).</summary>
-    public int[] WidthsOf(IReadOnlyList<int> stepChannels)
-    {
-        var w = cost.FullWidths();
-        for (int i = 0; i < Steps.Count; i++) w[Steps[i].Id] = stepChannels[i];
-        return w;
-    }
+    /// <summary>The policy of one channel count per step (as episodes list them), other groups at full width.</summary>
+    public Policy FromSteps(IReadOnlyList<int> stepChannels) => full.WithStepWidths(Steps, stepChannels);
+
+    /// <summary>The policy with every group after <paramref name="step"/> at its minimum width: how far the budget can still fall.</summary>
+    Policy LaterAtMinimum(int step) => policy.WithWidths(Steps.Skip(step + 1).Select(g => (g.Id, minimum.Width(g.Id))));
 
     public float[] Reset()
     {
-        widths = cost.FullWidths();
+        policy = full;
         t = 0;
         previousKeep = 1.0;
         return State(0);
@@ -110,12 +110,10 @@ public sealed class PruningEnvironment
     float[] State(int step)
     {
         if (wall is null || options.Resource == Resource.Macs)
-            return embedding.State(step, originalMacs - cost.Of(widths).Macs, previousKeep);
-        long now = wall.Measure(widths);
-        var floor = (int[])widths.Clone();
-        for (int later = step + 1; later < Steps.Count; later++) floor[Steps[later].Id] = minimum[Steps[later].Id];
+            return embedding.State(step, originalMacs - cost.Of(policy).Macs, previousKeep);
+        long now = wall.Measure(policy);
         double original = wall.Original;
-        return embedding.State(step, (original - now) / original, (now - wall.Measure(floor)) / original, previousKeep);
+        return embedding.State(step, (original - now) / original, (now - wall.Measure(LaterAtMinimum(step))) / original, previousKeep);
     }
 
     public StepResult Step(double action)
@@ -128,8 +126,7 @@ public sealed class PruningEnvironment
         if (wall is not null)
         {
             // Later groups at their minimum: the most this group may keep while the budget stays reachable.
-            var probe = (int[])widths.Clone();
-            for (int later = t + 1; later < Steps.Count; later++) probe[Steps[later].Id] = minimum[Steps[later].Id];
+            var probe = LaterAtMinimum(t);
             int cap = wall.Cap(probe, g.Id, candidates[g.Id]);
             if (channels >= cap) channels = cap;
             else if (!wall.Fits(probe, g.Id, channels))
@@ -141,7 +138,7 @@ public sealed class PruningEnvironment
                 channels = candidates[g.Id].Where(c => c < wanted).LastOrDefault(c => wall.Fits(probe, g.Id, c), cap);
             }
         }
-        widths[g.Id] = channels;
+        policy = policy.WithWidth(g.Id, channels);
         previousKeep = (double)channels / g.Channels;
         t++;
         bool done = t == Steps.Count;

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Amc.Search;
 
 /// <summary>
@@ -33,6 +35,16 @@ public sealed record SearchOptions
     public bool TopFive { get; init; }
     public int Seed { get; init; }
     public DdpgOptions Ddpg { get; init; } = new();
+    /// <summary>
+    /// K: rollouts proposed from the same agent, scored together (concurrently where the scorer
+    /// can) and learned from in episode order, per round. 1 is AMC's search, episode by episode.
+    /// </summary>
+    [JsonIgnore]
+    public int RolloutsPerRound { get; init; } = 1;
+    /// <summary>K in the JSON (the resume fingerprint, search-config.json) only when it is not 1, so
+    /// a search saved before K existed has the fingerprint it had and still resumes.</summary>
+    [JsonInclude, JsonPropertyName(nameof(RolloutsPerRound)), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    int? RolloutsPerRoundUnlessOne { get => RolloutsPerRound == 1 ? null : RolloutsPerRound; init => RolloutsPerRound = value ?? 1; }
 }
 
 /// <summary>DDPG hyper-parameters as in the official AMC code (amc-spec.md §5), except the actor's

@@ -1,5 +1,5 @@
 namespace Amc.Search;
 
-/// <summary>Reported after every episode, for progress bars and logs.</summary>
+/// <summary>Reported for every episode once its round is saved, for progress bars and logs.</summary>
 /// <param name="Best">Null while every episode so far gave non-finite outputs.</param>
 public sealed record SearchProgress(int Episode, int Episodes, string Phase, double Reward, double Top1, double MacsFraction, double? BudgetFraction, BestPolicy? Best, double SecondsPerEpisode);

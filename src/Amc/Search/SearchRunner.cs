@@ -7,23 +7,24 @@ using Amc.Torch;
 namespace Amc.Search;
 
 /// <summary>
-/// The AMC search loop: episodes of the environment driven by DDPG (or random actions), each
-/// policy scored by the candidate scorer, the episode reward given to all its transitions, L
-/// DDPG updates per episode after warm-up, the best episode kept. Crash-safe: state is saved
-/// after every episode and the episode log is trimmed to match it on resume.
+/// The AMC search loop, in rounds: the agent proposes K rollouts (K = RolloutsPerRound, one in
+/// AMC), the scorer scores their policies (concurrently where it can), each gets its reward, and
+/// the agent learns from them in episode order; the best episode is kept. Crash-safe: state is
+/// saved after every round and the episode log is trimmed to match it on resume.
 /// </summary>
 public sealed class SearchRunner
 {
     readonly PruningEnvironment env;
-    readonly CandidateScorer scorer;
+    readonly ICandidateScorer scorer;
     readonly SearchOptions options;
     readonly string statePath, logPath, fingerprint;
     readonly long originalMacs, originalParams;
 
     public string LogPath => logPath;
 
-    public SearchRunner(PruningEnvironment env, CandidateScorer scorer, SearchOptions options, string outDir, string fingerprint)
+    public SearchRunner(PruningEnvironment env, ICandidateScorer scorer, SearchOptions options, string outDir, string fingerprint)
     {
+        if (options.RolloutsPerRound < 1) throw new ArgumentException($"need at least one rollout per round, got {options.RolloutsPerRound}");
         this.env = env;
         this.scorer = scorer;
         this.options = options;
@@ -31,7 +32,7 @@ public sealed class SearchRunner
         Directory.CreateDirectory(outDir);
         statePath = Path.Combine(outDir, "search-state.safetensors");
         logPath = Path.Combine(outDir, "episodes.jsonl");
-        (originalMacs, originalParams) = env.Cost(env.FullWidths());
+        (originalMacs, originalParams) = env.Cost(env.Full);
     }
 
     public static readonly JsonSerializerOptions LogJson = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
@@ -39,7 +40,9 @@ public sealed class SearchRunner
     public BestPolicy Run(bool resume, Action<SearchProgress>? progress = null)
     {
         var random = new SearchRandom(options.Seed);
-        using var agent = new DdpgAgent(StateEmbedding.Size, options.Ddpg.ReplayEpisodes * env.StepCount, options.Ddpg, options.Seed);
+        // Built for the random agent too: its state file has always held the (unused) networks.
+        using var ddpg = new DdpgAgent(StateEmbedding.Size, options.Ddpg.ReplayEpisodes * env.StepCount, options.Ddpg, options.Seed);
+        ISearchAgent agent = options.Agent == AgentKind.Random ? new RandomSearchAgent(options) : new DdpgSearchAgent(ddpg, options);
         int first = 0;
         BestPolicy? best = null;
         if (resume && File.Exists(statePath))
@@ -48,14 +51,14 @@ public sealed class SearchRunner
             if (state.Fingerprint != fingerprint)
                 throw new CheckpointException($"{statePath} belongs to a search with other settings, another base network or " +
                     "(under a latency budget) another latency table; use a new --out or the original settings and table");
-            var optimizers = CheckFits(state, tensors, agent);
+            var optimizers = CheckFits(state, tensors, ddpg);
             first = state.NextEpisode;
             random = SearchRandom.FromState(state.Random);
             best = state.Best;
-            agent.Baseline = state.Baseline;
-            agent.Replay.Restore(state.Replay);
-            agent.LoadTensors(tensors);
-            if (optimizers is var (actorState, criticState)) agent.LoadOptimizerStates(actorState, criticState);
+            ddpg.Baseline = state.Baseline;
+            ddpg.Replay.Restore(state.Replay);
+            ddpg.LoadTensors(tensors);
+            if (optimizers is var (actorState, criticState)) ddpg.LoadOptimizerStates(actorState, criticState);
             TrimLog(first);
         }
         else
@@ -64,22 +67,28 @@ public sealed class SearchRunner
         }
 
         var clock = Stopwatch.StartNew();
-        for (int episode = first; episode < options.Episodes; episode++)
+        for (int start = first; start < options.Episodes; start += options.RolloutsPerRound)
         {
-            var record = RunEpisode(episode, agent, random);
-            // A network with NaN or Inf outputs is never the result, however its accuracy reads.
-            if (record.NonFiniteImages == 0 && (best is null || record.Reward > best.Reward))
-                best = new BestPolicy(episode, record.Reward, env.WidthsOf(record.Channels), record.Top1, record.Top5, record.Macs, record.Params);
-            File.AppendAllText(logPath, JsonSerializer.Serialize(record, LogJson) + "\n");
-            var (actorOpt, criticOpt) = agent.OptimizerStates();
+            var records = RunRound(start, Math.Min(options.RolloutsPerRound, options.Episodes - start), agent, random);
+            var bestAfter = new List<BestPolicy?>(records.Count);
+            foreach (var record in records)
+            {
+                // A network with NaN or Inf outputs is never the result, however its accuracy reads.
+                if (record.NonFiniteImages == 0 && (best is null || record.Reward > best.Reward))
+                    best = new BestPolicy(record.Episode, record.Reward, env.FromSteps(record.Channels), record.Top1, record.Top5, record.Macs, record.Params);
+                bestAfter.Add(best);
+            }
+            File.AppendAllText(logPath, string.Concat(records.Select(r => JsonSerializer.Serialize(r, LogJson) + "\n")));
+            var (actorOpt, criticOpt) = ddpg.OptimizerStates();
             new SearchState
             {
-                NextEpisode = episode + 1, Random = random.State, Baseline = agent.Baseline, Best = best,
-                Replay = agent.Replay.InOrder().ToList(), ActorOptimizer = Convert.ToBase64String(actorOpt),
+                NextEpisode = records[^1].Episode + 1, Random = random.State, Baseline = ddpg.Baseline, Best = best,
+                Replay = ddpg.Replay.InOrder().ToList(), ActorOptimizer = Convert.ToBase64String(actorOpt),
                 CriticOptimizer = Convert.ToBase64String(criticOpt), Fingerprint = fingerprint,
-            }.Save(statePath, agent.Tensors());
-            progress?.Invoke(new SearchProgress(episode, options.Episodes, record.Phase, record.Reward, record.Top1, record.MacsFraction, record.BudgetFraction, best,
-                clock.Elapsed.TotalSeconds / (episode - first + 1)));
+            }.Save(statePath, ddpg.Tensors());
+            for (int i = 0; i < records.Count; i++)
+                progress?.Invoke(new SearchProgress(records[i].Episode, options.Episodes, records[i].Phase, records[i].Reward, records[i].Top1, records[i].MacsFraction,
+                    records[i].BudgetFraction, bestAfter[i], clock.Elapsed.TotalSeconds / (records[^1].Episode - first + 1)));
         }
         if (best is null && options.Episodes > 0)
             throw new CheckpointException($"every one of the {options.Episodes} policies the search scored gave NaN or Inf outputs on the held-out images, " +
@@ -87,58 +96,39 @@ public sealed class SearchRunner
         return best ?? throw new InvalidOperationException("no episode was run");
     }
 
-
-    EpisodeRecord RunEpisode(int episode, DdpgAgent agent, SearchRandom random)
+    /// <summary>Episodes first .. first + count - 1: proposed in order, scored together, learned from in order.</summary>
+    List<EpisodeRecord> RunRound(int first, int count, ISearchAgent agent, SearchRandom random)
     {
-        var clock = Stopwatch.StartNew();
-        bool warmup = options.Agent == AgentKind.Random || episode < options.Ddpg.WarmupEpisodes;
-        double sigma = warmup ? 0 : options.Ddpg.Sigma(episode, options.Episodes);
-        var state = env.Reset();
-        var steps = new List<(float[] State, double Raw, StepResult Result)>();
-        double agentSeconds = 0;
-        for (int t = 0; t < env.StepCount; t++)
-        {
-            var agentClock = Stopwatch.StartNew();
-            double action = warmup
-                ? random.Uniform(options.LowerBound, options.UpperBound)
-                : random.TruncatedNormal(agent.Act(state), sigma, options.LowerBound, options.UpperBound);
-            agentSeconds += agentClock.Elapsed.TotalSeconds;
-            var result = env.Step(action);
-            steps.Add((state, action, result));
-            state = result.Next;
-        }
-        var widths = env.Widths;
-        var score = scorer.Score(widths);
-        double reward = Reward.Of(score, options, originalMacs, originalParams);
+        var rollouts = Enumerable.Range(first, count).Select(e => agent.Propose(e, env, random)).ToList();
+        var scoreClock = Stopwatch.StartNew();
+        var scores = scorer.ScoreAll(rollouts.Select(r => r.Policy).ToList());
+        double scoreSeconds = scoreClock.Elapsed.TotalSeconds;
+        var rewards = scores.Select(s => Reward.Of(s, options, originalMacs, originalParams)).ToList();
+        var learnings = agent.Learn(rollouts.Zip(rewards).ToList(), random);
+        return rollouts.Select((r, i) => Record(r, scores[i], rewards[i], learnings[i], count == 1 ? scoreSeconds : scores[i].Times.Total)).ToList();
+    }
 
-        var updateClock = Stopwatch.StartNew();
-        var updates = new List<UpdateStats>();
-        if (options.Agent == AgentKind.Ddpg)
-        {
-            foreach (var (s, raw, r) in steps)
-                agent.Replay.Add(new Transition(s, (float)raw, (float)reward, r.Next, r.Done));
-            if (episode >= options.Ddpg.WarmupEpisodes)
-                for (int i = 0; i < env.StepCount; i++) updates.Add(agent.Update(random));
-        }
-        agentSeconds += updateClock.Elapsed.TotalSeconds;
-
+    EpisodeRecord Record(Rollout rollout, CandidateScore score, double reward, Learning learning, double scoreSeconds)
+    {
+        var steps = rollout.Steps;
+        var updates = learning.Updates;
         return new EpisodeRecord(
-            episode,
-            options.Agent == AgentKind.Random ? "random" : warmup ? "warmup" : "explore",
-            steps.Select(s => Math.Round(s.Raw, 5)).ToArray(),
+            rollout.Episode,
+            rollout.Phase,
+            steps.Select(s => Math.Round(s.Result.RawAction, 5)).ToArray(),
             steps.Select(s => Math.Round(s.Result.RealizedKeep, 5)).ToArray(),
             steps.Select(s => s.Result.Channels).ToArray(),
             score.Macs, score.Params,
             (double)score.Macs / originalMacs, (double)score.Params / originalParams,
-            score.HeldOut.Top1, score.HeldOut.Top5, reward, sigma,
-            clock.Elapsed.TotalSeconds, score.Times, agentSeconds,
-            env.Wall is { } wall ? Math.Round((double)wall.Measure(widths) / wall.Original, 5) : null,
+            score.HeldOut.Top1, score.HeldOut.Top5, reward, rollout.Sigma,
+            rollout.AgentSeconds + scoreSeconds + learning.Seconds, score.Times, rollout.AgentSeconds + learning.Seconds,
+            env.Wall is { } wall ? Math.Round((double)wall.Measure(rollout.Policy) / wall.Original, 5) : null,
             score.HeldOut.NonFinite,
             Mean(updates, u => u.CriticLoss), Mean(updates, u => u.ActorLoss), Mean(updates, u => u.MeanQ),
-            Mean(updates, u => u.MeanTarget), updates.Count > 0 ? agent.Baseline : null);
+            Mean(updates, u => u.MeanTarget), learning.Baseline);
     }
 
-    static double? Mean(List<UpdateStats> updates, Func<UpdateStats, double> f) => updates.Count > 0 ? updates.Average(f) : null;
+    static double? Mean(IReadOnlyList<UpdateStats> updates, Func<UpdateStats, double> f) => updates.Count > 0 ? updates.Average(f) : null;
 
     /// <summary>
     /// What a state with the right fingerprint may still get wrong (a damaged or edited file):
@@ -151,9 +141,9 @@ public sealed class SearchRunner
             throw SearchState.Damaged(statePath, $"it is at episode {state.NextEpisode} of a search of {options.Episodes}");
         if (state.NextEpisode > 0 && state.Best is null)
             throw SearchState.Damaged(statePath, $"{state.NextEpisode} episodes are done but no best policy is saved");
-        var full = env.FullWidths();
-        if (state.Best is { } b && (b.Widths.Length != full.Length || b.Widths.Where((w, g) => w < 1 || w > full[g]).Any()))
-            throw SearchState.Damaged(statePath, $"the best policy's widths [{string.Join(", ", b.Widths)}] do not fit this network's {full.Length} groups [{string.Join(", ", full)}]");
+        var full = env.Full;
+        if (state.Best is { } b && (b.Widths.Count != full.Count || Enumerable.Range(0, full.Count).Any(g => b.Widths.Width(g) < 1 || b.Widths.Width(g) > full.Width(g))))
+            throw SearchState.Damaged(statePath, $"the best policy's widths {b.Widths} do not fit this network's {full.Count} groups {full}");
         int odd = state.Replay.FindIndex(t => t.State.Length != StateEmbedding.Size || t.Next.Length != StateEmbedding.Size);
         if (odd >= 0) throw SearchState.Damaged(statePath, $"replay transition {odd} has states of {state.Replay[odd].State.Length} and {state.Replay[odd].Next.Length} features, {StateEmbedding.Size} expected");
         foreach (var (key, p) in agent.Tensors())

@@ -8,8 +8,8 @@ namespace Amc.Search;
 /// <summary>
 /// Everything a search needs to continue exactly where it stopped: the next episode, the random
 /// stream, the reward baseline, the replay buffer, the best policy, the agent's four networks and
-/// its optimizers. Saved atomically after every episode as one safetensors file (networks as
-/// tensors, the rest as JSON metadata), so kill -9 at any moment loses at most the running episode,
+/// its optimizers. Saved atomically after every round of episodes as one safetensors file (networks
+/// as tensors, the rest as JSON metadata), so kill -9 at any moment loses at most the running round,
 /// which a resume replays identically.
 /// </summary>
 public sealed record SearchState

@@ -17,26 +17,26 @@ public static class TopPolicyConfirmation
 {
     /// <param name="confirm">Scores on the confirmation images (same pruning settings as the search's).</param>
     public static (BestPolicy Best, IReadOnlyList<ConfirmedPolicy> Scored) Choose(
-        IReadOnlyList<EpisodeRecord> episodes, PruningEnvironment env, CandidateScorer confirm, int k)
+        IReadOnlyList<EpisodeRecord> episodes, PruningEnvironment env, ICandidateScorer confirm, int k)
     {
         if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, "need at least one policy to confirm");
         // Highest reward first, earliest episode first among equals, each policy once; never a
         // network whose outputs held NaN or Inf.
         var top = episodes.Where(e => e.NonFiniteImages == 0).OrderByDescending(e => e.Reward).ThenBy(e => e.Episode)
-            .DistinctBy(e => string.Join(',', e.Channels)).Take(k).ToList();
+            .DistinctBy(e => env.FromSteps(e.Channels)).Take(k).ToList();
         var scored = new List<ConfirmedPolicy>();
         BestPolicy? best = null;
         double bestTop1 = double.NegativeInfinity;
         foreach (var e in top)
         {
-            var widths = env.WidthsOf(e.Channels);
-            var evaluation = confirm.Score(widths).HeldOut;
+            var policy = env.FromSteps(e.Channels);
+            var evaluation = confirm.Score(policy).HeldOut;
             double top1 = evaluation.Top1;
             scored.Add(new ConfirmedPolicy(e.Episode, e.Reward, e.Top1, top1, evaluation.NonFinite));
             if (evaluation.NonFinite == 0 && top1 > bestTop1)
             {
                 bestTop1 = top1;
-                best = new BestPolicy(e.Episode, e.Reward, widths, e.Top1, e.Top5, e.Macs, e.Params);
+                best = new BestPolicy(e.Episode, e.Reward, policy, e.Top1, e.Top5, e.Macs, e.Params);
             }
         }
         if (best is null && top.Count > 0)

@@ -51,7 +51,7 @@ public class LayerKindCoverageTests
         var cost = CostModel.Of(net);
         var graph = ChannelGraph.Build(net);
         var widthCost = new GroupWidthCost(net, graph);
-        Assert.Equal((cost.Macs, cost.Params), widthCost.Of(widthCost.FullWidths()));
+        Assert.Equal((cost.Macs, cost.Params), widthCost.Of(widthCost.Full()));
         long specParams = ParameterShapes.Of(net).Where(s => !s.Param.StartsWith("running_")).Sum(s => s.Shape.Aggregate(1L, (a, d) => a * d));
         Assert.Equal(cost.Params, specParams);
 

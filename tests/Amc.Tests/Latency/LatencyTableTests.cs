@@ -55,8 +55,8 @@ public class LatencyTableTests(TinyLatencyTable tiny) : IClassFixture<TinyLatenc
     public void Prediction_is_a_line_through_the_timed_full_and_smallest_networks()
     {
         var table = tiny.Table;
-        var full = tiny.Graph.Groups.Select(g => g.Channels).ToArray();
-        var small = tiny.Reachable.Select(r => r[0]).ToArray();
+        var full = Policy.Full(tiny.Graph);
+        var small = Policy.OfWidths(tiny.Reachable.Select(r => r[0]));
         Assert.Equal(table.File.WholeNetworkMs, table.PredictMs(full), 9);
         Assert.Equal(table.Layers.Sum(l => table.Entries[l.Full]), table.EntrySum(full), 9);
         double sum = table.Layers.Sum(l => table.Entries[l.At(Width(l.InputTensor, small), Width(l.Name, small))]);
@@ -71,7 +71,7 @@ public class LatencyTableTests(TinyLatencyTable tiny) : IClassFixture<TinyLatenc
         Assert.Equal((long)Math.Round(table.PredictMs(small) * 1e6), table.PredictNanoseconds(small));
     }
 
-    int Width(string tensor, int[] widths) => tiny.Graph.Layout[tensor].Sum(s => widths[s.Group] * s.Repeat);
+    int Width(string tensor, Policy policy) => tiny.Graph.Layout[tensor].Sum(s => policy.Width(s.Group) * s.Repeat);
 
     [Fact]
     public void Second_build_reads_the_cache_without_measuring_and_gives_identical_values()
@@ -91,7 +91,7 @@ public class LatencyTableTests(TinyLatencyTable tiny) : IClassFixture<TinyLatenc
         var rng = new Random(3);
         for (int i = 0; i < 20; i++)
         {
-            var w = tiny.Reachable.Select(r => r[rng.Next(r.Count)]).ToArray();
+            var w = Policy.OfWidths(tiny.Reachable.Select(r => r[rng.Next(r.Count)]).ToArray());
             Assert.Equal(tiny.Table.PredictNanoseconds(w), again.PredictNanoseconds(w));
         }
     }
@@ -129,16 +129,13 @@ public class LatencyTableTests(TinyLatencyTable tiny) : IClassFixture<TinyLatenc
         Assert.Equal([wide.OutValues[0], wide.OutValues[^1]], wide.OutGrid);
         Assert.True(table.Entries.Count < tiny.Table.Entries.Count);
         // A width between grid points: the prediction moves linearly between the neighbours' entries.
-        var widths = tiny.Graph.Groups.Select(g => g.Channels).ToArray();
+        var full = Policy.Full(tiny.Graph);
         int group = tiny.Graph.Layout[wide.Name].Single().Group;
         int mid = wide.OutValues[1];
-        widths[group] = wide.OutValues[0];
-        double low = table.PredictMs(widths);
-        widths[group] = wide.OutValues[^1];
-        double high = table.PredictMs(widths);
-        widths[group] = mid;
+        double low = table.PredictMs(full.WithWidth(group, wide.OutValues[0]));
+        double high = table.PredictMs(full.WithWidth(group, wide.OutValues[^1]));
         double t = (double)(mid - wide.OutValues[0]) / (wide.OutValues[^1] - wide.OutValues[0]);
-        Assert.Equal(low + t * (high - low), table.PredictMs(widths), 9);
+        Assert.Equal(low + t * (high - low), table.PredictMs(full.WithWidth(group, mid)), 9);
     }
 
     [Fact]

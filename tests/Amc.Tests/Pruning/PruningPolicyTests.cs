@@ -15,8 +15,8 @@ public class PruningPolicyTests
     [Fact]
     public void Json_round_trip_keeps_every_decision()
     {
-        var channels = new Dictionary<int, int> { [Graph["conv1"].Id] = 8, [Graph["layer2.1.conv1"].Id] = 24, [Graph["layer3.0.conv2"].Id] = 40 };
-        var policy = PruningPolicy.FromChannels(Graph, channels, "resnet20", 8);
+        var channels = Policy.Full(Graph).WithWidths([(Graph["conv1"].Id, 8), (Graph["layer2.1.conv1"].Id, 24), (Graph["layer3.0.conv2"].Id, 40)]);
+        var policy = PruningPolicy.From(channels, Graph, "resnet20", 8);
         using var folder = new TempFolder();
         var path = folder.File("policy.json");
         policy.Save(path);
@@ -27,7 +27,7 @@ public class PruningPolicyTests
         Assert.Equal(8, back.Round);
         Assert.Equal(Graph.Prunable.Count(), back.Groups.Count);
         var resolved = back.Resolve(Graph, 8);
-        foreach (var g in Graph.Prunable) Assert.Equal(channels.GetValueOrDefault(g.Id, g.Channels), resolved[g.Id]);
+        Assert.Equal(channels, resolved);
         // What a person reads: names, ratios, counts, widths.
         Assert.Contains("\"name\": \"layer2.1.conv1\"", back.ToJson());
         Assert.Contains("\"keep\": 0.75", back.ToJson());
@@ -37,19 +37,18 @@ public class PruningPolicyTests
     public void Uniform_keep_ratios_are_rounded_per_group()
     {
         var resolved = PruningPolicy.Uniform(Graph, 0.3).Resolve(Graph, 8);
-        Assert.Equal(Graph.Prunable.Select(g => g.Id), resolved.Keys);
-        Assert.Equal(8, resolved[Graph["conv1"].Id]);          // 16 * 0.3 = 4.8 -> 5 -> 8
-        Assert.Equal(16, resolved[Graph["layer2.0.conv1"].Id]); // 32 * 0.3 = 9.6 -> 10 -> 16
-        Assert.Equal(24, resolved[Graph["layer3.0.conv1"].Id]); // 64 * 0.3 = 19.2 -> 19 -> 24
-        Assert.Equal(5, PruningPolicy.Uniform(Graph, 0.3).Resolve(Graph, 1)[Graph["conv1"].Id]);
+        Assert.All(Graph.Prunable, g => Assert.True(resolved.Width(g.Id) < g.Channels, g.Name));
+        Assert.Equal(8, resolved.Width(Graph["conv1"].Id));          // 16 * 0.3 = 4.8 -> 5 -> 8
+        Assert.Equal(16, resolved.Width(Graph["layer2.0.conv1"].Id)); // 32 * 0.3 = 9.6 -> 10 -> 16
+        Assert.Equal(24, resolved.Width(Graph["layer3.0.conv1"].Id)); // 64 * 0.3 = 19.2 -> 19 -> 24
+        Assert.Equal(5, PruningPolicy.Uniform(Graph, 0.3).Resolve(Graph, 1).Width(Graph["conv1"].Id));
     }
 
     [Fact]
     public void An_exact_channel_count_wins_over_a_ratio_and_is_not_rounded()
     {
         var r = new PruningPolicy { Groups = [new GroupDecision { Name = "layer1.0.conv1", Keep = 0.5, Channels = 5 }] }.Resolve(Graph, 8);
-        Assert.Equal(5, r[Graph["layer1.0.conv1"].Id]);
-        Assert.Single(r);
+        Assert.Equal(Policy.Full(Graph).WithWidth(Graph["layer1.0.conv1"].Id, 5), r);
     }
 
     [Fact]

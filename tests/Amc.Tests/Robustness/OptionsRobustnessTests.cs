@@ -65,6 +65,8 @@ public class OptionsRobustnessTests
     [InlineData("search", "--warmup", "-1", "--warmup must be at least 0")]
     [InlineData("search", "--latency-threads", "0", "--latency-threads must be between 1 and 1024")]
     [InlineData("search", "--confirm-top", "-1", "--confirm-top must be at least 0")]
+    [InlineData("search", "--rollouts-per-round", "0", "--rollouts-per-round must be between 1 and 64, got 0")]
+    [InlineData("search", "--rollouts-per-round", "65", "--rollouts-per-round must be between 1 and 64")]
     // bench, latency-table, profile, import, demo
     [InlineData("bench", "--batch", "0", "--batch must be at least 1")]
     [InlineData("bench", "--repeats", "0", "--repeats must be at least 1")]
@@ -100,6 +102,7 @@ public class OptionsRobustnessTests
     [InlineData("prune", "--ridge", "0")]
     [InlineData("search", "--warmup", "0")]
     [InlineData("search", "--target-macs", "0.3")]
+    [InlineData("search", "--rollouts-per-round", "64")]
     [InlineData("bench", "--warmup", "0")]
     [InlineData("import", "--mean", "-0.5")]
     public void Values_in_range_pass(string command, string option, string value) =>

@@ -398,4 +398,21 @@ public sealed class ResumeRobustnessTests(ResumeRobustnessTests.SearchedOnce sea
         Assert.Contains("another network", message);
         Assert.DoesNotContain("at Amc.", message);
     }
+
+    [Fact]
+    public void Cli_search_in_rounds_of_two_continues_only_with_its_own_rollouts_per_round()
+    {
+        var data = TinyIdxData.Write(temp.File("data"), train: 40, test: 10, size: 12);
+        var ck = Checkpoint("x.amc", 4);
+        var outDir = temp.File("search");
+        string[] search = ["search", "--checkpoint", ck, "--data", data, "--heldout", "8", "--episodes", "3", "--warmup", "1",
+            "--no-baselines", "--confirm-top", "0", "--eval-engine", "ort", "--out", outDir];
+        CliAssert.Ok(CliRun.Amc([.. search, "--rollouts-per-round", "2"]));
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(outDir, "episodes.jsonl")).Length);
+        Assert.Contains("\"RolloutsPerRound\": 2", File.ReadAllText(Path.Combine(outDir, "search-config.json")));
+
+        var message = CliAssert.BadInput(CliRun.Amc([.. search, "--resume"]));
+        Assert.Contains("other settings", message);
+        CliAssert.Ok(CliRun.Amc([.. search, "--resume", "--rollouts-per-round", "2"]));
+    }
 }

@@ -130,7 +130,7 @@ public class ScoringRobustnessTests
     /// policy that keeps that whole group outputs NaN, one that prunes it drops channel 0 first
     /// (channels are ranked by their consumer weights, and NaN ranks lowest) and is healthy.
     /// </summary>
-    static (SearchRunner Runner, PruningEnvironment Env, CandidateScorer Scorer) NaNSearch(TinySearchSetup tiny, string outDir, Action<Dictionary<string, Tensor>> poison)
+    static (SearchRunner Runner, PruningEnvironment Env, ICandidateScorer Scorer) NaNSearch(TinySearchSetup tiny, string outDir, Action<Dictionary<string, Tensor>> poison)
     {
         var weights = tiny.Weights.ToDictionary(kv => kv.Key, kv => kv.Value.clone());
         using (no_grad()) poison(weights);
@@ -139,7 +139,7 @@ public class ScoringRobustnessTests
         var options = new SearchOptions { Episodes = 10, Seed = 3, Agent = AgentKind.Random, Mode = SearchMode.Accuracy, LowerBound = 0.9 };
         var env = new PruningEnvironment(tiny.Network, pruner.Graph, options, 2);
         // Without least squares, which would spread the NaN into every refit weight.
-        var scorer = new CandidateScorer(pruner, tiny.HeldOut, new PruneOptions(Round: 2, Reconstruct: false, Seed: 3), onnxRuntime: true);
+        var scorer = new OnnxCandidateScorer(new CandidateBuilder(pruner, new PruneOptions(Round: 2, Reconstruct: false, Seed: 3)), tiny.HeldOut);
         return (new SearchRunner(env, scorer, options, outDir, "nan-test"), env, scorer);
     }
 
@@ -162,7 +162,7 @@ public class ScoringRobustnessTests
         foreach (var e in log)
             Assert.Equal(e.Channels[step] == env.Steps[step].Channels ? tiny.HeldOut.Count : 0, e.NonFiniteImages);
         // The worst reward of accuracy mode: error 1 at the original size, below every healthy policy's.
-        double worst = -Math.Log(env.Cost(env.FullWidths()).Macs);
+        double worst = -Math.Log(env.Cost(env.Full).Macs);
         Assert.All(broken, e => Assert.Equal(worst, e.Reward));
         Assert.All(healthy, e => Assert.True(e.Reward > worst, $"episode {e.Episode}: {e.Reward}"));
         Assert.Contains(best.Episode, healthy.Select(e => e.Episode));

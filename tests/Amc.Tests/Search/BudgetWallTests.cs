@@ -29,7 +29,7 @@ public class BudgetWallTests
         var env = Env(4);
         Assert.Equal(13360, env.Wall!.Budget);
         Assert.Equal([12, 12, 8], FullKeepEpisode(env));
-        Assert.Equal(13280, env.Cost(env.Widths).Macs);
+        Assert.Equal(13280, env.Cost(env.Policy).Macs);
     }
 
     [Fact]
@@ -41,7 +41,7 @@ public class BudgetWallTests
         //   step 2: 10584 + 2646 + 21w3 + 4w3 = 13230 + 25w3 <= 13360 -> w3 <= 5.2 -> 5
         var env = Env(1);
         Assert.Equal([14, 7, 5], FullKeepEpisode(env));
-        Assert.Equal(13355, env.Cost(env.Widths).Macs);
+        Assert.Equal(13355, env.Cost(env.Policy).Macs);
         Assert.Equal(13355, HandNet.Macs(14, 7, 5));
     }
 
@@ -56,7 +56,7 @@ public class BudgetWallTests
         Assert.Equal(32, env.Step(1.0).Channels);
         // step 2 with (8, 32): 6048 + 6912 + 96w3 + 4w3 = 12960 + 100w3 <= 13360 -> w3 <= 4 -> 4.
         Assert.Equal(4, env.Step(1.0).Channels);
-        Assert.Equal(13360, env.Cost(env.Widths).Macs); // exactly on the budget is allowed
+        Assert.Equal(13360, env.Cost(env.Policy).Macs); // exactly on the budget is allowed
     }
 
     [Fact]
@@ -66,23 +66,18 @@ public class BudgetWallTests
         var (g1, g2, g3) = HandNet.Ids(graph);
         var cost = new GroupWidthCost(HandNet.Build(), graph);
         var wall = new BudgetWall(cost, Resource.Macs, 0.5, MinimumWidths(graph, 4, 8, 4));
-        var probe = cost.FullWidths();
-        probe[g2] = 8;
-        probe[g3] = 4;
+        var probe = cost.Full().WithWidths([(g2, 8), (g3, 4)]);
         Assert.Equal(12, wall.Cap(probe, g1, [4, 8, 12, 16]));
         Assert.Equal(13, wall.Cap(probe, g1, [4, 13, 14, 16]));
-        Assert.Equal(16, probe[g1]); // restored
         Assert.True(wall.Fits(probe, g1, 13));
         Assert.False(wall.Fits(probe, g1, 14));
         // When no candidate above the smallest fits, the smallest is returned.
         Assert.Equal(14, wall.Cap(probe, g1, [14, 15, 16]));
     }
 
-    static int[] MinimumWidths(ChannelGraph graph, int w1, int w2, int w3)
+    static Policy MinimumWidths(ChannelGraph graph, int w1, int w2, int w3)
     {
         var (g1, g2, g3) = HandNet.Ids(graph);
-        var w = graph.Groups.Select(g => g.Channels).ToArray();
-        (w[g1], w[g2], w[g3]) = (w1, w2, w3);
-        return w;
+        return Policy.Full(graph).WithWidths([(g1, w1), (g2, w2), (g3, w3)]);
     }
 }

@@ -30,8 +30,8 @@ public class EnvironmentTests
             for (int t = 0; t < env.StepCount; t++) last = env.Step(episode % 3 == 0 ? 1.0 : rng.NextDouble());
             Assert.True(last!.Done);
             // Build the pruned description for real and count it with the cost model.
-            var widths = env.Widths;
-            var kept = graph.Prunable.ToDictionary(g => g.Id, g => Enumerable.Range(0, widths[g.Id]).ToArray());
+            var widths = env.Policy;
+            var kept = graph.Prunable.ToDictionary(g => g.Id, g => Enumerable.Range(0, widths.Width(g.Id)).ToArray());
             var layers = net.Layers.Select(l => l.Kind is LayerKind.Conv2d or LayerKind.Linear
                 ? l with { Out = graph.KeptIndices(l.Name, kept).Length, Groups = ChannelGraph.IsDepthwise(l, l.Out ?? 0) ? graph.KeptIndices(l.Name, kept).Length : l.Groups }
                 : l).ToList();
@@ -39,7 +39,7 @@ public class EnvironmentTests
             long used = resource == Resource.Macs ? cost.Macs : cost.Params;
             Assert.True(used <= target * original, $"episode {episode}: {used} > {target} * {original}");
             foreach (var g in graph.Prunable)
-                Assert.Contains(widths[g.Id], ChannelRounding.Allowed(g.Channels, round));
+                Assert.Contains(widths.Width(g.Id), ChannelRounding.Allowed(g.Channels, round));
         }
     }
 
@@ -50,7 +50,7 @@ public class EnvironmentTests
         var env = new PruningEnvironment(net, ChannelGraph.Build(net), new SearchOptions { Target = 0.5 }, 1);
         env.Reset();
         for (int t = 0; t < env.StepCount; t++) env.Step(1.0);
-        long macs = env.Cost(env.Widths).Macs, original = CostModel.Of(net).Macs;
+        long macs = env.Cost(env.Policy).Macs, original = CostModel.Of(net).Macs;
         Assert.InRange((double)macs / original, 0.47, 0.5);
     }
 
@@ -91,7 +91,7 @@ public class EnvironmentTests
             var w = Baselines.Policy(name, env, options);
             long macs = env.Cost(w).Macs;
             Assert.InRange((double)macs / original, 0.45, 0.5);
-            keeps[name] = env.Steps.Select(g => (double)w[g.Id] / g.Channels).ToArray();
+            keeps[name] = env.Steps.Select(g => (double)w.Width(g.Id) / g.Channels).ToArray();
         }
         Assert.True(keeps["deep"][0] > keeps["deep"][^1]);
         Assert.True(keeps["shallow"][0] < keeps["shallow"][^1]);

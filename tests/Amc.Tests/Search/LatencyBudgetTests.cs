@@ -7,22 +7,22 @@ namespace Amc.Tests.Search;
 
 public class LatencyBudgetTests(TinyLatencyTable tiny) : IClassFixture<TinyLatencyTable>
 {
-    PruningEnvironment Environment(double target, Func<IReadOnlyList<int>, long> latency) =>
+    PruningEnvironment Environment(double target, Func<Policy, long> latency) =>
         new(tiny.Network, tiny.Graph, tiny.Search with { Target = target }, TinyLatencyTable.Round, latency);
 
     /// <summary>The table's prediction (ns) for the full widths and for every group at its smallest reachable width.</summary>
     (long Full, long Smallest) FullAndSmallest() =>
-        (tiny.Table.PredictNanoseconds(tiny.Graph.Groups.Select(g => g.Channels).ToArray()),
-         tiny.Table.PredictNanoseconds(tiny.Reachable.Select(r => r[0]).ToArray()));
+        (tiny.Table.PredictNanoseconds(Policy.Full(tiny.Graph)),
+         tiny.Table.PredictNanoseconds(Policy.OfWidths(tiny.Reachable.Select(r => r[0]))));
 
-    static void RandomEpisodes(PruningEnvironment env, Action<int[]> check)
+    static void RandomEpisodes(PruningEnvironment env, Action<Policy> check)
     {
         var rng = new SearchRandom(5);
         for (int episode = 0; episode < 40; episode++)
         {
             env.Reset();
             for (int t = 0; t < env.StepCount; t++) env.Step(episode % 4 == 0 ? 1.0 : rng.NextDouble());
-            check(env.Widths);
+            check(env.Policy);
         }
     }
 
@@ -44,7 +44,7 @@ public class LatencyBudgetTests(TinyLatencyTable tiny) : IClassFixture<TinyLaten
         RandomEpisodes(env, w =>
         {
             Assert.True(table.PredictNanoseconds(w) <= env.Wall.Budget, $"{table.PredictNanoseconds(w)} > {env.Wall.Budget}");
-            foreach (var g in tiny.Graph.Prunable) Assert.Contains(w[g.Id], tiny.Reachable[g.Id]);
+            foreach (var g in tiny.Graph.Prunable) Assert.Contains(w.Width(g.Id), tiny.Reachable[g.Id]);
         });
     }
 
@@ -53,7 +53,7 @@ public class LatencyBudgetTests(TinyLatencyTable tiny) : IClassFixture<TinyLaten
     {
         // Timed costs need not fall with the width; a deliberately jagged cost must still be walled.
         var cost = new GroupWidthCost(tiny.Network, tiny.Graph);
-        long Jagged(IReadOnlyList<int> w) => cost.Of(w).Macs + w.Select((c, i) => (c * 7919L + i * 104729L) % 997 * 50).Sum();
+        long Jagged(Policy p) => cost.Of(p).Macs + p.Widths().Select((c, i) => (c * 7919L + i * 104729L) % 997 * 50).Sum();
         var env = Environment(0.6, Jagged);
         RandomEpisodes(env, w => Assert.True(Jagged(w) <= env.Wall!.Budget));
     }
@@ -71,12 +71,12 @@ public class LatencyBudgetTests(TinyLatencyTable tiny) : IClassFixture<TinyLaten
         for (int t = 0; t < env.StepCount; t++)
         {
             var next = env.Step(0.2 + 0.8 * rng.NextDouble()).Next;
-            var widths = env.Widths;
+            var widths = env.Policy;
             long now = table.PredictNanoseconds(widths);
             Assert.Equal((float)((double)(original - now) / original), next[8]);
             // What the groups after the next step can still remove, down to their smallest widths.
-            for (int later = t + 2; later < env.StepCount; later++) widths[env.Steps[later].Id] = tiny.Reachable[env.Steps[later].Id][0];
-            double removable = (double)(now - table.PredictNanoseconds(widths)) / original;
+            var floor = widths.WithWidths(env.Steps.Skip(t + 2).Select(g => (g.Id, tiny.Reachable[g.Id][0])));
+            double removable = (double)(now - table.PredictNanoseconds(floor)) / original;
             Assert.Equal((float)removable, next[9]);
         }
     }

@@ -10,7 +10,7 @@ public class RewardTests
     const long OriginalMacs = 1_000_000, OriginalParams = 50_000;
 
     static CandidateScore Score(double top1, double top5, long macs = 1000, long prms = 20_000, int nonFinite = 0) =>
-        new([8, 8], macs, prms, new Evaluation(top1, top5, 100, 0.5, nonFinite), new StageTimes(0, 0, 0, 0));
+        new(Amc.Graph.Policy.OfWidths([8, 8]), macs, prms, new Evaluation(top1, top5, 100, 0.5, nonFinite), new StageTimes(0, 0, 0, 0));
 
     static double Of(CandidateScore s, SearchOptions o) => Reward.Of(s, o, OriginalMacs, OriginalParams);
 

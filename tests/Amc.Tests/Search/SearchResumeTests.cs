@@ -58,7 +58,7 @@ public class SearchResumeTests
         var outDir = dir.Folder("x");
         setup.Runner(Options() with { Episodes = 2 }, outDir).Run(false);
         var env = new PruningEnvironment(setup.Network, setup.Pruner.Graph, Options(), 2);
-        var runner = new SearchRunner(env, new CandidateScorer(setup.Pruner, setup.HeldOut, new()), Options(), outDir, "another-fingerprint");
+        var runner = new SearchRunner(env, new TorchCandidateScorer(new CandidateBuilder(setup.Pruner, new()), setup.HeldOut), Options(), outDir, "another-fingerprint");
         var e = Assert.Throws<Amc.Torch.CheckpointException>(() => runner.Run(resume: true));
         Assert.Contains("other settings", e.Message);
     }

@@ -77,7 +77,7 @@ public class StateFeatureTests
         Assert.Equal(8, r2.Channels);
         Assert.True(r2.Done);
         AssertState(2, 13440 / total, 0, 1.0, r2.Next);
-        Assert.Equal(13280, env.Cost(env.Widths).Macs);
+        Assert.Equal(13280, env.Cost(env.Policy).Macs);
     }
 
     [Fact]
@@ -97,10 +97,14 @@ public class StateFeatureTests
     }
 
     /// <summary>A made-up deterministic latency (ns) with a fixed part no width removes.</summary>
-    static Func<IReadOnlyList<int>, long> Latency(ChannelGraph graph)
+    static Func<Policy, long> Latency(ChannelGraph graph)
     {
         var (g1, g2, g3) = HandNet.Ids(graph);
-        return w => 1000 + 7L * w[g1] + 3L * w[g1] * w[g2] + 5L * w[g2] * w[g3] + 11L * w[g3];
+        return p =>
+        {
+            var w = p.Widths();
+            return 1000 + 7L * w[g1] + 3L * w[g1] * w[g2] + 5L * w[g2] * w[g3] + 11L * w[g3];
+        };
     }
 
     [Fact]

@@ -51,7 +51,7 @@ sealed class TinySearchSetup : IDisposable
     public SearchRunner Runner(SearchOptions options, string outDir, int round = 2)
     {
         var env = new PruningEnvironment(Network, Pruner.Graph, options, round);
-        var scorer = new CandidateScorer(Pruner, HeldOut, new PruneOptions(Round: round, Seed: options.Seed));
+        var scorer = new TorchCandidateScorer(new CandidateBuilder(Pruner, new PruneOptions(Round: round, Seed: options.Seed)), HeldOut);
         return new SearchRunner(env, scorer, options, outDir, "test-fingerprint");
     }
 

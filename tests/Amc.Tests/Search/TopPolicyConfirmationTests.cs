@@ -20,7 +20,7 @@ public class TopPolicyConfirmationTests
         var env = new PruningEnvironment(tiny.Network, tiny.Pruner.Graph, options, 2);
         var fresh = TinySearchSetup.Synthetic(tiny.Network.Input, 120, seed: 99);
         using var batches = new TensorBatches(fresh, Enumerable.Range(0, 120).ToArray(), 40);
-        var confirm = new CandidateScorer(tiny.Pruner, batches, new PruneOptions(Round: 2, Seed: 3));
+        var confirm = new TorchCandidateScorer(new CandidateBuilder(tiny.Pruner, new PruneOptions(Round: 2, Seed: 3)), batches);
 
         var (best, scored) = TopPolicyConfirmation.Choose(episodes, env, confirm, 4);
 
@@ -36,7 +36,7 @@ public class TopPolicyConfirmationTests
         Assert.Equal(winner.Episode, best.Episode);
         var record = episodes.Single(e => e.Episode == best.Episode);
         Assert.Equal(record.Top1, best.Top1);
-        Assert.Equal(record.Channels, env.Steps.Select(g => best.Widths[g.Id]));
+        Assert.Equal(record.Channels, best.Widths.StepWidths(env.Steps));
         Assert.Equal(confirm.Score(best.Widths).HeldOut.Top1, winner.ConfirmTop1);
     }
 }

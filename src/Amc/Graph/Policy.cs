@@ -1,0 +1,70 @@
+using System.Text.Json.Serialization;
+
+namespace Amc.Graph;
+
+/// <summary>
+/// What a policy decides for one channel group: how many channels it keeps. A further per-group
+/// decision (a precision, a sparsity) would be another field here.
+/// </summary>
+public readonly record struct GroupChoice(int Width);
+
+/// <summary>
+/// A compression policy in memory: one <see cref="GroupChoice"/> per channel group of a network,
+/// by group id, fixed groups included (at their full width). Immutable, and equal to any policy
+/// with the same choices, so policies can be compared and deduplicated. On disk it is a
+/// <see cref="Amc.Pruning.PruningPolicy"/> (by group name), in the search's files its widths.
+/// </summary>
+[JsonConverter(typeof(PolicyJsonConverter))]
+public sealed record Policy
+{
+    readonly GroupChoice[] groups;
+
+    Policy(GroupChoice[] groups) => this.groups = groups;
+
+    /// <summary>Every group of the graph at its original width: the unpruned network.</summary>
+    public static Policy Full(ChannelGraph graph) => new(graph.Groups.Select(g => new GroupChoice(g.Channels)).ToArray());
+
+    /// <summary>A policy from every group's width, by group id.</summary>
+    public static Policy OfWidths(IEnumerable<int> widths) => new(widths.Select(w => new GroupChoice(w)).ToArray());
+
+    /// <summary>Groups it decides (all the network's).</summary>
+    public int Count => groups.Length;
+
+    public int Width(int group) => groups[group].Width;
+
+    /// <summary>Every group's width, by group id.</summary>
+    public int[] Widths() => groups.Select(g => g.Width).ToArray();
+
+    public Policy WithWidth(int group, int width)
+    {
+        var copy = (GroupChoice[])groups.Clone();
+        copy[group] = copy[group] with { Width = width };
+        return new Policy(copy);
+    }
+
+    /// <summary>This policy with the given groups' widths replaced.</summary>
+    public Policy WithWidths(IEnumerable<(int Group, int Width)> changes)
+    {
+        var copy = (GroupChoice[])groups.Clone();
+        foreach (var (group, width) in changes) copy[group] = copy[group] with { Width = width };
+        return new Policy(copy);
+    }
+
+    /// <summary>The widths of the given groups in their order: the per-step view of a search (one channel count per step).</summary>
+    public int[] StepWidths(IReadOnlyList<ChannelGroup> steps) => steps.Select(g => Width(g.Id)).ToArray();
+
+    /// <summary>This policy with the steps' groups at the given widths (one per step, in step order).</summary>
+    public Policy WithStepWidths(IReadOnlyList<ChannelGroup> steps, IReadOnlyList<int> widths) =>
+        WithWidths(steps.Select((g, i) => (g.Id, widths[i])));
+
+    public bool Equals(Policy? other) => other is not null && groups.AsSpan().SequenceEqual(other.groups);
+
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        foreach (var g in groups) hash.Add(g);
+        return hash.ToHashCode();
+    }
+
+    public override string ToString() => $"[{string.Join(", ", groups.Select(g => g.Width))}]";
+}

@@ -1,0 +1,8 @@
+using Amc.Graph;
+
+namespace Amc.Search;
+
+/// <summary>The best episode so far: its policy is the search's result (as in AMC, not the final actor).</summary>
+/// <param name="Widths">The policy, named and written (as every group's width) as before the Policy type,
+/// so saved search states still resume.</param>
+public sealed record BestPolicy(int Episode, double Reward, Policy Widths, double Top1, double Top5, long Macs, long Params);
