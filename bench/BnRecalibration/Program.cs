@@ -3,7 +3,7 @@
 // statistics re-estimated on synthetic images in batches, as ChannelPruner.ToModule does for
 // every candidate of a search. One implementation per process, so peak memory can be read per
 // implementation with /usr/bin/time -v:
-//   dotnet run -c Release --project bench/BnRecalibration -- <mobilenetv2|resnet50> <before|after|compare> [--images 250] [--batch 50] [--repeats 2] [--threads 2]
+//   dotnet run -c Release --project bench/BnRecalibration -- <mobilenetv2|resnet50> <before|after|compare> [--images 250] [--batch 50] [--repeats 2] [--threads 2] [--size 224]
 // before: the earlier implementation (every activation of a batch kept, BN inputs summed in
 // float64), kept below to be compared against; after: BatchNormCalibration.Recalibrate;
 // compare: both on the same network, reporting the largest relative difference of the statistics.
@@ -20,11 +20,11 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
 if (args.Length < 2 || !ModelZoo.Contains(args[0]) || args[1] is not ("before" or "after" or "compare"))
 {
-    Console.Error.WriteLine("usage: <mobilenetv2|resnet50> <before|after|compare> [--images 250] [--batch 50] [--repeats 2] [--threads 2]");
+    Console.Error.WriteLine("usage: <model> <before|after|compare> [--images 250] [--batch 50] [--repeats 2] [--threads 2] [--size 224]");
     return 2;
 }
 string model = args[0], impl = args[1];
-int images = 250, batchSize = 50, repeats = 2, threads = 2;
+int images = 250, batchSize = 50, repeats = 2, threads = 2, size = 224;
 for (int i = 2; i + 1 < args.Length; i += 2)
 {
     int value = int.Parse(args[i + 1]);
@@ -34,12 +34,13 @@ for (int i = 2; i + 1 < args.Length; i += 2)
         case "--batch": batchSize = value; break;
         case "--repeats": repeats = value; break;
         case "--threads": threads = value; break;
+        case "--size": size = value; break;
         default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
     }
 }
 set_num_threads(threads);
 
-var net = ModelZoo.Build(model, new ModelOptions(new TensorShape(3, 224, 224), Classes: 1000));
+var net = ModelZoo.Build(model, new ModelOptions(new TensorShape(3, size, size), Classes: 1000));
 var graph = ChannelGraph.Build(net);
 var widths = graph.Groups.Select(g => g.Prunable ? Math.Max(1, g.Channels / 2) : g.Channels).ToArray();
 manual_seed(1);
@@ -47,7 +48,7 @@ var full = new GraphModule(net); // the pruned weights may share its storage: ke
 var pruned = NetworkPruner.ToWidths(net, graph, full.Tensors(), widths);
 var generator = new Generator(2);
 var batches = Enumerable.Range(0, (images + batchSize - 1) / batchSize)
-    .Select(b => randn([Math.Min(batchSize, images - b * batchSize), 3, 224, 224], generator: generator)).ToList();
+    .Select(b => randn([Math.Min(batchSize, images - b * batchSize), 3, size, size], generator: generator)).ToList();
 
 GraphModule Fresh()
 {
@@ -56,7 +57,7 @@ GraphModule Fresh()
     return m;
 }
 
-Console.WriteLine($"{model} 224x224, uniform 0.5 ({CostModel.Of(pruned.Network).Macs / 1e6:F0} MMACs), {images} images in batches of {batchSize}, {threads} threads, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+Console.WriteLine($"{model} {size}x{size}, uniform 0.5 ({CostModel.Of(pruned.Network).Macs / 1e6:F0} MMACs), {images} images in batches of {batchSize}, {threads} threads, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
 if (impl == "compare")
 {
     using var a = Fresh();

@@ -90,9 +90,9 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
     /// <summary>
     /// Runs the network holding only the values later layers still read: each is disposed right
     /// after its last reader (the input and the output are kept), as are a layer's temporaries, so
-    /// memory is bounded by the few activations alive at once rather than by all of them (at
-    /// 224x224 the difference is gigabytes). <paramref name="after"/> sees each layer as soon as it
-    /// ran, e.g. to read statistics it updated.
+    /// memory is bounded by the few activations alive at once rather than by all of them
+    /// (docs/BENCHMARKS.md, "BN re-estimation at 224x224"). <paramref name="after"/> sees each layer
+    /// as soon as it ran, e.g. to read statistics it updated.
     /// </summary>
     public Tensor ForwardReleasing(Tensor x, Action<Layer> after)
     {
@@ -117,7 +117,7 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
         void Release(string name)
         {
             if (name == net.Output.Name || !live.Remove(name, out var value)) return;
-            // A layer may hand its input on as its output (an Add of one input): the same tensor is then still live.
+            // Not while the same tensor is live under another name, as after a layer that returned its input unchanged.
             if (!ReferenceEquals(value, x) && !live.Values.Any(v => ReferenceEquals(v, value))) value.Dispose();
         }
     }
