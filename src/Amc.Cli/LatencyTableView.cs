@@ -7,12 +7,12 @@ namespace Amc.Cli;
 /// <summary>Builds (or reads from the cache) a latency table with a progress bar, or quietly for --json.</summary>
 static class LatencyTableView
 {
-    public static LatencyTable Build(Network net, ChannelGraph graph, IReadOnlyList<IReadOnlyList<int>> reachable, LatencyTableOptions options, bool quiet)
+    public static LatencyTableBuild Build(Network net, ChannelGraph graph, IReadOnlyList<IReadOnlyList<int>> reachable, LatencyTableOptions options, bool quiet)
     {
         if (quiet || !AnsiConsole.Profile.Capabilities.Interactive)
         {
             int lastTenth = -1;
-            return LatencyTable.Build(net, graph, reachable, options, p =>
+            return LatencyTableBuilder.Build(net, graph, reachable, options, p =>
             {
                 int tenth = 10 * p.Done / p.Total;
                 if (quiet || tenth == lastTenth) return;
@@ -20,13 +20,13 @@ static class LatencyTableView
                 Console.Error.WriteLine($"latency table: {p.Done}/{p.Total} ops timed (last: {p.Op}, {p.Ms:F3} ms)");
             });
         }
-        LatencyTable? table = null;
+        LatencyTableBuild? table = null;
         AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .Start(ctx =>
             {
                 var task = ctx.AddTask("latency table", autoStart: true);
-                table = LatencyTable.Build(net, graph, reachable, options, p =>
+                table = LatencyTableBuilder.Build(net, graph, reachable, options, p =>
                 {
                     task.MaxValue = p.Total;
                     task.Value = p.Done;
@@ -37,7 +37,7 @@ static class LatencyTableView
         return table!;
     }
 
-    public static string Describe(LatencyTable t) =>
-        $"{t.Entries.Count} entries over {t.Layers.Count} layers, {(t.FromCache ? "read from cache" : $"measured in {t.File.BuildSeconds:F1} s")} " +
-        $"({t.CachePath}); {t.OverheadMs:F3} ms + {t.Scale:F2} x entries, {t.File.WholeNetworkMs:F3} ms at full width";
+    public static string Describe(LatencyTableBuild b) =>
+        $"{b.Table.Entries.Count} entries over {b.Table.Layers.Count} layers, {(b.FromCache ? "read from cache" : $"measured in {b.File.BuildSeconds:F1} s")} " +
+        $"({b.CachePath}); {b.Table.OverheadMs:F3} ms + {b.Table.Scale:F2} x entries, {b.Table.WholeNetworkMs:F3} ms at full width";
 }

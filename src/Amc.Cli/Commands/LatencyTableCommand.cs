@@ -48,7 +48,8 @@ public static class LatencyTableCommand
             var options = new LatencyTableOptions(Threads: ortThreads, Repeats: p.GetValue(repeats),
                 MaxValuesPerAxis: max, CacheDirectory: p.GetValue(cacheDir), UseCache: !p.GetValue(rebuild));
             var clock = Stopwatch.StartNew();
-            var table = LatencyTableView.Build(ck.Network, graph, reachable, options, json);
+            var build = LatencyTableView.Build(ck.Network, graph, reachable, options, json);
+            var table = build.Table;
             double seconds = clock.Elapsed.TotalSeconds;
 
             var full = Policy.Full(graph);
@@ -70,12 +71,12 @@ public static class LatencyTableCommand
             int reachablePairs = table.Layers.Sum(l => l.Depthwise ? l.InValues.Length : l.InValues.Length * l.OutValues.Length);
             var stats = new
             {
-                network = ck.Network.Name, cache = table.CachePath, fromCache = table.FromCache, entries = table.Entries.Count,
+                network = ck.Network.Name, cache = build.CachePath, fromCache = build.FromCache, entries = table.Entries.Count,
                 layers = table.Layers.Count, reachablePairs, interpolatedLayers = table.Layers.Count(l => l.InGrid.Length < l.InValues.Length || l.OutGrid.Length < l.OutValues.Length),
-                buildSeconds = table.File.BuildSeconds, seconds, threads = ortThreads, round, lbound = lb,
-                key = new { table.File.Key.Cpu, table.File.Key.Cores, table.File.Key.Runtime },
-                overheadMs = table.OverheadMs, scale = table.Scale, wholeNetworkAtBuildMs = table.File.WholeNetworkMs,
-                smallestNetworkAtBuildMs = table.File.SmallestNetworkMs, retimedLayerSumMs = table.File.FullWidthSumMs,
+                buildSeconds = build.File.BuildSeconds, seconds, threads = ortThreads, round, lbound = lb,
+                key = new { build.File.Key.Cpu, build.File.Key.Cores, build.File.Key.Runtime },
+                overheadMs = table.OverheadMs, scale = table.Scale, wholeNetworkAtBuildMs = build.File.WholeNetworkMs,
+                smallestNetworkAtBuildMs = build.File.SmallestNetworkMs, retimedLayerSumMs = build.File.FullWidthSumMs,
                 predictedFullMs = check.PredictedMs, measuredFullMs = check.Measured.Median, errorPercent = check.ErrorPercent,
                 predictedSmallestMs = table.PredictMs(smallest),
                 checks = checks.Select(c => new { c.Name, predictedMs = c.PredictedMs, measuredMs = c.Measured.Median, c.ErrorPercent }),
@@ -87,13 +88,13 @@ public static class LatencyTableCommand
             }
             var t = new Table().Border(TableBorder.Rounded).Title($"latency table: {Markup.Escape(ck.Network.Name)}");
             t.AddColumns("", "");
-            t.AddRow("cache", Markup.Escape($"{table.CachePath} ({(table.FromCache ? "reused" : "written")})"));
-            t.AddRow("machine / runtime", Markup.Escape($"{table.File.Key.Cpu}, {table.File.Key.Cores} cores; {table.File.Key.Runtime}, {ortThreads} thread(s)"));
+            t.AddRow("cache", Markup.Escape($"{build.CachePath} ({(build.FromCache ? "reused" : "written")})"));
+            t.AddRow("machine / runtime", Markup.Escape($"{build.File.Key.Cpu}, {build.File.Key.Cores} cores; {build.File.Key.Runtime}, {ortThreads} thread(s)"));
             t.AddRow("entries", $"{table.Entries.Count} measured for {reachablePairs} reachable (layer, in, out) pairs over {table.Layers.Count} layers; {stats.interpolatedLayers} layers interpolated");
-            t.AddRow("build time", table.FromCache ? $"{seconds:F1} s (cache; measured in {table.File.BuildSeconds:F1} s)" : $"{table.File.BuildSeconds:F1} s");
+            t.AddRow("build time", build.FromCache ? $"{seconds:F1} s (cache; measured in {build.File.BuildSeconds:F1} s)" : $"{build.File.BuildSeconds:F1} s");
             double entrySum = table.EntrySum(full);
-            t.AddRow("entries to latency", $"{table.OverheadMs:F3} ms + {table.Scale:F3} x entries' sum (through the whole network at build time: {table.File.WholeNetworkMs:F3} ms full, {table.File.SmallestNetworkMs:F3} ms smallest)");
-            t.AddRow("drift during build", $"full-width layers re-timed after the entries: {table.File.FullWidthSumMs:F3} ms vs entries {entrySum:F3} ms ({100 * (entrySum / table.File.FullWidthSumMs - 1):+0.0;-0.0} %)");
+            t.AddRow("entries to latency", $"{table.OverheadMs:F3} ms + {table.Scale:F3} x entries' sum (through the whole network at build time: {build.File.WholeNetworkMs:F3} ms full, {build.File.SmallestNetworkMs:F3} ms smallest)");
+            t.AddRow("drift during build", $"full-width layers re-timed after the entries: {build.File.FullWidthSumMs:F3} ms vs entries {entrySum:F3} ms ({100 * (entrySum / build.File.FullWidthSumMs - 1):+0.0;-0.0} %)");
             foreach (var c in checks)
                 t.AddRow($"{c.Name} widths", $"table {c.PredictedMs:F3} ms, measured now {c.Measured.Median:F3} ms (p10-p90 {c.Measured.P10:F3}-{c.Measured.P90:F3}), error {c.ErrorPercent:+0.0;-0.0} %");
             t.AddRow("lowest feasible target", $"{stats.predictedSmallestMs / check.PredictedMs:0.###} (--target-latency; smallest widths over full, as the table predicts them)");

@@ -104,7 +104,7 @@ public static class SearchCommand
             var ck = Checkpoint.Load(ckPath).RequireFinite(ckPath);
             var graph = ChannelGraph.Build(ck.Network);
             bool json = p.GetValue(CommonOptions.Json);
-            LatencyTable? table = null;
+            LatencyTableBuild? table = null;
             if (resource == Resource.Latency)
             {
                 table = LatencyTableView.Build(ck.Network, graph, PruningEnvironment.ReachableWidths(graph, options, pruneOptions.Round),
@@ -112,7 +112,7 @@ public static class SearchCommand
                 if (!json) AnsiConsole.MarkupLine(Markup.Escape("latency table: " + LatencyTableView.Describe(table)));
             }
             PruningEnvironment env;
-            try { env = new PruningEnvironment(ck.Network, graph, options, pruneOptions.Round, table is null ? null : table.PredictNanoseconds); }
+            try { env = new PruningEnvironment(ck.Network, graph, options, pruneOptions.Round, table is null ? null : table.Table.PredictNanoseconds); }
             catch (InfeasibleBudgetException e) { throw new UsageException(e.Message); }
             if (p.GetValue(resume) && !File.Exists(statePath))
                 throw new UsageException($"--resume: no search state in {outDir}; drop --resume to start a new search");
@@ -123,7 +123,7 @@ public static class SearchCommand
             // The confirmation images (the rest of the default held-out split), then the test images, come later.
             int confirmImages = Math.Max(0, HeldOutSplit.DefaultSize(data.Train.Count) - data.Split.HeldOut.Length);
             PruningOptions.CheckMemory(p, ck, data, reconstruct: true, "searching", Math.Max(confirmImages, data.Test.Count));
-            string fingerprint = Fingerprint(ckPath, options, pruneOptions, data, p.GetValue(engine)!, table);
+            string fingerprint = Fingerprint(ckPath, options, pruneOptions, data, p.GetValue(engine)!, table?.File);
             outputs.Track(Path.Combine(outDir, "search-config.json"));
             outputs.Track(Path.Combine(outDir, "episodes.jsonl"));
             AtomicFile.WriteAllText(Path.Combine(outDir, "search-config.json"), JsonSerializer.Serialize(new
@@ -176,13 +176,13 @@ public static class SearchCommand
     /// table's measured values, so they are part of it: a table measured again (its cache deleted,
     /// another machine) would change the wall halfway through.
     /// </summary>
-    static string Fingerprint(string ckPath, SearchOptions o, PruneOptions po, DataOptions.Opened data, string engine, LatencyTable? table)
+    static string Fingerprint(string ckPath, SearchOptions o, PruneOptions po, DataOptions.Opened data, string engine, LatencyTableFile? tableFile)
     {
         using var sha = SHA256.Create();
         using (var f = File.OpenRead(ckPath)) sha.TransformBlock(SHA256.HashData(f), 0, 32, null, 0);
-        if (table is not null)
+        if (tableFile is not null)
         {
-            var measured = JsonSerializer.SerializeToUtf8Bytes(new { table.File.Entries, table.File.WholeNetworkMs, table.File.SmallestNetworkMs });
+            var measured = JsonSerializer.SerializeToUtf8Bytes(new { tableFile.Entries, tableFile.WholeNetworkMs, tableFile.SmallestNetworkMs });
             sha.TransformBlock(SHA256.HashData(measured), 0, 32, null, 0);
         }
         // Kept as it was before latency tables joined, so MAC and params searches saved then still resume.
@@ -244,7 +244,7 @@ public static class SearchCommand
 
     static (List<PolicyResult> Results, IReadOnlyList<LatencyComparison>? Latency) Report(string outDir, CommandOutputs outputs, Checkpoint ck, PruningEnvironment env, CandidateBuilder builder, ICandidateScorer scorer, DataOptions.Opened data, TensorBatches heldOut,
         SearchOptions options, BestPolicy best, IReadOnlyList<ConfirmedPolicy>? confirmed, SearchRunner runner, bool skipBaselines, string ckPath, PruneOptions pruneOptions,
-        LatencyTable? table, int latencyThreads)
+        LatencyTableBuild? table, int latencyThreads)
     {
         var (origMacs, origParams) = env.Cost(env.Full);
         using var test = new TensorBatches(data.Test, data.Test.AllIndices(), 250);
@@ -278,11 +278,11 @@ public static class SearchCommand
 
         var policy = PruningPolicy.From(best.Widths, builder.Pruner.Graph, ck.Info.Model, env.Round);
         policy.Save(outputs.Stage(Path.Combine(outDir, "best-policy.json")));
-        var latency = table is null ? null : MeasureLatency(ck, env, builder, table,
+        var latency = table is null ? null : MeasureLatency(ck, env, builder, table.Table,
             results.Skip(1).Select(r => (r.Name == results[^1].Name ? "best" : r.Name, env.FromSteps(r.Channels))).Reverse().ToList(), latencyThreads);
         object? latencyJson = table is null ? null : new
         {
-            table = new { path = table.CachePath, entries = table.Entries.Count, fromCache = table.FromCache, buildSeconds = table.File.BuildSeconds, overheadMs = table.OverheadMs, scale = table.Scale, threads = latencyThreads },
+            table = new { path = table.CachePath, entries = table.Table.Entries.Count, fromCache = table.FromCache, buildSeconds = table.File.BuildSeconds, overheadMs = table.Table.OverheadMs, scale = table.Table.Scale, threads = latencyThreads },
             networks = latency!.Select(c => new { c.Name, c.PredictedMs, measuredMs = c.Measured.Median, measured = c.Measured, c.ErrorPercent }),
         };
         AtomicFile.WriteAllText(outputs.Stage(Path.Combine(outDir, "results.json")), JsonSerializer.Serialize(new { best, confirmed, results, latency = latencyJson }, CliJson.Options));

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Amc.Graph;
 using Amc.Onnx;
 
 namespace Amc.Latency;
@@ -15,6 +16,13 @@ public sealed record LatencyTableKey(
     string Cpu, int Cores, string Runtime, int Threads, int Warmup, int Repeats, int MaxValuesPerAxis,
     string Architecture, IReadOnlyList<string> Layers)
 {
+    /// <summary>The key of <paramref name="net"/>'s table on this machine, its layers analysed and measured under <paramref name="options"/>.</summary>
+    public static LatencyTableKey For(Network net, IReadOnlyList<LatencyTableLayer> layers, LatencyTableOptions options) => new(
+        CpuModel(), Environment.ProcessorCount, RuntimeVersion(), options.Threads,
+        options.Warmup, options.Repeats, options.MaxValuesPerAxis,
+        NetworkJson.Write(net with { Name = "" }),
+        layers.Select(l => $"{l.Name}: {l.Full} in [{string.Join(",", l.InGrid)}] out [{string.Join(",", l.OutGrid)}]").ToList());
+
     public string Hash()
     {
         var bytes = SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(this, LatencyTableFile.Json)));

@@ -13,43 +13,65 @@ namespace Amc.Pruning;
 /// average of per-batch variances would miss the spread of the batch means, and a short last
 /// batch would weigh as much as a full one.
 /// </summary>
+/// <remarks>
+/// No activation is kept: the network runs with <see cref="GraphModule.ForwardReleasing"/>, and
+/// each BN's batch statistics are read from the BN itself right after it ran. In training mode a BN
+/// computes its input's per-channel mean and unbiased variance anyway (ATen accumulates them in
+/// double, two passes), and with momentum 1 its running buffers become exactly those; they are
+/// pooled across batches in <see cref="ChannelMoments"/>. Running sums of x and x² in float32
+/// instead would lose the variance to cancellation when a channel's mean is large next to its spread.
+/// </remarks>
 public static class BatchNormCalibration
 {
     public static void Recalibrate(GraphModule model, IReadOnlyList<Tensor> batches)
     {
         var net = model.Network;
-        var layers = net.Layers.Where(l => l.Kind == LayerKind.BatchNorm2d).ToList();
-        if (layers.Count == 0 || batches.Count == 0) return;
-        using var outer = NewDisposeScope(); // the accumulators and the arithmetic below
         var shapes = ShapeInference.Infer(net);
-        var sums = layers.ToDictionary(l => l.Name, l => zeros(shapes[l.Name].C, dtype: ScalarType.Float64));
-        var squares = layers.ToDictionary(l => l.Name, l => zeros(shapes[l.Name].C, dtype: ScalarType.Float64));
+        var moments = net.Layers.Where(l => l.Kind == LayerKind.BatchNorm2d).ToDictionary(l => l.Name, l => new ChannelMoments(shapes[l.Name].C));
+        if (moments.Count == 0 || batches.Count == 0) return;
+        var tensors = model.Tensors();
+        var bns = model.BatchNorms().ToList();
+        var momentum = bns.Select(bn => bn.momentum).ToList();
         model.eval();
-        foreach (var bn in model.BatchNorms()) bn.train();
-        using (no_grad())
+        try
         {
+            foreach (var bn in bns)
+            {
+                bn.train();
+                bn.momentum = 1;
+            }
+            using var _ = no_grad();
             foreach (var x in batches)
             {
                 using var batch = NewDisposeScope();
-                var values = model.ForwardAll(x);
-                foreach (var l in layers)
+                model.ForwardReleasing(x, l =>
                 {
-                    var input = values[l.Input].to_type(ScalarType.Float64);
-                    sums[l.Name].add_(input.sum([0, 2, 3]));
-                    squares[l.Name].add_(input.square().sum([0, 2, 3]));
-                }
+                    if (!moments.TryGetValue(l.Name, out var m)) return;
+                    var input = shapes[l.Input];
+                    m.Add(x.shape[0] * input.H * input.W, Values(tensors[$"{l.Name}.running_mean"]), Values(tensors[$"{l.Name}.running_var"]));
+                });
             }
-            long images = batches.Sum(x => x.shape[0]);
-            var tensors = model.Tensors();
-            foreach (var l in layers)
+            foreach (var (name, m) in moments)
             {
-                long n = images * shapes[l.Input].H * shapes[l.Input].W;
-                var mean = sums[l.Name] / n;
-                var variance = ((squares[l.Name] - mean.square() * n) / Math.Max(1, n - 1)).clamp_min(0);
-                tensors[$"{l.Name}.running_mean"].copy_(mean);
-                tensors[$"{l.Name}.running_var"].copy_(variance);
+                using var mean = tensor(m.Mean());
+                using var variance = tensor(m.UnbiasedVariance());
+                tensors[$"{name}.running_mean"].copy_(mean);
+                tensors[$"{name}.running_var"].copy_(variance);
             }
         }
-        foreach (var bn in model.BatchNorms()) bn.eval();
+        finally
+        {
+            for (int i = 0; i < bns.Count; i++)
+            {
+                bns[i].momentum = momentum[i];
+                bns[i].eval();
+            }
+        }
+    }
+
+    static double[] Values(Tensor t)
+    {
+        using var d = t.to_type(ScalarType.Float64);
+        return d.data<double>().ToArray();
     }
 }

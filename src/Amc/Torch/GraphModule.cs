@@ -16,6 +16,9 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
     /// <summary>Stateless layers computed inline from the values so far (they may read several).</summary>
     readonly Dictionary<string, Func<Dictionary<string, Tensor>, Tensor>> inlineLayers = [];
 
+    /// <summary>Index of the last layer that reads each value (layer name or input); absent: nobody reads it.</summary>
+    readonly Dictionary<string, int> lastReader = [];
+
     public Network Network => net;
 
     /// <summary>Epsilon of every BatchNorm2d (PyTorch's default); ONNX export and import rely on it.</summary>
@@ -24,6 +27,8 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
     public GraphModule(Network net) : base(net.Name)
     {
         this.net = net;
+        for (int i = 0; i < net.Layers.Count; i++)
+            foreach (var input in net.Layers[i].Inputs) lastReader[input] = i;
         var shapes = ShapeInference.Infer(net);
         foreach (var l in net.Layers)
         {
@@ -80,6 +85,41 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
         foreach (var l in net.Layers)
             values[l.Name] = Apply(l, values);
         return values;
+    }
+
+    /// <summary>
+    /// Runs the network holding only the values later layers still read: each is disposed right
+    /// after its last reader (the input and the output are kept), as are a layer's temporaries, so
+    /// memory is bounded by the few activations alive at once rather than by all of them
+    /// (docs/BENCHMARKS.md, "BN re-estimation at 224x224"). <paramref name="after"/> sees each layer
+    /// as soon as it ran, e.g. to read statistics it updated.
+    /// </summary>
+    public Tensor ForwardReleasing(Tensor x, Action<Layer> after)
+    {
+        var live = new Dictionary<string, Tensor> { [Network.InputName] = x };
+        var layers = net.Layers;
+        for (int i = 0; i < layers.Count; i++)
+        {
+            var l = layers[i];
+            Tensor y;
+            using (var scope = NewDisposeScope())
+            {
+                y = Apply(l, live);
+                scope.MoveToOuter(y);
+            }
+            live[l.Name] = y;
+            after(l);
+            foreach (var name in l.Inputs.Append(l.Name).Distinct())
+                if (!lastReader.TryGetValue(name, out int last) || last == i) Release(name);
+        }
+        return live[net.Output.Name];
+
+        void Release(string name)
+        {
+            if (name == net.Output.Name || !live.Remove(name, out var value)) return;
+            // Not while the same tensor is live under another name, as after a layer that returned its input unchanged.
+            if (!ReferenceEquals(value, x) && !live.Values.Any(v => ReferenceEquals(v, value))) value.Dispose();
+        }
     }
 
     Tensor Apply(Layer l, Dictionary<string, Tensor> values) =>

@@ -57,15 +57,15 @@ public class LatencyTableTests(TinyLatencyTable tiny) : IClassFixture<TinyLatenc
         var table = tiny.Table;
         var full = Policy.Full(tiny.Graph);
         var small = Policy.OfWidths(tiny.Reachable.Select(r => r[0]));
-        Assert.Equal(table.File.WholeNetworkMs, table.PredictMs(full), 9);
+        Assert.Equal(table.WholeNetworkMs, table.PredictMs(full), 9);
         Assert.Equal(table.Layers.Sum(l => table.Entries[l.Full]), table.EntrySum(full), 9);
         double sum = table.Layers.Sum(l => table.Entries[l.At(Width(l.InputTensor, small), Width(l.Name, small))]);
         Assert.Equal(sum, table.EntrySum(small), 9);
         Assert.Equal(table.OverheadMs + table.Scale * sum, table.PredictMs(small), 9);
         // The smallest network is exact too, unless its timing is implausible (noise on a tiny net
         // on a busy machine): then the line goes through the origin and predictions stay positive.
-        double slope = (table.File.WholeNetworkMs - table.File.SmallestNetworkMs) / (table.EntrySum(full) - sum);
-        if (slope is >= 0.5 and <= 2) Assert.Equal(table.File.SmallestNetworkMs, table.PredictMs(small), 9);
+        double slope = (table.WholeNetworkMs - table.SmallestNetworkMs) / (table.EntrySum(full) - sum);
+        if (slope is >= 0.5 and <= 2) Assert.Equal(table.SmallestNetworkMs, table.PredictMs(small), 9);
         else Assert.Equal(0, table.OverheadMs, 9);
         Assert.True(table.PredictMs(small) > 0);
         Assert.Equal((long)Math.Round(table.PredictMs(small) * 1e6), table.PredictNanoseconds(small));
@@ -76,15 +76,16 @@ public class LatencyTableTests(TinyLatencyTable tiny) : IClassFixture<TinyLatenc
     [Fact]
     public void Second_build_reads_the_cache_without_measuring_and_gives_identical_values()
     {
-        Assert.False(tiny.Table.FromCache);
-        Assert.True(File.Exists(tiny.Table.CachePath));
-        Assert.StartsWith(tiny.Options.CacheDirectory!, tiny.Table.CachePath);
+        Assert.False(tiny.Build.FromCache);
+        Assert.True(File.Exists(tiny.Build.CachePath));
+        Assert.StartsWith(tiny.Options.CacheDirectory!, tiny.Build.CachePath);
         var progress = new List<LatencyTableProgress>();
-        var again = LatencyTable.Build(tiny.Network, tiny.Graph, tiny.Reachable, tiny.Options, progress.Add);
-        Assert.True(again.FromCache);
-        Assert.Equal(0, again.Measured);
+        var build = LatencyTableBuilder.Build(tiny.Network, tiny.Graph, tiny.Reachable, tiny.Options, progress.Add);
+        var again = build.Table;
+        Assert.True(build.FromCache);
+        Assert.Equal(0, build.Measured);
         Assert.Empty(progress);
-        Assert.Equal(tiny.Table.CachePath, again.CachePath);
+        Assert.Equal(tiny.Build.CachePath, build.CachePath);
         Assert.Equal(tiny.Table.Entries.OrderBy(e => e.Key.ToString()), again.Entries.OrderBy(e => e.Key.ToString()));
         Assert.Equal(tiny.Table.OverheadMs, again.OverheadMs);
         Assert.Equal(tiny.Table.Scale, again.Scale);
@@ -99,7 +100,7 @@ public class LatencyTableTests(TinyLatencyTable tiny) : IClassFixture<TinyLatenc
     [Fact]
     public void Another_thread_count_or_network_is_another_cache_entry()
     {
-        var key = tiny.Table.File.Key;
+        var key = tiny.Build.File.Key;
         Assert.NotEqual(key.Hash(), (key with { Threads = key.Threads + 1 }).Hash());
         Assert.NotEqual(key.Hash(), (key with { Layers = key.Layers.Skip(1).ToList() }).Hash());
         Assert.False(key.SameAs(key with { Cpu = "another cpu" }));
@@ -112,11 +113,11 @@ public class LatencyTableTests(TinyLatencyTable tiny) : IClassFixture<TinyLatenc
     {
         using var folder = new TempFolder();
         var options = tiny.Options with { CacheDirectory = folder.Path, Repeats = 1, Warmup = 0 };
-        var first = LatencyTable.Build(tiny.Network, tiny.Graph, tiny.Reachable, options);
+        var first = LatencyTableBuilder.Build(tiny.Network, tiny.Graph, tiny.Reachable, options);
         File.WriteAllText(first.CachePath, "{ not json");
-        var second = LatencyTable.Build(tiny.Network, tiny.Graph, tiny.Reachable, options);
+        var second = LatencyTableBuilder.Build(tiny.Network, tiny.Graph, tiny.Reachable, options);
         Assert.False(second.FromCache);
-        Assert.True(LatencyTable.Build(tiny.Network, tiny.Graph, tiny.Reachable, options).FromCache);
+        Assert.True(LatencyTableBuilder.Build(tiny.Network, tiny.Graph, tiny.Reachable, options).FromCache);
     }
 
     [Fact]
@@ -124,7 +125,7 @@ public class LatencyTableTests(TinyLatencyTable tiny) : IClassFixture<TinyLatenc
     {
         using var folder = new TempFolder();
         var options = tiny.Options with { CacheDirectory = folder.Path, MaxValuesPerAxis = 2, Repeats = 1, Warmup = 0 };
-        var table = LatencyTable.Build(tiny.Network, tiny.Graph, tiny.Reachable, options);
+        var table = LatencyTableBuilder.Build(tiny.Network, tiny.Graph, tiny.Reachable, options).Table;
         var wide = table.Layers.First(l => l.OutValues.Length > 2 && !l.Depthwise);
         Assert.Equal([wide.OutValues[0], wide.OutValues[^1]], wide.OutGrid);
         Assert.True(table.Entries.Count < tiny.Table.Entries.Count);

@@ -20,7 +20,8 @@ public sealed class TinyLatencyTable : IDisposable
     public SearchOptions Search { get; } = new() { Resource = Resource.Latency };
     public IReadOnlyList<int>[] Reachable { get; }
     public LatencyTableOptions Options { get; }
-    public LatencyTable Table { get; }
+    public LatencyTableBuild Build { get; }
+    public LatencyTable Table => Build.Table;
     public List<LatencyTableProgress> Progress { get; } = [];
 
     public TinyLatencyTable()
@@ -28,7 +29,7 @@ public sealed class TinyLatencyTable : IDisposable
         Graph = ChannelGraph.Build(Network);
         Reachable = PruningEnvironment.ReachableWidths(Graph, Search, Round);
         Options = new LatencyTableOptions(Warmup: 1, Repeats: 3, CacheDirectory: cache.Path);
-        Table = LatencyTable.Build(Network, Graph, Reachable, Options, Progress.Add);
+        Build = LatencyTableBuilder.Build(Network, Graph, Reachable, Options, Progress.Add);
     }
 
     public void Dispose() => cache.Dispose();

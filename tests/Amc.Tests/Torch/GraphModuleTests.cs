@@ -21,6 +21,28 @@ public class GraphModuleTests
     }
 
     /// <summary>
+    /// Every zoo model, pruned or not: residual adds read a value far from where it was made,
+    /// concatenations several at once; releasing one too early would fail or change the output.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TestNetworks.ModelsAndPruning), MemberType = typeof(TestNetworks))]
+    public void Releasing_forward_gives_the_same_output_and_shows_every_layer_in_order(string model, bool narrowed)
+    {
+        var net = TestNetworks.Build(model, narrowed);
+        using var module = TestNetworks.Randomized(net, seed: 23);
+        using var x = TestNetworks.Input(net.Input, batch: 2, seed: 24);
+        var expected = TestNetworks.Forward(module, x);
+        var seen = new List<string>();
+        float[] actual;
+        using (no_grad())
+        using (var y = module.ForwardReleasing(x, l => seen.Add(l.Name)))
+            actual = y.data<float>().ToArray();
+        Assert.Equal(expected, actual);
+        Assert.Equal(net.Layers.Select(l => l.Name), seen);
+        Assert.Equal(x.numel(), x.data<float>().ToArray().Length); // the caller's input is not released
+    }
+
+    /// <summary>
     /// Copies the module's weights into the reference by state-dict key; every reference tensor
     /// must find its counterpart (so the description's keys are PyTorch's), then both forward
     /// passes must agree.
