@@ -90,8 +90,33 @@ public static class OnnxExporter
                     }
                     Node("Clip", l.Name, [x, "relu6/min", "relu6/max"], Out(l));
                     break;
+                case LayerKind.Sigmoid:
+                    Node("Sigmoid", l.Name, [x], Out(l));
+                    break;
+                case LayerKind.HardSigmoid:
+                    Node("HardSigmoid", l.Name, [x], Out(l), HardSigmoidAttributes);
+                    break;
+                case LayerKind.HardSwish:
+                    // HardSwish is an op from opset 14 on; before, x * HardSigmoid(x), as PyTorch writes it.
+                    Node("HardSigmoid", $"{l.Name}/gate", [x], $"{l.Name}/gate", HardSigmoidAttributes);
+                    Node("Mul", l.Name, [x, $"{l.Name}/gate"], Out(l));
+                    break;
+                case LayerKind.SiLU:
+                    Node("Sigmoid", $"{l.Name}/gate", [x], $"{l.Name}/gate");
+                    Node("Mul", l.Name, [x, $"{l.Name}/gate"], Out(l));
+                    break;
+                case LayerKind.Mul:
+                    Node("Mul", l.Name, [x, values[l.Inputs[1]]], Out(l));
+                    break;
+                case LayerKind.Pad:
+                {
+                    var p = l.Pads!;
+                    graph.Initializer.Add(Int64Initializer($"{l.Name}/pads", [0, 0, p[0], p[1], 0, 0, p[2], p[3]]));
+                    Node("Pad", l.Name, [x, $"{l.Name}/pads"], Out(l));
+                    break;
+                }
                 case LayerKind.MaxPool:
-                    Node("MaxPool", l.Name, [x], Out(l), PoolAttributes(l));
+                    Node("MaxPool", l.Name, [x], Out(l), l.CeilMode == true ? [.. PoolAttributes(l), Int("ceil_mode", 1)] : PoolAttributes(l));
                     break;
                 case LayerKind.AvgPool:
                     // PyTorch's AvgPool2d counts the zero padding in the divisor; ONNX's default does not.
@@ -138,9 +163,9 @@ public static class OnnxExporter
             var bn = foldBatchNorm && l != net.Output && consumers is [{ Kind: LayerKind.BatchNorm2d } only] ? only : null;
             var attributes = new[]
             {
-                Ints("kernel_shape", l.KernelSize, l.KernelSize),
+                Ints("kernel_shape", l.KernelSize, l.KernelWidth),
                 Ints("strides", l.StrideValue, l.StrideValue),
-                Ints("pads", l.PaddingValue, l.PaddingValue, l.PaddingValue, l.PaddingValue),
+                Ints("pads", l.PaddingValue, l.PaddingWidth, l.PaddingValue, l.PaddingWidth),
                 Ints("dilations", l.DilationValue, l.DilationValue),
                 Int("group", l.GroupCount),
             };
@@ -174,10 +199,13 @@ public static class OnnxExporter
 
         static AttributeProto[] PoolAttributes(Layer l) =>
         [
-            Ints("kernel_shape", l.KernelSize, l.KernelSize),
+            Ints("kernel_shape", l.KernelSize, l.KernelWidth),
             Ints("strides", l.StrideValue, l.StrideValue),
-            Ints("pads", l.PaddingValue, l.PaddingValue, l.PaddingValue, l.PaddingValue),
+            Ints("pads", l.PaddingValue, l.PaddingWidth, l.PaddingValue, l.PaddingWidth),
         ];
+
+        /// <summary>PyTorch's hardsigmoid, relu6(x + 3) / 6; ONNX's default slope is 0.2.</summary>
+        static readonly AttributeProto[] HardSigmoidAttributes = [Float("alpha", 1f / 6), Float("beta", 0.5f)];
 
         /// <summary>Adds the layer's tensor as an initializer named by its key; returns the name.</summary>
         string Param(Layer l, string param)
