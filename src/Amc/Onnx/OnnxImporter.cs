@@ -833,7 +833,7 @@ public static class OnnxImporter
                     return [0, 0, 0, 0];
                 case "SAME_UPPER" or "SAME_LOWER":
                 {
-                    if (pads is not null && pads.Any(p => p != 0)) throw Unsupported(n, $"auto_pad={autoPad} with explicit pads; one or the other is expected");
+                    if (pads is not null && pads.Any(p => p != 0)) throw Unsupported(n, $"auto_pad={autoPad} with explicit pads; one or the other is supported, not both");
                     var shape = ShapeNow(n, x);
                     if (shape.Flat) throw Unsupported(n, $"reads a flat vector of {shape.C}; a feature map is needed");
                     long Total(int size, int k) => Math.Max(0, ((long)size + stride - 1) / stride * stride - stride + (long)dilation * (k - 1) + 1 - size);
