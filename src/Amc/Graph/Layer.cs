@@ -33,6 +33,9 @@ public sealed record Layer
     /// <summary>Dropout probability.</summary>
     public double? P { get; init; }
 
+    /// <summary>LeakyReLU: the slope for negative inputs (PyTorch's default 0.01 when null).</summary>
+    public double? Slope { get; init; }
+
     /// <summary>Pooling: round the output size up (PyTorch's ceil_mode), as GoogLeNet and SqueezeNet pool.</summary>
     public bool? CeilMode { get; init; }
 

@@ -22,6 +22,10 @@ public enum LayerKind
     HardSwish,
     /// <summary>x * sigmoid(x), also called swish (EfficientNet, RegNetY).</summary>
     SiLU,
+    /// <summary>max(x, 0) + slope * min(x, 0) with a fixed <see cref="Layer.Slope"/>.</summary>
+    LeakyReLU,
+    /// <summary>LeakyReLU with a learned slope per channel (tensor "weight").</summary>
+    PReLU,
     /// <summary>Elementwise product of two tensors of the same channels, one of them possibly
     /// 1x1 and broadcast over the other's map: squeeze-and-excitation's channel scaling.</summary>
     Mul,

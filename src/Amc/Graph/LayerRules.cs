@@ -104,6 +104,20 @@ public static class LayerRules
         [LayerKind.HardSigmoid] = Activation,
         [LayerKind.HardSwish] = Activation,
         [LayerKind.SiLU] = Activation,
+        [LayerKind.LeakyReLU] = new(
+            (l, ins) =>
+            {
+                Single(l, ins);
+                if (l.Slope is double a && !double.IsFinite(a)) throw Bad(l, $"has slope {a}; the slope must be a finite number");
+                return ins[0];
+            },
+            Keeps, (_, _, _) => NoParameters, Free),
+        [LayerKind.PReLU] = new(
+            (l, ins) => { Single(l, ins); return ins[0]; },
+            // One learned slope per channel: sliced with the channels it passes through.
+            Role: (l, input) => ChannelRole.PassThrough,
+            Parameters: (l, input, output) => [Spec(l, "weight", [output.C], 0, -1)],
+            Cost: (l, inC, outC, output, role) => (0, outC)),
 
         [LayerKind.Dropout] = new(
             Shape: (l, ins) =>

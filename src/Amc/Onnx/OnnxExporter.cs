@@ -47,6 +47,7 @@ public static class OnnxExporter
         /// <summary>The ONNX value holding each layer's output (Dropout and folded BNs alias another).</summary>
         readonly Dictionary<string, string> values = new() { [Network.InputName] = InputName };
         readonly HashSet<string> folded = [];
+        readonly IReadOnlyDictionary<string, TensorShape> shapes = ShapeInference.Infer(net);
         bool clipBounds;
 
         public GraphProto Emit()
@@ -105,6 +106,18 @@ public static class OnnxExporter
                     Node("Sigmoid", $"{l.Name}/gate", [x], $"{l.Name}/gate");
                     Node("Mul", l.Name, [x, $"{l.Name}/gate"], Out(l));
                     break;
+                case LayerKind.LeakyReLU:
+                    Node("LeakyRelu", l.Name, [x], Out(l), Float("alpha", (float)(l.Slope ?? 0.01)));
+                    break;
+                case LayerKind.PReLU:
+                {
+                    // The slope broadcasts from the last axis: [C, 1, 1] against a map, [C] against a vector.
+                    var slope = weights[$"{l.Name}.weight"];
+                    long[] dims = shapes[l.Name].Flat ? [slope.shape[0]] : [slope.shape[0], 1, 1];
+                    graph.Initializer.Add(Initializer($"{l.Name}.weight", dims, Floats(slope)));
+                    Node("PRelu", l.Name, [x, $"{l.Name}.weight"], Out(l));
+                    break;
+                }
                 case LayerKind.Mul:
                     Node("Mul", l.Name, [x, values[l.Inputs[1]]], Out(l));
                     break;

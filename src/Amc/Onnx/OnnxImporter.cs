@@ -17,7 +17,7 @@ namespace Amc.Onnx;
 public static class OnnxImporter
 {
     public const string SupportedOps =
-        "Conv (2-D), BatchNormalization, Relu, Clip(0, 6) or Clip(0, inf), Sigmoid, HardSigmoid (PyTorch's), HardSwish, " +
+        "Conv (2-D), BatchNormalization, Relu, Clip(0, 6) or Clip(0, inf), LeakyRelu, PRelu, Sigmoid, HardSigmoid (PyTorch's), HardSwish, " +
         "Mul (of two computed tensors), Add, Sum, MaxPool, AveragePool, GlobalAveragePool, ReduceMean (over H and W), " +
         "Flatten (axis 1), Squeeze (a Cx1x1 map), Reshape to [N, -1], Gemm, MatMul (+ Add bias), Concat (axis 1), " +
         "Dropout, Identity, Constant, Cast, Pad (zeros), and Shape, Gather, Unsqueeze, Squeeze, Concat of constant shapes";
@@ -151,6 +151,13 @@ public static class OnnxImporter
                     Allow(n);
                     Emit(n, index, LayerKind.HardSwish, [Value(n, 0)]);
                     break;
+                case "LeakyRelu":
+                    Allow(n, "alpha");
+                    Emit(n, index, new Layer { Name = "", Kind = LayerKind.LeakyReLU, Inputs = [Value(n, 0)], 
+                        // the float's shortest text, so 0.2f reads back as 0.2, not 0.200000003
+                        Slope = double.Parse(Float(n, "alpha", 0.01f).ToString("R"), System.Globalization.CultureInfo.InvariantCulture) });
+                    break;
+                case "PRelu": PRelu(n, index); break;
                 case "Mul": Mul(n, index); break;
                 case "ReduceMean": ReduceMean(n, index); break;
                 case "Clip": Clip(n, index); break;
@@ -397,6 +404,20 @@ public static class OnnxImporter
                 return;
             }
             Emit(n, index, LayerKind.Mul, [a, b]);
+        }
+
+        /// <summary>A learned slope per channel ([C, 1, 1] or [C]), or one for all (PyTorch's default nn.PReLU()).</summary>
+        void PRelu(NodeProto n, int index)
+        {
+            Allow(n);
+            var x = Value(n, 0);
+            int channels = ShapeNow(n, x).C;
+            var (shape, slope) = Weight(n, 1, "slope");
+            if (slope.Length == 1) slope = Enumerable.Repeat(slope[0], channels).ToArray();
+            if (slope.Length != channels || shape.Count(d => d != 1) > 1)
+                throw Unsupported(n, $"slope of shape [{string.Join(", ", shape)}]; one slope per channel ({channels}) or a single one is supported");
+            var name = Emit(n, index, LayerKind.PReLU, [x]);
+            weights[$"{name}.weight"] = ([channels], slope);
         }
 
         /// <summary>The mean over H and W is a global average pool (and a flatten without keepdims).</summary>

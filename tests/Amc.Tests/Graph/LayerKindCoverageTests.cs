@@ -33,10 +33,11 @@ public class LayerKindCoverageTests
             LayerKind.Add => b.Sum("k", x, b.ReLU("relu", x)),
             LayerKind.Concat => b.Concat("k", x, b.ReLU("relu", x)),
             LayerKind.Dropout => b.Dropout("k", x, 0.5),
-            LayerKind.Sigmoid or LayerKind.HardSigmoid or LayerKind.HardSwish or LayerKind.SiLU =>
+            LayerKind.Sigmoid or LayerKind.HardSigmoid or LayerKind.HardSwish or LayerKind.SiLU or LayerKind.PReLU =>
                 b.Add(new Layer { Name = "k", Kind = kind, Inputs = [x] }),
             // squeeze-and-excitation: the block scaled by a gate computed from its pooled channels
             LayerKind.Mul => b.Add(new Layer { Name = "k", Kind = kind, Inputs = [x, b.Add(new Layer { Name = "gate", Kind = LayerKind.Sigmoid, Inputs = [b.Conv("se", b.GlobalAvgPool("squeeze", x), 4, 1, bias: true)] })] }),
+            LayerKind.LeakyReLU => b.Add(new Layer { Name = "k", Kind = kind, Inputs = [x], Slope = 0.2 }),
             LayerKind.Pad => b.Add(new Layer { Name = "k", Kind = kind, Inputs = [x], Pads = [1, 0, 2, 1] }),
             _ => throw new Xunit.Sdk.XunitException($"LayerKind.{kind} has no minimal network: add one to {nameof(LayerKindCoverageTests)}.{nameof(Minimal)}"),
         };

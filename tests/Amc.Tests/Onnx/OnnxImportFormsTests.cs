@@ -158,6 +158,26 @@ public class OnnxImportFormsTests(ITestOutputHelper output)
         Assert.Equal(LayerKind.Flatten, net["Reshape"].Kind);
     }
 
+    /// <summary>LeakyRelu with its slope, PRelu with a slope per channel ([C, 1, 1], sliced when pruned) and a single one.</summary>
+    [Fact]
+    public void Leaky_and_parametric_relus_match_OnnxRuntime()
+    {
+        var g = new OnnxGraphBuilder(13, 3, 6, 6);
+        var x = g.Node("Conv", "conv1", ["x", g.Weight("w1", [8, 3, 3, 3])], Ints("pads", 1, 1, 1, 1));
+        x = g.Node("LeakyRelu", "leaky", [x], Float("alpha", 0.2f));
+        x = g.Node("Conv", "conv2", [x, g.Weight("w2", [6, 8, 3, 3])]);
+        x = g.Node("PRelu", "prelu", [x, g.Weight("slope", [6, 1, 1], 0.2, 0.25)]);
+        x = g.Node("Flatten", "flatten", [g.Node("GlobalAveragePool", "gap", [x])]);
+        x = g.Node("Gemm", "fc", [x, g.Weight("w3", [5, 6]), g.Weight("b3", [5])], Int("transB", 1));
+        x = g.Node("PRelu", "prelu1", [x, g.Weight("one", [1], 0.1, 0.25)]);
+        x = g.Node("Gemm", "head", [x, g.Weight("w4", [4, 5]), g.Weight("b4", [4])], Int("transB", 1));
+
+        var net = AssertImportMatchesOnnxRuntime(g.Build(x, 4), "leaky and parametric");
+        Assert.Equal(0.2, net["leaky"].Slope);
+        Assert.Equal(["prelu"], ChannelGraph.Build(net)["conv2"].PassThrough);
+        Assert.Equal(6 + 5, CostModel.Of(net).Layers.Where(l => l.Kind == LayerKind.PReLU).Sum(l => l.Params));
+    }
+
     public static TheoryData<string, string, string> Refusals() => new()
     {
         // form, node named, words the message must hold
