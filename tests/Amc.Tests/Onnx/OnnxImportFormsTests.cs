@@ -92,6 +92,67 @@ public class OnnxImportFormsTests(ITestOutputHelper output)
         Assert.Equal([form == "SAME_LOWER" ? "1,1,0,0" : "0,0,1,1", "0,0,1,1"], pads);
     }
 
+    /// <summary>
+    /// The stem of a ResNet-18 another framework wrote: a 7x7 stride-2 conv with pads [3, 3, 2, 2]
+    /// (one more row and column of zeros before than after), BatchNormalization with spatial=1 at
+    /// opset 8, the pooling squeezed to a vector (Squeeze's axes an attribute at opset 8, ReduceMean's
+    /// an input at opset 21).
+    /// </summary>
+    [Theory]
+    [InlineData(8)]
+    [InlineData(21)]
+    public void Another_frameworks_uneven_stem_matches_OnnxRuntime(int opset)
+    {
+        var g = new OnnxGraphBuilder(opset, 3, 16, 16);
+        var x = g.Node("Conv", "conv1", ["x", g.Weight("w1", [8, 3, 7, 7], 0.1)], Ints("kernel_shape", 7, 7), Ints("strides", 2, 2), Ints("pads", 3, 3, 2, 2));
+        AttributeProto[] spatial = opset < 9 ? [Int("spatial", 1)] : [];
+        x = g.Node("BatchNormalization", "bn1", [x, g.Weight("gamma", [8], 0.5, 1), g.Weight("beta", [8]), g.Weight("mean", [8]), g.Weight("var", [8], 0.4, 1)], spatial);
+        x = g.Node("Relu", "relu", [x]);
+        x = g.Node("MaxPool", "maxpool", [x], Ints("kernel_shape", 3, 3), Ints("strides", 2, 2), Ints("pads", 1, 1, 1, 1));
+        x = g.Node("Conv", "conv2", [x, g.Weight("w2", [6, 8, 3, 3])], Ints("pads", 1, 1, 1, 1));
+        x = opset < 13
+            ? g.Node("Squeeze", "squeeze", [g.Node("GlobalAveragePool", "pool", [x])], Ints("axes", 2, 3))
+            : g.Node("ReduceMean", "pool", [x, g.Int64s("axes", -1, -2)], Int("keepdims", 0));
+        x = g.Node("Gemm", "fc", [x, g.Weight("w3", [5, 6]), g.Weight("b3", [5])], Int("transB", 1));
+
+        var net = AssertImportMatchesOnnxRuntime(g.Build(x, 5), $"opset {opset}");
+        Assert.Equal([3, 3, 2, 2], net["conv1.pad"].Pads);
+        Assert.Equal(0, net["conv1"].PaddingValue);
+        Assert.Equal(8 * 3 * 49 * 64 + 6 * 8 * 9 * 16 + 6 * 5, CostModel.Of(net).Macs);
+    }
+
+    /// <summary>
+    /// Least squares refits the 3x1 conv reading the pruned output of the 1x3 one from its input
+    /// patches (3x1 of them, not 3x3): on the calibration images it comes closer to the original
+    /// output than the sliced weights.
+    /// </summary>
+    [Fact]
+    public void Reconstruction_reads_the_patches_of_non_square_kernels()
+    {
+        var g = new OnnxGraphBuilder(13, 3, 8, 8);
+        var x = g.Node("Conv", "conv1", ["x", g.Weight("w1", [4, 3, 3, 3])], Ints("pads", 1, 1, 1, 1));
+        x = g.Node("Conv", "conv1x3", [x, g.Weight("w2", [6, 4, 1, 3])], Ints("pads", 0, 1, 0, 1));
+        x = g.Node("Conv", "conv3x1", [x, g.Weight("w3", [5, 6, 3, 1])], Ints("pads", 1, 0, 1, 0));
+        var (net, weights) = OnnxImporter.Import(g.Build(x, 5, 8, 8));
+        using var original = new GraphModule(net);
+        original.LoadTensors(weights);
+        using var images = TestNetworks.Input(net.Input, batch: 32, seed: 22);
+        var pruner = new ChannelPruner(net, weights, [images], batchNormBatches: 1, pointsPerImage: 16);
+        var channels = new Dictionary<int, int> { [pruner.Graph["conv1x3"].Id] = 3 };
+
+        using var expected = original.ForwardAll(images)["conv3x1"];
+        double Error(bool reconstruct)
+        {
+            var options = new PruneOptions(Round: 1, Reconstruct: reconstruct, RecalibrateBatchNorm: false);
+            using var module = pruner.ToModule(pruner.Prune(channels, options), options);
+            using var actual = module.ForwardAll(images)["conv3x1"];
+            return (actual - expected).square().mean().item<float>();
+        }
+        double sliced = Error(false), refit = Error(true);
+        output.WriteLine($"output error: sliced {sliced:e3}, least squares {refit:e3}");
+        Assert.True(refit < 0.8 * sliced, $"least squares {refit} is not below slicing {sliced}");
+    }
+
     public static TheoryData<int> Opsets() => new() { 11, 13, 17 };
 
     /// <summary>
