@@ -12,7 +12,9 @@ namespace Amc.Onnx;
 /// Reads an ONNX classifier into a network description and weights keyed "layer.param". Only
 /// what the description expresses is accepted; anything else (an op, an attribute value, a
 /// tensor type) is refused with an <see cref="UnsupportedModelException"/> naming the node,
-/// never approximated. Dropout and Identity nodes vanish; MatMul + Add becomes one Linear.
+/// never approximated. Dropout and Identity nodes vanish; MatMul + Add becomes one Linear;
+/// x * Sigmoid(x) becomes SiLU; nodes on constants only (shared weights, computed shapes) are
+/// folded into constants; padding a conv or pool cannot hold (uneven sides) becomes a Pad layer.
 /// </summary>
 public static class OnnxImporter
 {
