@@ -1,8 +1,8 @@
-using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using Amc.Graph;
 using Amc.Onnx;
+using Amc.Latency;
 using Amc.Pruning;
 using Amc.Torch;
 using Onnx;
@@ -11,7 +11,7 @@ using static TorchSharp.torch;
 // The ONNX import benchmark: every file export_torchvision.py wrote is imported, its MACs set
 // against torchvision's published number, its TorchSharp module and its re-export in ONNX Runtime
 // run against the original file in ONNX Runtime on the same input, then pruned to half of every prunable group and exported again; the
-// opset-13 files are also timed before and after pruning. Writes onnx-zoo.md and onnx-zoo.csv.
+// opset-13 files are also timed before and after pruning (ONNX Runtime, batch 1, one thread). Writes onnx-zoo.md and onnx-zoo.csv.
 //
 //   dotnet run -c Release --project bench/OnnxZoo -- /tmp/onnx-zoo bench/results/onnx-zoo
 var zoo = args.Length > 0 ? args[0] : "/tmp/onnx-zoo";
@@ -90,8 +90,11 @@ foreach (var file in Directory.GetFiles(zoo, "*.onnx").Order())
     }
     if (opset == "13" && pruned is not null)
     {
-        double a = Median(exported, input), b = Median(pruned, input);
-        (ms, msPruned, speedUp) = ($"{a:F1}", $"{b:F1}", $"{a / b:F2}x");
+        // Interleaved, as amc bench times: load from other processes slows both alike.
+        using var full = new OnnxRuntimeSession(exported, intraOpThreads: 1);
+        using var half = new OnnxRuntimeSession(pruned, intraOpThreads: 1);
+        var stats = LatencyMeter.MeasureInterleaved([() => full.Run(input, 1), () => half.Run(input, 1)], warmup: 3, repeats: 20);
+        (ms, msPruned, speedUp) = ($"{stats[0].Median:F1}", $"{stats[1].Median:F1}", $"{stats[0].Median / stats[1].Median:F2}x");
     }
     row.AddRange([pruneResult, macsAfter, ms, msPruned, speedUp]);
     rows.Add([.. row]);
@@ -112,19 +115,4 @@ static double RelativeError(float[] expected, float[] actual)
 {
     double scale = expected.Max(v => Math.Abs((double)v));
     return expected.Zip(actual).Max(p => Math.Abs((double)p.First - p.Second)) / scale;
-}
-
-// Median of 7 timed runs at batch 1, one thread, after 2 warm-up runs.
-static double Median(ModelProto model, float[] input)
-{
-    using var session = new OnnxRuntimeSession(model, intraOpThreads: 1);
-    for (int i = 0; i < 2; i++) session.Run(input, 1);
-    var times = new List<double>();
-    for (int i = 0; i < 7; i++)
-    {
-        var sw = Stopwatch.StartNew();
-        session.Run(input, 1);
-        times.Add(sw.Elapsed.TotalMilliseconds);
-    }
-    return times.Order().ElementAt(times.Count / 2);
 }

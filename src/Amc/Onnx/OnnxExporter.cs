@@ -99,12 +99,13 @@ public static class OnnxExporter
                     break;
                 case LayerKind.HardSwish:
                     // HardSwish is an op from opset 14 on; before, x * HardSigmoid(x), as PyTorch writes it.
-                    Node("HardSigmoid", $"{l.Name}/gate", [x], $"{l.Name}/gate", HardSigmoidAttributes);
-                    Node("Mul", l.Name, [x, $"{l.Name}/gate"], Out(l));
+                    // The importer names the activation after the gate node, so the gate carries the layer's name.
+                    Node("HardSigmoid", l.Name, [x], $"{l.Name}/gate", HardSigmoidAttributes);
+                    Node("Mul", $"{l.Name}/mul", [x, $"{l.Name}/gate"], Out(l));
                     break;
                 case LayerKind.SiLU:
-                    Node("Sigmoid", $"{l.Name}/gate", [x], $"{l.Name}/gate");
-                    Node("Mul", l.Name, [x, $"{l.Name}/gate"], Out(l));
+                    Node("Sigmoid", l.Name, [x], $"{l.Name}/gate");
+                    Node("Mul", $"{l.Name}/mul", [x, $"{l.Name}/gate"], Out(l));
                     break;
                 case LayerKind.LeakyReLU:
                     Node("LeakyRelu", l.Name, [x], Out(l), Float("alpha", (float)(l.Slope ?? 0.01)));

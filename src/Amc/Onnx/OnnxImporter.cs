@@ -592,9 +592,11 @@ public static class OnnxImporter
                 throw Unsupported(n, $"pads [{string.Join(", ", pads)}]; only padding of H and W is supported");
             if (pads.Any(p => p < 0)) throw Unsupported(n, $"pads [{string.Join(", ", pads)}] crop; only padding (pads >= 0) is supported");
             var x = Value(n, 0);
+            // PyTorch names the Pad it writes for a pool or conv after that module ("/pool/Pad"): leave the name to the module.
+            string? suffix = n.Name.Split('/', StringSplitOptions.RemoveEmptyEntries) is [_, .., var op] && op.StartsWith("Pad") ? "pad" : null;
             if (pads.All(p => p == 0)) layerOf[n.Output[0]] = x;
             // A Conv or AveragePool reading it takes the padding into its own (see Padded).
-            else Emit(n, index, new Layer { Name = "", Kind = LayerKind.Pad, Inputs = [x], Pads = [.. new[] { pads[2], pads[3], pads[6], pads[7] }.Select(p => ToInt(n, p, "pads value"))] }, "pad");
+            else Emit(n, index, new Layer { Name = "", Kind = LayerKind.Pad, Inputs = [x], Pads = [.. new[] { pads[2], pads[3], pads[6], pads[7] }.Select(p => ToInt(n, p, "pads value"))] }, suffix);
         }
 
         /// <summary>
