@@ -178,7 +178,10 @@ public class OnnxImportFormsTests(ITestOutputHelper output)
         x = g.Node("Mul", "/silu/Mul", [x, g.Node("Sigmoid", "/silu/Sigmoid", [x])]);
         if (opset >= 14) x = g.Node("HardSwish", "/hardswish/HardSwish", [x]);
         x = g.Node("Conv", "/project/Conv", [x, g.Weight("w1", [6, 8, 1, 1])]);
-        x = g.Node("ReduceMean", "/pool/ReduceMean", [x], Ints("axes", 2, 3), Int("keepdims", 0));
+        // keepdims both ways: a [N, C] vector, or a [N, C, 1, 1] map flattened after
+        x = opset == 13
+            ? g.Node("ReduceMean", "/pool/ReduceMean", [x], Ints("axes", 2, 3), Int("keepdims", 0))
+            : g.Node("Flatten", "/flatten/Flatten", [g.Node("ReduceMean", "/pool/ReduceMean", [x], Ints("axes", -1, -2))]);
         x = g.Node("Gemm", "/fc/Gemm", [x, g.Weight("w2", [5, 6]), g.Weight("b2", [5])], Int("transB", 1), Float("alpha", 0.5f), Float("beta", 2f));
 
         var net = AssertImportMatchesOnnxRuntime(g.Build(x, 5), $"opset {opset}");
@@ -186,7 +189,8 @@ public class OnnxImportFormsTests(ITestOutputHelper output)
         Assert.Equal(LayerKind.SiLU, net["silu"].Kind);
         Assert.Equal(LayerKind.Mul, net["se"].Kind);
         Assert.Equal(opset >= 14 ? 1 : 0, net.Layers.Count(l => l.Name == "hardswish"));
-        Assert.Equal([LayerKind.GlobalAvgPool, LayerKind.Flatten], net.Layers.Where(l => l.Name.StartsWith("pool")).Select(l => l.Kind));
+        Assert.Equal(opset == 13 ? [LayerKind.GlobalAvgPool, LayerKind.Flatten] : [LayerKind.GlobalAvgPool],
+            net.Layers.Where(l => l.Name.StartsWith("pool")).Select(l => l.Kind));
         // The gate's channels are the block's: one group, produced by the block's conv and the SE's second conv.
         var block = ChannelGraph.Build(net)["features.0"];
         Assert.Equal(["features.0", "se.fc2"], block.Producers);
@@ -197,23 +201,27 @@ public class OnnxImportFormsTests(ITestOutputHelper output)
     /// <summary>
     /// GoogLeNet / SqueezeNet forms: a weight shared through an Identity (PyTorch's exporter
     /// deduplicates equal initializers), two branches joined by Concat, a ceil-mode MaxPool, and
-    /// x.view(x.size(0), -1) written as Shape, Gather, Unsqueeze, Concat and Reshape.
+    /// x.view(x.size(0), -1) written as Shape, Gather, Unsqueeze, Concat and Reshape (Unsqueeze's
+    /// axes an attribute before opset 13, an input from it on).
     /// </summary>
-    [Fact]
-    public void Ceil_mode_branches_and_computed_flatten_match_OnnxRuntime()
+    [Theory]
+    [InlineData(11)]
+    [InlineData(13)]
+    public void Ceil_mode_branches_and_computed_flatten_match_OnnxRuntime(int opset)
     {
-        var g = new OnnxGraphBuilder(13, 3, 8, 8);
+        var g = new OnnxGraphBuilder(opset, 3, 8, 8);
         var w = g.Weight("w", [4, 3, 1, 1]);
         var a = g.Node("Conv", "/branch1/Conv", ["x", w]);
         var b = g.Node("Conv", "/branch2/Conv", ["x", g.Node("Identity", "/Identity", [w])]);
         var x = g.Node("Concat", "/Concat", [a, g.Node("Relu", "/branch2/Relu", [b])], Int("axis", 1));
         x = g.Node("MaxPool", "/pool/MaxPool", [x], Ints("kernel_shape", 3, 3), Ints("strides", 2, 2), Int("ceil_mode", 1));
-        var batch = g.Node("Gather", "/Gather", [g.Node("Shape", "/Shape", [x]), g.Int64s("zero", 0)], Int("axis", 0));
+        var batch = g.Node("Gather", "/Gather", [g.Node("Shape", "/Shape", [x]), g.Scalar64("zero", 0)], Int("axis", 0));
+        batch = opset < 13 ? g.Node("Unsqueeze", "/Unsqueeze", [batch], Ints("axes", 0)) : g.Node("Unsqueeze", "/Unsqueeze", [batch, g.Int64s("axes", 0)]);
         var target = g.Node("Concat", "/Concat_1", [batch, g.Int64s("rest", -1)], Int("axis", 0));
         x = g.Node("Reshape", "/Reshape", [x, target]);
         x = g.Node("Gemm", "/fc/Gemm", [x, g.Weight("w2", [5, 8 * 4 * 4]), g.Weight("b2", [5])], Int("transB", 1));
 
-        var net = AssertImportMatchesOnnxRuntime(g.Build(x, 5), "ceil mode");
+        var net = AssertImportMatchesOnnxRuntime(g.Build(x, 5), $"ceil mode, opset {opset}");
         Assert.True(net["pool"].CeilMode);
         Assert.Equal(new TensorShape(8, 4, 4), ShapeInference.Infer(net)["pool"]); // floor would give 3x3
         Assert.Equal(LayerKind.Flatten, net["Reshape"].Kind);
