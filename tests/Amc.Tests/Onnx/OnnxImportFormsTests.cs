@@ -184,7 +184,8 @@ public class OnnxImportFormsTests(ITestOutputHelper output)
             : g.Node("Flatten", "/flatten/Flatten", [g.Node("ReduceMean", "/pool/ReduceMean", [x], Ints("axes", -1, -2))]);
         x = g.Node("Gemm", "/fc/Gemm", [x, g.Weight("w2", [5, 6]), g.Weight("b2", [5])], Int("transB", 1), Float("alpha", 0.5f), Float("beta", 2f));
 
-        var net = AssertImportMatchesOnnxRuntime(g.Build(x, 5), $"opset {opset}");
+        var onnx = g.Build(x, 5);
+        var net = AssertImportMatchesOnnxRuntime(onnx, $"opset {opset}");
         Assert.Equal(LayerKind.HardSwish, net["features.0.act"].Kind);
         Assert.Equal(LayerKind.SiLU, net["silu"].Kind);
         Assert.Equal(LayerKind.Mul, net["se"].Kind);
@@ -196,6 +197,15 @@ public class OnnxImportFormsTests(ITestOutputHelper output)
         Assert.Equal(["features.0", "se.fc2"], block.Producers);
         Assert.Equal(["se.fc1", "project"], block.Consumers);
         Assert.True(block.Prunable);
+
+        // AMC's pruning of that group, least squares and BN statistics included, gives a network that runs.
+        var (_, weights) = OnnxImporter.Import(onnx);
+        using var images = TestNetworks.Input(net.Input, batch: 8, seed: 23);
+        var pruner = new ChannelPruner(net, weights, [images], batchNormBatches: 1, pointsPerImage: 8);
+        var options = new PruneOptions(Round: 1);
+        using var module = pruner.ToModule(pruner.Prune(new Dictionary<int, int> { [block.Id] = 4 }, options), options);
+        module.eval();
+        Assert.All(TestNetworks.Forward(module, images), v => Assert.True(float.IsFinite(v)));
     }
 
     /// <summary>
