@@ -204,7 +204,6 @@ public static class LayerRules
             Keeps, (_, _, _) => NoParameters, Free),
     };
 
-
     /// <summary>The rule of a layer's kind; a kind without one (a number cast to the enum) is an invalid network.</summary>
     public static LayerRule Of(Layer l) =>
         Table.TryGetValue(l.Kind, out var rule) ? rule : throw Bad(l, $"has unknown kind {l.Kind}");

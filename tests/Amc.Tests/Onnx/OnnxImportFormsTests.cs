@@ -257,6 +257,21 @@ public class OnnxImportFormsTests(ITestOutputHelper output)
         Assert.Equal(6 + 5, CostModel.Of(net).Layers.Where(l => l.Kind == LayerKind.PReLU).Sum(l => l.Params));
     }
 
+    /// <summary>
+    /// Ceil mode with padding, where PyTorch drops a last window that would start in the right
+    /// padding (4 + 2 padded, windows of 2 every 3: two, not three): ONNX Runtime agrees.
+    /// </summary>
+    [Fact]
+    public void Ceil_mode_drops_a_window_starting_in_the_padding_as_OnnxRuntime_does()
+    {
+        var g = new OnnxGraphBuilder(13, 2, 4, 4);
+        var x = g.Node("Conv", "conv", ["x", g.Weight("w", [4, 2, 1, 1])]);
+        x = g.Node("MaxPool", "pool", [x], Ints("kernel_shape", 2, 2), Ints("strides", 3, 3), Ints("pads", 1, 1, 1, 1), Int("ceil_mode", 1));
+        x = g.Node("Conv", "head", [x, g.Weight("w2", [3, 4, 1, 1])]);
+        var net = AssertImportMatchesOnnxRuntime(g.Build(x, 3, 2, 2), "ceil mode with padding");
+        Assert.Equal(new TensorShape(4, 2, 2), ShapeInference.Infer(net)["pool"]);
+    }
+
     public static TheoryData<string, string, string> Refusals() => new()
     {
         // form, node named, words the message must hold
