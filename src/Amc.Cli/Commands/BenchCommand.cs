@@ -12,7 +12,8 @@ namespace Amc.Cli.Commands;
 /// <summary>
 /// `amc bench`: inference latency in ONNX Runtime and TorchSharp (warm-up, repeats, median and
 /// spread). With --baseline, both networks are timed interleaved in the same run and the speed-up
-/// is the ratio of medians.
+/// is the ratio of medians. An ONNX file the importer refuses is still timed by --engine ort,
+/// as the file is (its MACs are then unknown).
 /// </summary>
 public static class BenchCommand
 {
@@ -33,15 +34,15 @@ public static class BenchCommand
             if ((p.GetValue(checkpoint) is null) == (p.GetValue(onnx) is null)) throw new UsageException("give exactly one of --checkpoint FILE or --onnx FILE");
             int b = p.GetValue(batch), n = p.GetValue(repeats);
             int threads = p.GetValue(CommonOptions.Threads);
-            var nets = new List<(string Name, Network Net, Dictionary<string, Tensor> Weights)> { Open(p.GetValue(checkpoint) ?? p.GetValue(onnx)!) };
-            if (p.GetValue(baseline) is string other) nets.Add(Open(other));
-            if (nets.Count == 2 && nets[0].Net.Input != nets[1].Net.Input) throw new UsageException($"the baseline takes {nets[1].Net.Input} inputs, the network {nets[0].Net.Input}");
-            // Each network: its weights, a module or ONNX session, and a forward pass at the batch; the input is also copied to an array.
             string mode = p.GetValue(engine)!;
-            foreach (var (_, net, _) in nets)
+            var nets = new List<Timed> { Open(p.GetValue(checkpoint) ?? p.GetValue(onnx)!, mode) };
+            if (p.GetValue(baseline) is string other) nets.Add(Open(other, mode));
+            if (nets.Count == 2 && nets[0].Input != nets[1].Input) throw new UsageException($"the baseline takes {nets[1].Input} inputs, the network {nets[0].Input}");
+            // Each network: its weights, a module or ONNX session, and a forward pass at the batch; the input is also copied to an array.
+            foreach (var net in nets.Select(t => t.Net).OfType<Network>())
                 MemoryCheck.Ensure(MemoryEstimate.Inference(net, b, "benchmarking", weightCopies: 3, keepsOutputs: mode != "ort").WithInputCopy(net), "--batch");
 
-            var input = nets[0].Net.Input;
+            var input = nets[0].Input;
             var gen = new TorchSharp.torch.Generator((ulong)p.GetValue(CommonOptions.Seed));
             using var x = randn([b, input.C, input.H, input.W], generator: gen);
             var xs = x.data<float>().ToArray();
@@ -52,18 +53,18 @@ public static class BenchCommand
             {
                 var runners = new List<Action>();
                 var disposables = new List<IDisposable>();
-                foreach (var (_, net, weights) in nets)
+                foreach (var (_, _, net, weights, file) in nets)
                 {
                     if (eng == "ort")
                     {
-                        var session = new OnnxRuntimeSession(OnnxExporter.Export(net, weights), threads);
+                        var session = net is null ? Session(file!, threads) : new OnnxRuntimeSession(OnnxExporter.Export(net, weights!), threads);
                         disposables.Add(session);
                         runners.Add(() => session.Run(xs, b));
                     }
                     else
                     {
-                        var module = new GraphModule(net);
-                        module.LoadTensors(weights);
+                        var module = new GraphModule(net!);
+                        module.LoadTensors(weights!);
                         module.eval();
                         disposables.Add(module);
                         runners.Add(() => { using var _ = no_grad(); using var s = NewDisposeScope(); module.call(x); });
@@ -73,9 +74,9 @@ public static class BenchCommand
                 for (int i = 0; i < nets.Count; i++)
                 {
                     double? speedup = nets.Count == 2 && i == 0 ? lat[1].Median / lat[0].Median : null;
-                    long macs = CostModel.Of(nets[i].Net).Macs;
+                    long? macs = nets[i].Net is { } net ? CostModel.Of(net).Macs : null;
                     rows.Add(new { engine = eng, network = nets[i].Name, role = i == 0 ? "network" : "baseline", macs, latency = lat[i], speedup });
-                    table.AddRow(eng, Markup.Escape(nets[i].Name) + (i == 1 ? " (baseline)" : ""), Format.Count(macs), $"{lat[i].Median:F3}", $"{lat[i].P10:F3}-{lat[i].P90:F3}", speedup is double s ? $"{s:F2}x" : "");
+                    table.AddRow(eng, Markup.Escape(nets[i].Name) + (i == 1 ? " (baseline)" : ""), macs is long m ? Format.Count(m) : "n/a", $"{lat[i].Median:F3}", $"{lat[i].P10:F3}-{lat[i].P90:F3}", speedup is double s ? $"{s:F2}x" : "");
                 }
                 foreach (var d in disposables) d.Dispose();
             }
@@ -86,15 +87,42 @@ public static class BenchCommand
         return cmd;
     }
 
-    static (string, Network, Dictionary<string, Tensor>) Open(string path)
+    /// <summary>A network to time: its description and weights, or only its ONNX file when the importer refuses it.</summary>
+    sealed record Timed(string Name, TensorShape Input, Network? Net, Dictionary<string, Tensor>? Weights, byte[]? File);
+
+    static Timed Open(string path, string engine)
     {
         if (path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
         {
             if (!File.Exists(path)) throw new UsageException($"{path}: file not found");
-            var (net, w) = OnnxImporter.Load(path);
-            return (Path.GetFileName(path), net, w);
+            try
+            {
+                var (net, w) = OnnxImporter.Load(path);
+                return new(Path.GetFileName(path), net.Input, net, w, null);
+            }
+            catch (UnsupportedModelException e) when (engine == "ort")
+            {
+                // ONNX Runtime runs ops the description cannot hold; only TorchSharp needs the import.
+                var file = File.ReadAllBytes(path);
+                using var probe = Session(file, 1, path);
+                Console.Error.WriteLine($"note: {e.Message}; timing the file as it is in ONNX Runtime (MACs unknown)");
+                return new(Path.GetFileName(path), new TensorShape(probe.SampleShape[0], probe.SampleShape[1], probe.SampleShape[2]), null, null, file);
+            }
         }
         var ck = Checkpoint.Load(path);
-        return (Path.GetFileName(path), ck.Network, ck.Weights);
+        return new(Path.GetFileName(path), ck.Network.Input, ck.Network, ck.Weights, null);
+    }
+
+    /// <summary>A session of a file the importer refused; one ONNX Runtime refuses too is bad input.</summary>
+    static OnnxRuntimeSession Session(byte[] file, int threads, string path = "the ONNX file")
+    {
+        try
+        {
+            return new OnnxRuntimeSession(file, threads);
+        }
+        catch (Exception e) when (e is ArgumentException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+        {
+            throw new UsageException($"{path}: ONNX Runtime cannot run it either: {e.Message}");
+        }
     }
 }

@@ -8,7 +8,12 @@ using Amc.Torch;
 
 namespace Amc.Cli.Commands;
 
-/// <summary>`amc prune`: apply a uniform ratio or a policy file, write the physically smaller checkpoint.</summary>
+/// <summary>
+/// `amc prune`: apply a uniform ratio or a policy file, write the physically smaller checkpoint.
+/// Without --data and --reconstruct it needs no images: channels are chosen from the weights,
+/// BN statistics stay as they were and no accuracy is measured (an ONNX import of an ImageNet
+/// model can be pruned and exported without ImageNet).
+/// </summary>
 public static class PruneCommand
 {
     public static Command Create()
@@ -34,6 +39,8 @@ public static class PruneCommand
             if (p.GetValue(sparsity) is double fraction)
                 return FineGrained(p, fraction, p.GetValue(checkpoint)!, p.GetValue(output)!);
             var options = PruningOptions.Read(p, p.GetValue(reconstruct));
+            bool withoutData = !options.Reconstruct && p.GetResult(DataOptions.Data) is null or { Implicit: true };
+            if (withoutData) options = options with { RecalibrateBatchNorm = false };
             var ck = Checkpoint.Load(p.GetValue(checkpoint)!).RequireFinite(p.GetValue(checkpoint)!);
             var graph = ChannelGraph.Build(ck.Network);
             PruningPolicy plan;
@@ -43,25 +50,26 @@ public static class PruneCommand
             try { channels = plan.Resolve(graph, plan.Round ?? options.Round); }
             catch (PolicyException e) { throw new UsageException(p.GetValue(policy) is string file ? $"{file}: {e.Message}" : e.Message); }
 
-            var data = DataOptions.OpenFor(p, ck);
-            PruningOptions.CheckMemory(p, ck, data, options.Reconstruct, "pruning", data.Test.Count);
-            using var calibration = PruningOptions.Calibration(p, data);
-            var pruner = PruningOptions.Pruner(p, ck, calibration);
+            if (withoutData) MemoryCheck.Ensure(MemoryEstimate.Inference(ck.Network, 1, "pruning", weightCopies: 3));
+            var data = withoutData ? null : DataOptions.OpenFor(p, ck);
+            if (data is not null) PruningOptions.CheckMemory(p, ck, data, options.Reconstruct, "pruning", data.Test.Count);
+            using var calibration = data is null ? null : PruningOptions.Calibration(p, data);
+            var pruner = calibration is null ? new ChannelPruner(ck.Network, ck.Weights, [], 0) : PruningOptions.Pruner(p, ck, calibration);
             var pruned = pruner.Prune(channels, options);
             using var before = ck.ToModule();
             using var after = pruner.ToModule(pruned, options);
-            using var heldOut = new TensorBatches(data.Train, data.Split.HeldOut, 250);
-            using var test = new TensorBatches(data.Test, data.Test.AllIndices(), 250);
-            var rows = new[]
-            {
-                Row("original", ck.Network, Evaluator.Evaluate(before, heldOut), Evaluator.Evaluate(before, test)),
-                Row("pruned", pruned.Network, Evaluator.Evaluate(after, heldOut), Evaluator.Evaluate(after, test)),
-            };
+            using var heldOut = data is null ? null : new TensorBatches(data.Train, data.Split.HeldOut, 250);
+            using var test = data is null ? null : new TensorBatches(data.Test, data.Test.AllIndices(), 250);
+            ResultRow Measured(string name, Network net, GraphModule module) => heldOut is null || test is null
+                ? Row(name, net, null, null)
+                : Row(name, net, Evaluator.Evaluate(module, heldOut), Evaluator.Evaluate(module, test));
+            var rows = new[] { Measured("original", ck.Network, before), Measured("pruned", pruned.Network, after) };
             var info = ck.Info with
             {
                 Parent = p.GetValue(checkpoint),
                 Command = CommonOptions.CommandLine,
-                Metrics = new() { ["heldout_top1"] = rows[1].HeldOutTop1, ["test_top1"] = rows[1].TestTop1, ["test_top5"] = rows[1].TestTop5 },
+                // Without data there is no accuracy to record; the original's does not hold for the pruned network.
+                Metrics = data is null ? null : new() { ["heldout_top1"] = rows[1].HeldOutTop1!.Value, ["test_top1"] = rows[1].TestTop1!.Value, ["test_top5"] = rows[1].TestTop5!.Value },
             };
             var outputs = CommandOutputs.Of(p);
             Checkpoint.From(after, info).Save(outputs.Stage(outPath));
@@ -102,7 +110,7 @@ public static class PruneCommand
         {
             Parent = input, Sparsity = masks.Sparsity,
             Command = CommonOptions.CommandLine,
-            Metrics = new() { ["heldout_top1"] = rows[1].HeldOutTop1, ["test_top1"] = rows[1].TestTop1, ["test_top5"] = rows[1].TestTop5 },
+            Metrics = new() { ["heldout_top1"] = rows[1].HeldOutTop1!.Value, ["test_top1"] = rows[1].TestTop1!.Value, ["test_top5"] = rows[1].TestTop5!.Value },
         };
         Checkpoint.From(after, info).Save(CommandOutputs.Of(p).Stage(output));
         if (p.GetValue(CommonOptions.Json))
@@ -111,7 +119,7 @@ public static class PruneCommand
         {
             var t = new Table().Border(TableBorder.Rounded).Title($"fine-grained magnitude pruning, {fraction:P0} of each conv/linear layer (params = non-zeros)");
             t.AddColumns("network", "params", "held-out top-1", "test top-1");
-            foreach (var r in rows) t.AddRow(r.Network, $"{Format.Count(r.Params)} ({100.0 * r.Params / rows[0].Params:F1} %)", Format.Percent(r.HeldOutTop1), Format.Percent(r.TestTop1));
+            foreach (var r in rows) t.AddRow(r.Network, $"{Format.Count(r.Params)} ({100.0 * r.Params / rows[0].Params:F1} %)", Accuracy(r.HeldOutTop1), Accuracy(r.TestTop1));
             AnsiConsole.Write(t);
         }
         return ExitCodes.Ok;
@@ -120,13 +128,16 @@ public static class PruneCommand
     /// <summary>The channel policy written beside a pruned checkpoint.</summary>
     static string PolicyPath(string output) => Path.ChangeExtension(output, ".policy.json");
 
-    public sealed record ResultRow(string Network, long Macs, long Params, double HeldOutTop1, double TestTop1, double TestTop5);
+    /// <summary>One network's cost and accuracy; the accuracies are null when pruning ran without data.</summary>
+    public sealed record ResultRow(string Network, long Macs, long Params, double? HeldOutTop1, double? TestTop1, double? TestTop5);
 
-    static ResultRow Row(string name, Network net, Evaluation heldOut, Evaluation test)
+    static ResultRow Row(string name, Network net, Evaluation? heldOut, Evaluation? test)
     {
         var cost = CostModel.Of(net);
-        return new ResultRow(name, cost.Macs, cost.Params, heldOut.Top1, test.Top1, test.Top5);
+        return new ResultRow(name, cost.Macs, cost.Params, heldOut?.Top1, test?.Top1, test?.Top5);
     }
+
+    static string Accuracy(double? top) => top is double t ? Format.Percent(t) : "n/a";
 
     static void Render(ResultRow[] rows, PruneOptions options)
     {
@@ -135,7 +146,7 @@ public static class PruneCommand
         t.AddColumns("network", "MACs", "params", "held-out top-1", "test top-1", "test top-5");
         foreach (var r in rows)
             t.AddRow(r.Network, $"{Format.Count(r.Macs)} ({100.0 * r.Macs / rows[0].Macs:F1} %)", $"{Format.Count(r.Params)} ({100.0 * r.Params / rows[0].Params:F1} %)",
-                Format.Percent(r.HeldOutTop1), Format.Percent(r.TestTop1), Format.Percent(r.TestTop5));
+                Accuracy(r.HeldOutTop1), Accuracy(r.TestTop1), Accuracy(r.TestTop5));
         AnsiConsole.Write(t);
     }
 }

@@ -19,7 +19,7 @@ public enum ChannelRole
     Grouped,
     /// <summary>Repeats each input channel h*w times as features.</summary>
     Flatten,
-    /// <summary>Sums its inputs: their groups become one.</summary>
+    /// <summary>Adds or multiplies its inputs channel by channel: their groups become one.</summary>
     Add,
     /// <summary>Lays its inputs' channels one after another.</summary>
     Concat,
@@ -56,6 +56,8 @@ public static class LayerRules
     static readonly IEnumerable<ParameterSpec> NoParameters = [];
     static (long, long) Free(Layer l, long inC, long outC, TensorShape o, ChannelRole r) => (0, 0);
     static ChannelRole Keeps(Layer l, TensorShape input) => ChannelRole.Keep;
+    /// <summary>An elementwise function of one input (declared before the table, which reads it).</summary>
+    static readonly LayerRule Activation = new((l, ins) => { Single(l, ins); return ins[0]; }, Keeps, (_, _, _) => NoParameters, Free);
 
     public static readonly IReadOnlyDictionary<LayerKind, LayerRule> Table = new Dictionary<LayerKind, LayerRule>
     {
@@ -68,20 +70,20 @@ public static class LayerRules
                 int g = AtLeast(l, "groups", l.GroupCount, 1);
                 if (x.C % g != 0 || outC % g != 0)
                     throw Bad(l, $"groups={g} must divide input channels {x.C} and output channels {outC}");
-                int k = AtLeast(l, "kernel", Need(l, l.Kernel, "kernel"), 1);
+                int kh = AtLeast(l, "kernel", Need(l, l.Kernel, "kernel"), 1), kw = AtLeast(l, "kernelW", l.KernelWidth, 1);
                 int stride = AtLeast(l, "stride", l.StrideValue, 1), dilation = AtLeast(l, "dilation", l.DilationValue, 1);
-                int padding = AtLeast(l, "padding", l.PaddingValue, 0);
-                CheckWeights(l, "weight", Product(outC, x.C / g, k, k));
-                return Map(l, outC, Window(l, x.H, k, stride, padding, dilation), Window(l, x.W, k, stride, padding, dilation));
+                int ph = AtLeast(l, "padding", l.PaddingValue, 0), pw = AtLeast(l, "paddingW", l.PaddingWidth, 0);
+                CheckWeights(l, "weight", Product(outC, x.C / g, kh, kw));
+                return Map(l, outC, Window(l, x.H, kh, stride, ph, dilation), Window(l, x.W, kw, stride, pw, dilation));
             },
             Role: (l, input) => ChannelGraph.IsDepthwise(l, input.C) ? ChannelRole.PassThrough
                 : l.GroupCount > 1 ? ChannelRole.Grouped : ChannelRole.Producer,
-            Parameters: (l, input, output) => WeightAndBias(l, [output.C, input.C / l.GroupCount, l.KernelSize, l.KernelSize], output.C),
+            Parameters: (l, input, output) => WeightAndBias(l, [output.C, input.C / l.GroupCount, l.KernelSize, l.KernelWidth], output.C),
             Cost: (l, inC, outC, output, role) =>
             {
                 // A depthwise conv reads one input channel per filter at any width; grouped convs are never resized.
-                long perGroupIn = role == ChannelRole.PassThrough ? 1 : inC / l.GroupCount, k = l.KernelSize;
-                long weights = outC * perGroupIn * k * k;
+                long perGroupIn = role == ChannelRole.PassThrough ? 1 : inC / l.GroupCount;
+                long weights = outC * perGroupIn * l.KernelSize * l.KernelWidth;
                 return (weights * output.H * output.W, weights + (l.HasBias ? outC : 0));
             },
             // A depthwise conv has as many groups as channels, so its groups follow its width; a
@@ -96,8 +98,26 @@ public static class LayerRules
                 .Select(p => Spec(l, p, [output.C], 0, 0)),
             Cost: (l, inC, outC, output, role) => (0, 2 * outC)),
 
-        [LayerKind.ReLU] = new((l, ins) => { Single(l, ins); return ins[0]; }, Keeps, (_, _, _) => NoParameters, Free),
-        [LayerKind.ReLU6] = new((l, ins) => { Single(l, ins); return ins[0]; }, Keeps, (_, _, _) => NoParameters, Free),
+        [LayerKind.ReLU] = Activation,
+        [LayerKind.ReLU6] = Activation,
+        [LayerKind.Sigmoid] = Activation,
+        [LayerKind.HardSigmoid] = Activation,
+        [LayerKind.HardSwish] = Activation,
+        [LayerKind.SiLU] = Activation,
+        [LayerKind.LeakyReLU] = new(
+            (l, ins) =>
+            {
+                Single(l, ins);
+                if (l.Slope is double a && !double.IsFinite(a)) throw Bad(l, $"has slope {a}; the slope must be a finite number");
+                return ins[0];
+            },
+            Keeps, (_, _, _) => NoParameters, Free),
+        [LayerKind.PReLU] = new(
+            (l, ins) => { Single(l, ins); return ins[0]; },
+            // One learned slope per channel: sliced with the channels it passes through.
+            Role: (l, input) => ChannelRole.PassThrough,
+            Parameters: (l, input, output) => [Spec(l, "weight", [output.C], 0, -1)],
+            Cost: (l, inC, outC, output, role) => (0, outC)),
 
         [LayerKind.Dropout] = new(
             Shape: (l, ins) =>
@@ -157,6 +177,31 @@ public static class LayerRules
                 return x.Flat ? Map(l, channels) : Map(l, channels, x.H, x.W);
             },
             (l, input) => ChannelRole.Concat, (_, _, _) => NoParameters, Free),
+
+        [LayerKind.Mul] = new(
+            (l, ins) =>
+            {
+                if (ins.Length != 2) throw Bad(l, $"has {ins.Length} inputs, expected 2");
+                var (a, b) = (ins[0], ins[1]);
+                // Same shapes, or a CxHxW map scaled by a Cx1x1 one (squeeze-and-excitation).
+                bool broadcast = a.C == b.C && !a.Flat && !b.Flat && ((b.H == 1 && b.W == 1) || (a.H == 1 && a.W == 1));
+                if (a != b && !broadcast)
+                    throw Bad(l, $"multiplies tensors of shapes {a} and {b}; they must be equal or one a Cx1x1 map of the other's channels");
+                return a.Elements >= b.Elements ? a : b;
+            },
+            // Like an add, the product ties each channel of one input to the same channel of the other.
+            (l, input) => ChannelRole.Add, (_, _, _) => NoParameters, Free),
+
+        [LayerKind.Pad] = new(
+            (l, ins) =>
+            {
+                var x = ins[0];
+                Single(l, ins); Spatial(l, x);
+                if (l.Pads is not { Count: 4 } p) throw Bad(l, "needs 'pads': four numbers [top, left, bottom, right]");
+                if (p.Any(v => v < 0)) throw Bad(l, $"has pads [{string.Join(", ", p)}]; pads must not be negative");
+                return Map(l, x.C, (long)x.H + p[0] + p[2], (long)x.W + p[1] + p[3]);
+            },
+            Keeps, (_, _, _) => NoParameters, Free),
     };
 
     /// <summary>The rule of a layer's kind; a kind without one (a number cast to the enum) is an invalid network.</summary>
@@ -167,12 +212,18 @@ public static class LayerRules
     {
         var x = ins[0];
         Single(l, ins); Spatial(l, x);
-        int k = AtLeast(l, "kernel", Need(l, l.Kernel, "kernel"), 1);
-        int stride = AtLeast(l, "stride", l.StrideValue, 1), padding = AtLeast(l, "padding", l.PaddingValue, 0);
+        int kh = AtLeast(l, "kernel", Need(l, l.Kernel, "kernel"), 1), kw = AtLeast(l, "kernelW", l.KernelWidth, 1);
+        int stride = AtLeast(l, "stride", l.StrideValue, 1);
+        int ph = AtLeast(l, "padding", l.PaddingValue, 0), pw = AtLeast(l, "paddingW", l.PaddingWidth, 0);
         // The runtime's pools take neither dilation nor a padding past half the window (PyTorch refuses it).
         if (l.DilationValue != 1) throw Bad(l, $"has dilation {l.DilationValue}; pooling supports dilation 1 only");
-        if (padding > k / 2) throw Bad(l, $"has padding {padding} with kernel {k}; a pool's padding must be at most half its kernel ({k / 2})");
-        return Map(l, x.C, Window(l, x.H, k, stride, padding, 1), Window(l, x.W, k, stride, padding, 1));
+        foreach (var (p, k) in new[] { (ph, kh), (pw, kw) })
+            if (p > k / 2) throw Bad(l, $"has padding {p} with kernel {k}; a pool's padding must be at most half its kernel ({k / 2})");
+        // PyTorch's average pool divides the windows that ceil mode adds at the edge by their own
+        // size, ONNX Runtime by the full kernel: only max pooling rounds up here.
+        bool ceil = l.CeilMode ?? false;
+        if (ceil && l.Kind != LayerKind.MaxPool) throw Bad(l, "has ceilMode; only max pooling supports rounding the output size up");
+        return Map(l, x.C, Window(l, x.H, kh, stride, ph, 1, ceil), Window(l, x.W, kw, stride, pw, 1, ceil));
     }
 
     static IEnumerable<ParameterSpec> WeightAndBias(Layer l, long[] weight, long outC)

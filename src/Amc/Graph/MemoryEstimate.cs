@@ -104,7 +104,7 @@ public sealed record MemoryEstimate(string Task, int Batch, long Weights, long A
         foreach (var name in graph.Prunable.SelectMany(g => g.Consumers).Distinct())
         {
             var l = net[name];
-            long d = l.Kind == LayerKind.Linear ? shapes[l.Inputs[0]].C : (long)shapes[l.Inputs[0]].C * l.KernelSize * l.KernelSize;
+            long d = l.Kind == LayerKind.Linear ? shapes[l.Inputs[0]].C : (long)shapes[l.Inputs[0]].C * l.KernelSize * l.KernelWidth;
             bytes = Sum(bytes, ShapeInference.Product(d + 1, d + 1, DoubleBytes));
         }
         return bytes;

@@ -4,7 +4,7 @@ namespace Amc.Graph;
 /// Computes every layer's output shape and checks the graph is consistent and meaningful: every
 /// hyper-parameter in its range (stride, kernel and dilation at least 1, padding not negative,
 /// groups dividing the channels...), no window larger than its padded input, no tensor too large
-/// to index. Follows PyTorch's rules (floor division for conv and pooling, no ceil mode), so the
+/// to index. Follows PyTorch's rules (floor division for conv and pooling, ceil mode for max pooling), so the
 /// runtime agrees. Checkpoints, imports and zoo builders all pass through here. Each kind's own
 /// rule is its entry in <see cref="LayerRules"/>; the helpers below are shared by those entries.
 /// </summary>
@@ -45,15 +45,18 @@ public static class ShapeInference
     }
 
     /// <summary>
-    /// Output size of a conv or pooling window along one axis, floor division as in PyTorch. In
-    /// long: a large padding or dilation must not wrap around into a plausible size.
+    /// Output size of a conv or pooling window along one axis, floor division as in PyTorch, or
+    /// PyTorch's ceil mode: rounded up, less a last window that would start in the right padding.
+    /// In long: a large padding or dilation must not wrap around into a plausible size.
     /// </summary>
-    internal static long Window(Layer l, int size, int k, int stride, int padding, int dilation)
+    internal static long Window(Layer l, int size, int k, int stride, int padding, int dilation, bool ceil = false)
     {
         long span = (long)dilation * (k - 1) + 1, padded = size + 2L * padding;
         if (span > padded)
             throw Bad(l, $"has kernel {k}{(dilation > 1 ? $" at dilation {dilation} (spanning {span})" : "")}, larger than its input {size} padded by {padding} on each side ({padded}); the input is too small for this network");
-        return (padded - span) / stride + 1;
+        if (!ceil) return (padded - span) / stride + 1;
+        long windows = (padded - span + stride - 1) / stride + 1;
+        return (windows - 1) * stride >= size + padding ? windows - 1 : windows;
     }
 
     /// <summary>A feature map's shape, refused when it holds more values per image than a tensor may.</summary>

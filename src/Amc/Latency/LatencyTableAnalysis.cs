@@ -17,6 +17,9 @@ public static class LatencyTableAnalysis
         foreach (var l in net.Layers)
         {
             if (l.Kind is not (LayerKind.Conv2d or LayerKind.Linear)) continue;
+            // A LatencyOp is square; timing a 1x7 conv as 1x1 or 7x7 would be a wrong number, not an estimate.
+            if (l.KernelWidth != l.KernelSize || l.PaddingWidth != l.PaddingValue)
+                throw new InvalidNetworkException($"layer '{l.Name}' has a {l.KernelSize}x{l.KernelWidth} kernel with padding {l.PaddingValue}x{l.PaddingWidth}; latency tables time square convs only");
             var inShape = shapes[l.Inputs[0]];
             var outShape = shapes[l.Name];
             bool depthwise = ChannelGraph.IsDepthwise(l, inShape.C);

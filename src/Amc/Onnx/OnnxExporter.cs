@@ -47,6 +47,7 @@ public static class OnnxExporter
         /// <summary>The ONNX value holding each layer's output (Dropout and folded BNs alias another).</summary>
         readonly Dictionary<string, string> values = new() { [Network.InputName] = InputName };
         readonly HashSet<string> folded = [];
+        readonly IReadOnlyDictionary<string, TensorShape> shapes = ShapeInference.Infer(net);
         bool clipBounds;
 
         public GraphProto Emit()
@@ -90,8 +91,46 @@ public static class OnnxExporter
                     }
                     Node("Clip", l.Name, [x, "relu6/min", "relu6/max"], Out(l));
                     break;
+                case LayerKind.Sigmoid:
+                    Node("Sigmoid", l.Name, [x], Out(l));
+                    break;
+                case LayerKind.HardSigmoid:
+                    Node("HardSigmoid", l.Name, [x], Out(l), HardSigmoidAttributes);
+                    break;
+                case LayerKind.HardSwish:
+                    // HardSwish is an op from opset 14 on; before, x * HardSigmoid(x), as PyTorch writes it.
+                    // The importer names the activation after the gate node, so the gate carries the layer's name.
+                    Node("HardSigmoid", l.Name, [x], $"{l.Name}/gate", HardSigmoidAttributes);
+                    Node("Mul", $"{l.Name}/mul", [x, $"{l.Name}/gate"], Out(l));
+                    break;
+                case LayerKind.SiLU:
+                    Node("Sigmoid", l.Name, [x], $"{l.Name}/gate");
+                    Node("Mul", $"{l.Name}/mul", [x, $"{l.Name}/gate"], Out(l));
+                    break;
+                case LayerKind.LeakyReLU:
+                    Node("LeakyRelu", l.Name, [x], Out(l), Float("alpha", (float)(l.Slope ?? 0.01)));
+                    break;
+                case LayerKind.PReLU:
+                {
+                    // The slope broadcasts from the last axis: [C, 1, 1] against a map, [C] against a vector.
+                    var slope = weights[$"{l.Name}.weight"];
+                    long[] dims = shapes[l.Name].Flat ? [slope.shape[0]] : [slope.shape[0], 1, 1];
+                    graph.Initializer.Add(Initializer($"{l.Name}.weight", dims, Floats(slope)));
+                    Node("PRelu", l.Name, [x, $"{l.Name}.weight"], Out(l));
+                    break;
+                }
+                case LayerKind.Mul:
+                    Node("Mul", l.Name, [x, values[l.Inputs[1]]], Out(l));
+                    break;
+                case LayerKind.Pad:
+                {
+                    var p = l.Pads!;
+                    graph.Initializer.Add(Int64Initializer($"{l.Name}/pads", [0, 0, p[0], p[1], 0, 0, p[2], p[3]]));
+                    Node("Pad", l.Name, [x, $"{l.Name}/pads"], Out(l));
+                    break;
+                }
                 case LayerKind.MaxPool:
-                    Node("MaxPool", l.Name, [x], Out(l), PoolAttributes(l));
+                    Node("MaxPool", l.Name, [x], Out(l), l.CeilMode == true ? [.. PoolAttributes(l), Int("ceil_mode", 1)] : PoolAttributes(l));
                     break;
                 case LayerKind.AvgPool:
                     // PyTorch's AvgPool2d counts the zero padding in the divisor; ONNX's default does not.
@@ -138,9 +177,9 @@ public static class OnnxExporter
             var bn = foldBatchNorm && l != net.Output && consumers is [{ Kind: LayerKind.BatchNorm2d } only] ? only : null;
             var attributes = new[]
             {
-                Ints("kernel_shape", l.KernelSize, l.KernelSize),
+                Ints("kernel_shape", l.KernelSize, l.KernelWidth),
                 Ints("strides", l.StrideValue, l.StrideValue),
-                Ints("pads", l.PaddingValue, l.PaddingValue, l.PaddingValue, l.PaddingValue),
+                Ints("pads", l.PaddingValue, l.PaddingWidth, l.PaddingValue, l.PaddingWidth),
                 Ints("dilations", l.DilationValue, l.DilationValue),
                 Int("group", l.GroupCount),
             };
@@ -174,10 +213,13 @@ public static class OnnxExporter
 
         static AttributeProto[] PoolAttributes(Layer l) =>
         [
-            Ints("kernel_shape", l.KernelSize, l.KernelSize),
+            Ints("kernel_shape", l.KernelSize, l.KernelWidth),
             Ints("strides", l.StrideValue, l.StrideValue),
-            Ints("pads", l.PaddingValue, l.PaddingValue, l.PaddingValue, l.PaddingValue),
+            Ints("pads", l.PaddingValue, l.PaddingWidth, l.PaddingValue, l.PaddingWidth),
         ];
+
+        /// <summary>PyTorch's hardsigmoid, relu6(x + 3) / 6; ONNX's default slope is 0.2.</summary>
+        static readonly AttributeProto[] HardSigmoidAttributes = [Float("alpha", 1f / 6), Float("beta", 0.5f)];
 
         /// <summary>Adds the layer's tensor as an initializer named by its key; returns the name.</summary>
         string Param(Layer l, string param)

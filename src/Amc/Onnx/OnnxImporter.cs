@@ -12,14 +12,17 @@ namespace Amc.Onnx;
 /// Reads an ONNX classifier into a network description and weights keyed "layer.param". Only
 /// what the description expresses is accepted; anything else (an op, an attribute value, a
 /// tensor type) is refused with an <see cref="UnsupportedModelException"/> naming the node,
-/// never approximated. Dropout and Identity nodes vanish; MatMul + Add becomes one Linear.
+/// never approximated. Dropout and Identity nodes vanish; MatMul + Add becomes one Linear;
+/// x * Sigmoid(x) becomes SiLU; nodes on constants only (shared weights, computed shapes) are
+/// folded into constants; padding a conv or pool cannot hold (uneven sides) becomes a Pad layer.
 /// </summary>
-public static class OnnxImporter
+public static partial class OnnxImporter
 {
     public const string SupportedOps =
-        "Conv (2-D, square kernel, symmetric pads), BatchNormalization, Relu, Clip(0, 6) or Clip(0, inf), Add, Sum, " +
-        "MaxPool, AveragePool, GlobalAveragePool, Flatten (axis 1), Reshape to [N, -1], Gemm, MatMul (+ Add bias), " +
-        "Concat (axis 1), Dropout, Identity, Constant, Cast, Pad (zeros, before Conv or AveragePool)";
+        "Conv (2-D), BatchNormalization, Relu, Clip(0, 6) or Clip(0, inf), LeakyRelu, PRelu, Sigmoid, HardSigmoid (PyTorch's), HardSwish, " +
+        "Mul (of two computed tensors), Add, Sum, MaxPool, AveragePool, GlobalAveragePool, ReduceMean (over H and W), " +
+        "Flatten (axis 1), Squeeze (a Cx1x1 map), Reshape to [N, -1], Gemm, MatMul (+ Add bias), Concat (axis 1), " +
+        "Dropout, Identity, Constant, Cast, Pad (zeros), and Shape, Gather, Unsqueeze, Squeeze, Concat of constant shapes";
 
     public static (Network Network, Dictionary<string, Tensor> Weights) Import(ModelProto model, string? name = null)
     {
@@ -43,7 +46,7 @@ public static class OnnxImporter
         }
     }
 
-    sealed class Reader(ModelProto model)
+    sealed partial class Reader(ModelProto model)
     {
         readonly GraphProto graph = model.Graph ?? throw new UnsupportedModelException("the ONNX model has no graph");
         readonly Dictionary<string, TensorProto> constants = [];
@@ -54,15 +57,13 @@ public static class OnnxImporter
         readonly HashSet<string> names = [Network.InputName];
         /// <summary>Outputs of MatMuls (value -> Linear layer), which a following Add may give a bias.</summary>
         readonly Dictionary<string, string> matMuls = [];
-        /// <summary>
-        /// Outputs of a symmetric zero Pad: (layer padded, padding). PyTorch writes AvgPool2d as Pad +
-        /// AveragePool; a Conv or AveragePool reading one takes the padding into its own.
-        /// </summary>
-        readonly Dictionary<string, (string Layer, int Padding)> padded = [];
         /// <summary>Reshapes that are a Flatten only if the feature count matches; checked once shapes are known.</summary>
         readonly List<(string Layer, long Features, NodeProto Node)> reshapes = [];
         readonly Dictionary<string, int> readers = [];
         long opset;
+        TensorShape input = null!;
+        IReadOnlyDictionary<string, TensorShape>? shapesNow;
+        int shapesAt;
 
         public (Network, Dictionary<string, (long[] Shape, float[] Data)>) Read(string? name)
         {
@@ -74,7 +75,7 @@ public static class OnnxImporter
                     readers[i] = readers.GetValueOrDefault(i) + 1;
             foreach (var o in graph.Output) readers[o.Name] = readers.GetValueOrDefault(o.Name) + 1;
 
-            var input = NetworkInput();
+            input = NetworkInput();
             for (int i = 0; i < graph.Node.Count; i++) Node(graph.Node[i], i);
 
             if (graph.Output.Count != 1)
@@ -125,6 +126,9 @@ public static class OnnxImporter
             if (n.Domain is not ("" or "ai.onnx")) throw Unsupported(n, $"operator domain '{n.Domain}' is not supported; supported ops: {SupportedOps}");
             // Every handler names its result by the first output: a node without one computes nothing usable.
             if (n.Output.Count == 0 || n.Output[0] == "") throw Unsupported(n, "the node has no output; every node must name its first output");
+            // Exporters compute some constants in the graph (a deduplicated weight behind an
+            // Identity, a flatten's target shape from Shape, Gather, Unsqueeze and Concat): fold them.
+            if (FoldableOps.Contains(n.OpType) && Fold(n)) return;
             switch (n.OpType)
             {
                 case "Constant": Constant(n); break;
@@ -134,6 +138,30 @@ public static class OnnxImporter
                     Allow(n);
                     Emit(n, index, LayerKind.ReLU, [Value(n, 0)]);
                     break;
+                case "Sigmoid":
+                    Allow(n);
+                    Emit(n, index, LayerKind.Sigmoid, [Value(n, 0)]);
+                    break;
+                case "HardSigmoid":
+                    Allow(n, "alpha", "beta");
+                    // PyTorch's hardsigmoid is relu6(x + 3) / 6; ONNX's default slope 0.2 (Keras's) is another function.
+                    if (Math.Abs(Float(n, "alpha", 0.2f) - 1.0 / 6) > 1e-6 || Float(n, "beta", 0.5f) != 0.5f)
+                        throw Unsupported(n, $"alpha={Float(n, "alpha", 0.2f)}, beta={Float(n, "beta", 0.5f)}; only PyTorch's hardsigmoid (alpha=1/6, beta=0.5) is supported");
+                    Emit(n, index, LayerKind.HardSigmoid, [Value(n, 0)]);
+                    break;
+                case "HardSwish":
+                    Allow(n);
+                    Emit(n, index, LayerKind.HardSwish, [Value(n, 0)]);
+                    break;
+                case "LeakyRelu":
+                    Allow(n, "alpha");
+                    Emit(n, index, new Layer { Name = "", Kind = LayerKind.LeakyReLU, Inputs = [Value(n, 0)], 
+                        // the float's shortest text, so 0.2f reads back as 0.2, not 0.200000003
+                        Slope = double.Parse(Float(n, "alpha", 0.01f).ToString("R"), System.Globalization.CultureInfo.InvariantCulture) });
+                    break;
+                case "PRelu": PRelu(n, index); break;
+                case "Mul": Mul(n, index); break;
+                case "ReduceMean": ReduceMean(n, index); break;
                 case "Clip": Clip(n, index); break;
                 case "Add": Add(n, index); break;
                 case "Sum":
@@ -147,10 +175,16 @@ public static class OnnxImporter
                     Emit(n, index, LayerKind.GlobalAvgPool, [Value(n, 0)]);
                     break;
                 case "Flatten":
+                {
                     Allow(n, "axis");
-                    if (Int(n, "axis", 1) != 1) throw Unsupported(n, $"axis={Int(n, "axis", 1)}; only axis=1 (keep the batch, flatten the rest) is supported");
-                    Emit(n, index, LayerKind.Flatten, [Value(n, 0)]);
+                    var x = Value(n, 0);
+                    // Negative axes count from the end: -3 of a [N, C, H, W] map, -1 of a [N, F] vector.
+                    long axis = Int(n, "axis", 1), rank = ShapeNow(n, x).Flat ? 2 : 4;
+                    if (axis != 1 && axis != 1 - rank) throw Unsupported(n, $"axis={axis}; only axis=1 (keep the batch, flatten the rest) is supported");
+                    Emit(n, index, LayerKind.Flatten, [x]);
                     break;
+                }
+                case "Squeeze": Squeeze(n, index); break;
                 case "Reshape": Reshape(n, index); break;
                 case "Gemm": Gemm(n, index); break;
                 case "MatMul": MatMul(n, index); break;
@@ -165,11 +199,8 @@ public static class OnnxImporter
                     layerOf[n.Output[0]] = Value(n, 0);
                     break;
                 case "Cast": Cast(n); break;
-                case "Pad": Pad(n); break;
-                case "Shape":
-                    throw Unsupported(n, "op Shape is not supported: the graph computes a shape at run time, as PyTorch writes " +
-                        "x.view(x.size(0), -1) under a dynamic batch; export with torch.flatten(x, 1) instead. " +
-                        $"Supported ops: {SupportedOps}");
+                case "Pad": Pad(n, index); break;
+                case "Shape": Shape(n); break;
                 default:
                     throw Unsupported(n, $"op {n.OpType} is not supported; supported ops: {SupportedOps}");
             }
@@ -194,21 +225,22 @@ public static class OnnxImporter
         void Conv(NodeProto n, int index)
         {
             Allow(n, "kernel_shape", "strides", "pads", "dilations", "group", "auto_pad");
-            var (x, extra) = PaddedValue(n);
             var (wShape, w) = Weight(n, 1, "weight");
             if (wShape.Length != 4)
                 throw Unsupported(n, $"weight has {wShape.Length} dims; only 2-D convolutions (4-D weights) are supported");
-            if (wShape[2] != wShape[3]) throw Unsupported(n, $"kernel {wShape[2]}x{wShape[3]} is not square; only square kernels are supported");
-            if (wShape[0] < 1 || wShape[2] < 1) throw Unsupported(n, $"weight shape [{string.Join(", ", wShape)}] has no filters or an empty kernel");
+            if (wShape[0] < 1 || wShape[2] < 1 || wShape[3] < 1) throw Unsupported(n, $"weight shape [{string.Join(", ", wShape)}] has no filters or an empty kernel");
             var kernelShape = Ints(n, "kernel_shape");
             if (kernelShape is not null && !kernelShape.SequenceEqual(wShape[2..]))
                 throw Unsupported(n, $"kernel_shape [{string.Join(", ", kernelShape)}] disagrees with the weight's [{wShape[2]}, {wShape[3]}]");
             var bias = n.Input.Count > 2 && n.Input[2] != "" ? Weight(n, 2, "bias") : default;
+            int kh = ToInt(n, wShape[2], "kernel"), kw = ToInt(n, wShape[3], "kernel");
+            int stride = Same(n, "strides", 2, 1), dilation = Same(n, "dilations", 2, 1);
+            var (x, ph, pw) = Padded(n, index, kh, kw, stride, dilation, LayerKind.Conv2d);
             var name = Emit(n, index, new Layer
             {
-                Name = "", Kind = LayerKind.Conv2d, Inputs = [x], Out = ToInt(n, wShape[0], "output channels"), Kernel = ToInt(n, wShape[2], "kernel"),
-                Stride = Same(n, "strides", 2, 1), Padding = ToInt(n, (long)Padding(n) + extra, "padding"), Dilation = Same(n, "dilations", 2, 1) is var d and not 1 ? d : null,
-                Groups = Positive(n, Int(n, "group", 1), "group"), Bias = bias.Data is not null,
+                Name = "", Kind = LayerKind.Conv2d, Inputs = [x], Out = ToInt(n, wShape[0], "output channels"),
+                Kernel = kh, KernelW = kw != kh ? kw : null, Stride = stride, Padding = ph, PaddingW = pw != ph ? pw : null,
+                Dilation = dilation is not 1 ? dilation : null, Groups = Positive(n, Int(n, "group", 1), "group"), Bias = bias.Data is not null,
             });
             weights[$"{name}.weight"] = (wShape, w);
             if (bias.Data is not null) weights[$"{name}.bias"] = bias;
@@ -283,20 +315,22 @@ public static class OnnxImporter
             bool max = n.OpType == "MaxPool";
             if (max) Allow(n, "kernel_shape", "strides", "pads", "dilations", "ceil_mode", "auto_pad", "storage_order");
             else Allow(n, "kernel_shape", "strides", "pads", "ceil_mode", "auto_pad", "count_include_pad");
-            if (Int(n, "ceil_mode", 0) != 0) throw Unsupported(n, "ceil_mode=1; only floor rounding of the output size (ceil_mode=0, PyTorch's default) is supported");
+            bool ceil = Int(n, "ceil_mode", 0) != 0;
+            // PyTorch divides the windows ceil mode adds by their clipped size, ONNX Runtime by the kernel's.
+            if (ceil && !max) throw Unsupported(n, "ceil_mode=1; only MaxPool may round its output size up (AveragePool's edge windows are divided differently by PyTorch and ONNX Runtime)");
             if (max && Same(n, "dilations", 2, 1) != 1) throw Unsupported(n, "dilations other than 1 are not supported for pooling");
             if (max) OnlyFirstOutputRead(n);
-            int kernel = Same(n, "kernel_shape", 2, null);
-            int padding = Padding(n);
-            if (!max && padding > 0 && Int(n, "count_include_pad", 0) == 0)
+            var kernel = Ints(n, "kernel_shape") ?? throw Unsupported(n, "attribute 'kernel_shape' is missing");
+            if (kernel.Length != 2) throw Unsupported(n, $"kernel_shape [{string.Join(", ", kernel)}]; only 2-D pooling is supported");
+            int kh = Positive(n, kernel[0], "kernel_shape"), kw = Positive(n, kernel[1], "kernel_shape"), stride = Same(n, "strides", 2, 1);
+            if (!max && Int(n, "count_include_pad", 0) == 0 && Pads(n, Value(n, 0), kh, kw, stride, 1).Any(p => p != 0))
                 throw Unsupported(n, "count_include_pad=0 with padding; only count_include_pad=1 (PyTorch's default) is supported");
-            // Zeros from a Pad node are data, counted in every window: together they are a padded
-            // average pool that counts its padding. Max pooling pads with -inf, so no such fusion.
-            var (x, extra) = max ? (Value(n, 0), 0) : PaddedValue(n);
+            var kind = max ? LayerKind.MaxPool : LayerKind.AvgPool;
+            var (x, ph, pw) = Padded(n, index, kh, kw, stride, 1, kind);
             Emit(n, index, new Layer
             {
-                Name = "", Kind = max ? LayerKind.MaxPool : LayerKind.AvgPool, Inputs = [x],
-                Kernel = kernel, Stride = Same(n, "strides", 2, 1), Padding = ToInt(n, (long)padding + extra, "padding"),
+                Name = "", Kind = kind, Inputs = [x], Kernel = kh, KernelW = kw != kh ? kw : null, Stride = stride,
+                Padding = ph, PaddingW = pw != ph ? pw : null, CeilMode = ceil ? true : null,
             });
         }
 
@@ -316,18 +350,21 @@ public static class OnnxImporter
         void Gemm(NodeProto n, int index)
         {
             Allow(n, "alpha", "beta", "transA", "transB");
-            if (Float(n, "alpha", 1) != 1 || Int(n, "transA", 0) != 0)
-                throw Unsupported(n, $"alpha={Float(n, "alpha", 1)}, transA={Int(n, "transA", 0)}; only alpha=1, transA=0 is supported");
+            if (Int(n, "transA", 0) != 0) throw Unsupported(n, "transA=1; only the batch as rows of A (transA=0) is supported");
             bool hasBias = n.Input.Count > 2 && n.Input[2] != "";
-            if (hasBias && Float(n, "beta", 1) != 1) throw Unsupported(n, $"beta={Float(n, "beta", 1)}; only beta=1 is supported");
             var x = Value(n, 0);
             var (shape, w) = Weight(n, 1, "weight");
             if (shape.Length != 2) throw Unsupported(n, $"weight has {shape.Length} dims; a 2-D weight is needed");
             // Our Linear stores [out, in] like PyTorch; transB=0 means B is [in, out].
             if (Int(n, "transB", 0) == 0) (shape, w) = Transpose(shape, w);
+            // alpha * x W' + beta * b: the factors go into the tensors.
+            float alpha = Float(n, "alpha", 1), beta = Float(n, "beta", 1);
+            if (alpha != 1) w = [.. w.Select(v => v * alpha)];
             var name = Emit(n, index, new Layer { Name = "", Kind = LayerKind.Linear, Inputs = [x], Out = Positive(n, shape[0], "output features"), Bias = hasBias });
             weights[$"{name}.weight"] = (shape, w);
-            if (hasBias) weights[$"{name}.bias"] = Bias(n, 2, (int)shape[0]);
+            if (!hasBias) return;
+            var bias = Bias(n, 2, (int)shape[0]);
+            weights[$"{name}.bias"] = beta == 1 ? bias : (bias.Shape, [.. bias.Data.Select(v => v * beta)]);
         }
 
         void MatMul(NodeProto n, int index)
@@ -340,6 +377,75 @@ public static class OnnxImporter
             var name = Emit(n, index, new Layer { Name = "", Kind = LayerKind.Linear, Inputs = [x], Out = Positive(n, shape[0], "output features"), Bias = false });
             weights[$"{name}.weight"] = (shape, w);
             matMuls[n.Output[0]] = name;
+        }
+
+        /// <summary>
+        /// A product of two computed tensors: x * sigmoid(x) is SiLU and x * hardsigmoid(x)
+        /// HardSwish (PyTorch's form before opset 14); anything else, such as
+        /// squeeze-and-excitation's scaling of a block by its gate, a Mul layer.
+        /// </summary>
+        void Mul(NodeProto n, int index)
+        {
+            Allow(n);
+            if (n.Input.Count != 2) throw Unsupported(n, $"Mul with {n.Input.Count} inputs");
+            if (Const(n, 0) is not null || Const(n, 1) is not null)
+                throw Unsupported(n, "multiplies by a constant; only products of two computed tensors (squeeze-and-excitation, x * sigmoid(x)) are supported");
+            var (a, b) = (Value(n, 0), Value(n, 1));
+            foreach (var (x, gate, gateValue) in new[] { (a, b, n.Input[1]), (b, a, n.Input[0]) })
+            {
+                if (Find(gate) is not { Kind: LayerKind.Sigmoid or LayerKind.HardSigmoid } g || g.Input != x) continue;
+                var kind = g.Kind == LayerKind.Sigmoid ? LayerKind.SiLU : LayerKind.HardSwish;
+                // A gate read only here becomes the activation in place, under its name (PyTorch
+                // names the Sigmoid and the Mul after the same module, "features.1.act").
+                if (readers.GetValueOrDefault(gateValue) == 1 && layerOf.Values.Count(v => v == gate) == 1)
+                {
+                    layers[layers.FindLastIndex(l => l.Name == gate)] = g with { Kind = kind };
+                    layerOf[n.Output[0]] = gate;
+                }
+                else Emit(n, index, kind, [x]);
+                return;
+            }
+            Emit(n, index, LayerKind.Mul, [a, b]);
+        }
+
+        /// <summary>A learned slope per channel ([C, 1, 1] or [C]), or one for all (PyTorch's default nn.PReLU()).</summary>
+        void PRelu(NodeProto n, int index)
+        {
+            Allow(n);
+            var x = Value(n, 0);
+            int channels = ShapeNow(n, x).C;
+            var (shape, slope) = Weight(n, 1, "slope");
+            if (slope.Length == 1) slope = Enumerable.Repeat(slope[0], channels).ToArray();
+            if (slope.Length != channels || shape.Count(d => d != 1) > 1)
+                throw Unsupported(n, $"slope of shape [{string.Join(", ", shape)}]; one slope per channel ({channels}) or a single one is supported");
+            var name = Emit(n, index, LayerKind.PReLU, [x]);
+            weights[$"{name}.weight"] = ([channels], slope);
+        }
+
+        /// <summary>The mean over H and W is a global average pool (and a flatten without keepdims).</summary>
+        void ReduceMean(NodeProto n, int index)
+        {
+            Allow(n, "axes", "keepdims", "noop_with_empty_axes");
+            var x = Value(n, 0);
+            // Since opset 18 the axes are an input.
+            var axes = opset < 18 ? Ints(n, "axes") : Const(n, 1) is { } t ? Int64s(n, t) : null;
+            var shape = ShapeNow(n, x);
+            if (shape.Flat || axes is null || !axes.Select(a => a < 0 ? a + 4 : a).Order().SequenceEqual([2L, 3L]))
+                throw Unsupported(n, $"axes [{string.Join(", ", axes ?? [])}] of a {shape} tensor; only the mean over H and W of a feature map (axes [2, 3], a global average pool) is supported");
+            var pooled = Emit(n, index, LayerKind.GlobalAvgPool, [x]);
+            if (Int(n, "keepdims", 1) == 0) Emit(n, index, LayerKind.Flatten, [pooled], "flatten");
+        }
+
+        /// <summary>Squeezing H and W (both 1) of a feature map is a flatten.</summary>
+        void Squeeze(NodeProto n, int index)
+        {
+            Allow(n, "axes");
+            var x = Value(n, 0);
+            var axes = opset < 13 ? Ints(n, "axes") : Const(n, 1) is { } t ? Int64s(n, t) : null;
+            var shape = ShapeNow(n, x);
+            if (shape.Flat || shape.H != 1 || shape.W != 1 || axes is null || !axes.Select(a => a < 0 ? a + 4 : a).Order().SequenceEqual([2L, 3L]))
+                throw Unsupported(n, $"axes [{string.Join(", ", axes ?? [])}] of a {shape} tensor; only squeezing a Cx1x1 map to a vector (axes [2, 3]) is supported");
+            Emit(n, index, LayerKind.Flatten, [x]);
         }
 
         void Dropout(NodeProto n)
@@ -370,7 +476,7 @@ public static class OnnxImporter
             layerOf[n.Output[0]] = Value(n, 0);
         }
 
-        void Pad(NodeProto n)
+        void Pad(NodeProto n, int index)
         {
             long[] pads;
             double value = 0;
@@ -389,18 +495,43 @@ public static class OnnxImporter
             }
             var mode = Attribute(n, "mode", AttributeType.String)?.S.ToStringUtf8() ?? "constant";
             if (mode != "constant" || value != 0) throw Unsupported(n, $"mode={mode}, value={value}; only zero padding (mode=constant, value 0) is supported");
-            // [N, C, H, W] begins, then ends: batch and channels untouched, H and W padded alike.
-            if (pads.Length != 8 || pads[0] != 0 || pads[1] != 0 || pads[4] != 0 || pads[5] != 0 || pads.Where((_, i) => i % 4 >= 2).Distinct().Count() != 1)
-                throw Unsupported(n, $"pads [{string.Join(", ", pads)}]; only the same padding on all four sides of H and W is supported");
-            if (pads[2] < 0) throw Unsupported(n, $"pads [{string.Join(", ", pads)}] crop; only padding (pads >= 0) is supported");
+            // [N, C, H, W] begins, then ends: batch and channels untouched.
+            if (pads.Length != 8 || pads[0] != 0 || pads[1] != 0 || pads[4] != 0 || pads[5] != 0)
+                throw Unsupported(n, $"pads [{string.Join(", ", pads)}]; only padding of H and W is supported");
+            if (pads.Any(p => p < 0)) throw Unsupported(n, $"pads [{string.Join(", ", pads)}] crop; only padding (pads >= 0) is supported");
             var x = Value(n, 0);
-            if (pads[2] == 0) layerOf[n.Output[0]] = x;
-            else padded[n.Output[0]] = (x, ToInt(n, pads[2], "pads value"));
+            // PyTorch names the Pad it writes for a pool or conv after that module ("/pool/Pad"): leave the name to the module.
+            string? suffix = n.Name.Split('/', StringSplitOptions.RemoveEmptyEntries) is [_, .., var op] && op.StartsWith("Pad") ? "pad" : null;
+            if (pads.All(p => p == 0)) layerOf[n.Output[0]] = x;
+            // A Conv or AveragePool reading it takes the padding into its own (see Padded).
+            else Emit(n, index, new Layer { Name = "", Kind = LayerKind.Pad, Inputs = [x], Pads = [.. new[] { pads[2], pads[3], pads[6], pads[7] }.Select(p => ToInt(n, p, "pads value"))] }, suffix);
         }
 
-        /// <summary>Input 0 of a Conv or AveragePool, with the padding of a Pad node in front of it.</summary>
-        (string Layer, int Padding) PaddedValue(NodeProto n) =>
-            n.Input.Count > 0 && padded.TryGetValue(n.Input[0], out var p) ? p : (Value(n, 0), 0);
+        /// <summary>
+        /// The input of a Conv or pool and its padding on each axis. The node's pads (explicit or
+        /// auto_pad) add to those of a Pad layer it reads, zeros a conv or a padding-counting
+        /// average pool may take as its own (a max pool pads with -inf, so never). Pads unequal
+        /// on the two sides of an axis become a Pad layer in front, padding 0 in the node.
+        /// </summary>
+        (string Input, int H, int W) Padded(NodeProto n, int index, int kh, int kw, int stride, int dilation, LayerKind kind)
+        {
+            var x = Value(n, 0);
+            var p = Pads(n, x, kh, kw, stride, dilation);
+            if (kind != LayerKind.MaxPool && Find(x) is { Kind: LayerKind.Pad } pad)
+            {
+                p = [.. p.Zip(pad.Pads!, (a, b) => a + b)];
+                x = pad.Input;
+            }
+            foreach (var v in p) ToInt(n, v, "pads value");
+            // An average pool's own padding is at most half its window (PyTorch's limit); more goes into a Pad layer.
+            if (p[0] == p[2] && p[1] == p[3] && (kind != LayerKind.AvgPool || (p[0] <= kh / 2 && p[1] <= kw / 2)))
+                return (x, (int)p[0], (int)p[1]);
+            if (kind == LayerKind.MaxPool && Find(x)?.Kind is not (LayerKind.ReLU or LayerKind.ReLU6 or LayerKind.Sigmoid or LayerKind.HardSigmoid))
+                throw Unsupported(n, $"pads [{string.Join(", ", p)}] differ between the sides of an axis; MaxPool pads with -inf, which zeros replace only after an activation that is never negative (Relu, Clip(0, 6), Sigmoid)");
+            var name = UniqueName(n, index, "pad");
+            layers.Add(new Layer { Name = name, Kind = LayerKind.Pad, Inputs = [x], Pads = [.. p.Select(v => ToInt(n, v, "pads value"))] });
+            return (name, 0, 0);
+        }
 
         /// <summary>Sum / Add / Concat of computed tensors; one input is the identity.</summary>
         void Join(NodeProto n, int index, LayerKind kind)
@@ -410,16 +541,41 @@ public static class OnnxImporter
             else Emit(n, index, kind, inputs);
         }
 
-        string Emit(NodeProto n, int index, LayerKind kind, IReadOnlyList<string> inputs) =>
-            Emit(n, index, new Layer { Name = "", Kind = kind, Inputs = inputs });
+        string Emit(NodeProto n, int index, LayerKind kind, IReadOnlyList<string> inputs, string? suffix = null) =>
+            Emit(n, index, new Layer { Name = "", Kind = kind, Inputs = inputs }, suffix);
 
-        /// <summary>Adds the layer under a name made from the node's; returns that name.</summary>
-        string Emit(NodeProto n, int index, Layer layer)
+        /// <summary>Adds the layer under a name made from the node's (see UniqueName); returns that name.</summary>
+        string Emit(NodeProto n, int index, Layer layer, string? suffix = null)
         {
-            var name = UniqueName(n, index);
+            var name = UniqueName(n, index, suffix);
             layers.Add(layer with { Name = name });
             layerOf[n.Output[0]] = name;
             return name;
+        }
+
+        Layer? Find(string layer) => layers.FindLast(l => l.Name == layer);
+
+        /// <summary>
+        /// The shape of a layer's output so far, for what depends on it: auto_pad, Shape, the axis
+        /// of a Flatten. The graph built so far is inferred again; import runs once, and only
+        /// those nodes ask.
+        /// </summary>
+        TensorShape ShapeNow(NodeProto n, string layer)
+        {
+            if (layer == Network.InputName) return input;
+            if (shapesNow is null || shapesAt != layers.Count)
+            {
+                try
+                {
+                    shapesNow = ShapeInference.Infer(new Network { Name = "import", Input = input, Layers = layers.ToList() });
+                }
+                catch (InvalidNetworkException e)
+                {
+                    throw Unsupported(n, $"the graph before this node does not form a supported network: {e.Message}");
+                }
+                shapesAt = layers.Count;
+            }
+            return shapesNow[layer];
         }
 
         /// <summary>
@@ -428,8 +584,10 @@ public static class OnnxImporter
         /// ("/layer1/layer1.0/conv1/Conv", "/features/features.0/features.0.0/Conv"); a scope that
         /// extends the one before it replaces it and the op is dropped, which gives back the
         /// module's name ("layer1.0.conv1", "features.0.0") and with it PyTorch's state-dict keys.
+        /// A layer that is not the module's own (a Pad in front of its conv) gets a suffix
+        /// ("features.0.pad"), so the module's name stays free for the module.
         /// </summary>
-        string UniqueName(NodeProto n, int index)
+        string UniqueName(NodeProto n, int index, string? suffix = null)
         {
             var scopes = new List<string>();
             var segments = n.Name.Split('/', StringSplitOptions.RemoveEmptyEntries);
@@ -442,6 +600,7 @@ public static class OnnxImporter
                 else scopes.Add(segment);
             }
             var name = scopes.Count > 0 ? string.Join(".", scopes) : $"{n.OpType.ToLowerInvariant()}{index}";
+            if (suffix is not null) name = $"{name}.{suffix}";
             var unique = name;
             for (int k = 1; !names.Add(unique); k++) unique = $"{name}_{k}";
             return unique;
@@ -455,7 +614,6 @@ public static class OnnxImporter
         {
             var v = i < n.Input.Count ? n.Input[i] : "";
             if (layerOf.TryGetValue(v, out var layer)) return layer;
-            if (padded.ContainsKey(v)) throw Unsupported(n, $"reads the output of a Pad ('{v}'); zero padding is only supported right before a Conv or an AveragePool");
             if (constants.ContainsKey(v)) throw Unsupported(n, $"input {i} ('{v}') is a constant where the network's data is expected");
             throw Unsupported(n, v == "" ? $"input {i} is missing" : $"reads '{v}', which no supported node computes before it");
         }
@@ -587,19 +745,37 @@ public static class OnnxImporter
             return Positive(n, v[0], name);
         }
 
-        static int Padding(NodeProto n)
+        /// <summary>
+        /// A Conv's or pool's pads [top, left, bottom, right]: explicit, or what auto_pad makes of
+        /// the input's size (SAME: output = ceil(input / stride), the odd zero at the end for
+        /// SAME_UPPER, at the beginning for SAME_LOWER).
+        /// </summary>
+        long[] Pads(NodeProto n, string x, int kh, int kw, int stride, int dilation)
         {
             var autoPad = Attribute(n, "auto_pad", AttributeType.String)?.S.ToStringUtf8() ?? "NOTSET";
-            if (autoPad is not ("NOTSET" or "VALID" or ""))
-                throw Unsupported(n, $"auto_pad={autoPad}; only explicit pads (auto_pad=NOTSET) or VALID are supported");
             var pads = Ints(n, "pads");
-            if (autoPad == "VALID" && pads is not null && pads.Any(p => p != 0))
-                throw Unsupported(n, "auto_pad=VALID with non-zero pads");
-            if (pads is null) return 0;
-            if (pads.Length != 4 || pads.Distinct().Count() != 1)
-                throw Unsupported(n, $"pads [{string.Join(", ", pads)}] are asymmetric; only the same padding on all four sides is supported");
-            if (pads[0] < 0) throw Unsupported(n, $"pads [{string.Join(", ", pads)}] crop; only padding (pads >= 0) is supported");
-            return ToInt(n, pads[0], "pads value");
+            switch (autoPad)
+            {
+                case "NOTSET" or "":
+                    if (pads is null) return [0, 0, 0, 0];
+                    if (pads.Length != 4) throw Unsupported(n, $"pads [{string.Join(", ", pads)}]; four values (2-D) are expected");
+                    if (pads.Any(p => p < 0)) throw Unsupported(n, $"pads [{string.Join(", ", pads)}] crop; only padding (pads >= 0) is supported");
+                    return pads;
+                case "VALID":
+                    if (pads is not null && pads.Any(p => p != 0)) throw Unsupported(n, "auto_pad=VALID with non-zero pads");
+                    return [0, 0, 0, 0];
+                case "SAME_UPPER" or "SAME_LOWER":
+                {
+                    if (pads is not null && pads.Any(p => p != 0)) throw Unsupported(n, $"auto_pad={autoPad} with explicit pads; one or the other is supported, not both");
+                    var shape = ShapeNow(n, x);
+                    if (shape.Flat) throw Unsupported(n, $"reads a flat vector of {shape.C}; a feature map is needed");
+                    long Total(int size, int k) => Math.Max(0, ((long)size + stride - 1) / stride * stride - stride + (long)dilation * (k - 1) + 1 - size);
+                    long th = Total(shape.H, kh), tw = Total(shape.W, kw);
+                    return autoPad == "SAME_UPPER" ? [th / 2, tw / 2, th - th / 2, tw - tw / 2] : [th - th / 2, tw - tw / 2, th / 2, tw / 2];
+                }
+                default:
+                    throw Unsupported(n, $"auto_pad={autoPad}; only NOTSET, VALID, SAME_UPPER and SAME_LOWER are supported");
+            }
         }
 
         /// <summary>Layers the output depends on: an exporter may leave dead branches behind.</summary>

@@ -53,6 +53,13 @@ internal static class OnnxProto
         return t;
     }
 
+    public static TensorProto Int64Initializer(string name, long[] values)
+    {
+        var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64, Dims = { values.Length } };
+        t.Int64Data.AddRange(values);
+        return t;
+    }
+
     public static AttributeProto Int(string name, long value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
 

@@ -71,7 +71,8 @@ public sealed class LayerInputGram
     static Tensor Patches(Layer l, Tensor input, int points, Random rng)
     {
         if (l.Kind == LayerKind.Linear) return input;
-        var cols = nn.functional.unfold(input, l.KernelSize, l.DilationValue, l.PaddingValue, l.StrideValue); // [N, C*k*k, L]
+        var cols = nn.functional.unfold(input, (l.KernelSize, l.KernelWidth), (l.DilationValue, l.DilationValue),
+            (l.PaddingValue, l.PaddingWidth), (l.StrideValue, l.StrideValue)); // [N, C*kh*kw, L]
         long n = cols.shape[0], d = cols.shape[1], positions = cols.shape[2];
         int take = (int)Math.Min(points, positions);
         var idx = new long[n * take];

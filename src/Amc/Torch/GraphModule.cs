@@ -49,13 +49,20 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
     /// </summary>
     static (nn.Module<Tensor, Tensor>? Module, Func<Dictionary<string, Tensor>, Tensor>? Inline) Create(Layer l, TensorShape input) => l.Kind switch
     {
-        LayerKind.Conv2d => (nn.Conv2d(input.C, l.Out!.Value, l.KernelSize, stride: l.StrideValue, padding: l.PaddingValue,
-            dilation: l.DilationValue, groups: l.GroupCount, bias: l.HasBias), null),
+        LayerKind.Conv2d => (nn.Conv2d(input.C, l.Out!.Value, (l.KernelSize, l.KernelWidth), stride: (l.StrideValue, l.StrideValue),
+            padding: (l.PaddingValue, l.PaddingWidth), dilation: (l.DilationValue, l.DilationValue), groups: l.GroupCount, bias: l.HasBias), null),
         LayerKind.BatchNorm2d => (nn.BatchNorm2d(input.C, eps: BatchNormEpsilon), null),
         LayerKind.ReLU => (nn.ReLU(), null),
         LayerKind.ReLU6 => (nn.ReLU6(), null),
-        LayerKind.MaxPool => (nn.MaxPool2d(l.KernelSize, l.StrideValue, l.PaddingValue), null),
-        LayerKind.AvgPool => (nn.AvgPool2d(l.KernelSize, l.StrideValue, l.PaddingValue), null),
+        LayerKind.Sigmoid => (nn.Sigmoid(), null),
+        LayerKind.HardSigmoid => (nn.Hardsigmoid(), null),
+        LayerKind.HardSwish => (nn.Hardswish(), null),
+        LayerKind.SiLU => (nn.SiLU(), null),
+        LayerKind.LeakyReLU => (nn.LeakyReLU(l.Slope ?? 0.01), null),
+        LayerKind.PReLU => (nn.PReLU(input.C), null),
+        LayerKind.MaxPool => (nn.MaxPool2d((l.KernelSize, l.KernelWidth), (l.StrideValue, l.StrideValue), (l.PaddingValue, l.PaddingWidth),
+            ceil_mode: l.CeilMode ?? false), null),
+        LayerKind.AvgPool => (nn.AvgPool2d((l.KernelSize, l.KernelWidth), (l.StrideValue, l.StrideValue), (l.PaddingValue, l.PaddingWidth)), null),
         LayerKind.Linear => (nn.Linear(input.C, l.Out!.Value, l.HasBias), null),
         LayerKind.Dropout => (nn.Dropout(l.P ?? 0.5), null),
         LayerKind.GlobalAvgPool => (null, v => v[l.Inputs[0]].mean([2, 3], keepdim: true)),
@@ -67,6 +74,9 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
             return sum;
         }),
         LayerKind.Concat => (null, v => cat(l.Inputs.Select(i => v[i]).ToList(), 1)),
+        LayerKind.Mul => (null, v => v[l.Inputs[0]] * v[l.Inputs[1]]),
+        // F.pad lists the last axis first: left, right, then top, bottom.
+        LayerKind.Pad => (null, v => nn.functional.pad(v[l.Inputs[0]], [l.Pads![1], l.Pads[3], l.Pads[0], l.Pads[2]])),
         _ => throw new NotSupportedException($"layer '{l.Name}': kind {l.Kind} has no TorchSharp mapping"),
     };
 
@@ -143,6 +153,7 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
             (TorchSharp.Modules.Conv2d c, "bias") => c.bias!,
             (TorchSharp.Modules.Linear f, "weight") => f.weight!,
             (TorchSharp.Modules.Linear f, "bias") => f.bias!,
+            (TorchSharp.Modules.PReLU p, "weight") => p.weight!,
             (TorchSharp.Modules.BatchNorm2d b, "weight") => b.weight!,
             (TorchSharp.Modules.BatchNorm2d b, "bias") => b.bias!,
             (TorchSharp.Modules.BatchNorm2d b, "running_mean") => b.running_mean!,

@@ -43,6 +43,27 @@ public class EndToEndTests(TrainedModel model)
         Assert.Equal(rows[1].GetProperty("testTop1").GetDouble(), JsonDocument.Parse(eval.Stdout).RootElement.GetProperty("top1").GetDouble(), 6);
     }
 
+    /// <summary>
+    /// Without --data (and without --reconstruct) prune needs no images: the channels come from
+    /// the weights alone, so the network is the one pruning with data and the BN statistics kept gives.
+    /// </summary>
+    [Fact]
+    public void Uniform_prune_without_data_gives_the_network_pruning_with_data_gives()
+    {
+        var withoutData = model.NewPath("no-data.amc");
+        var r = CliRun.Amc("prune", "--checkpoint", model.Checkpoint, "--uniform", "0.5", "--out", withoutData, "--json");
+        CliAssert.Ok(r);
+        var rows = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("rows").EnumerateArray().ToArray();
+        Assert.Equal(JsonValueKind.Null, rows[1].GetProperty("testTop1").ValueKind);
+        Assert.InRange(rows[1].GetProperty("macs").GetInt64(), 1, rows[0].GetProperty("macs").GetInt64() - 1);
+
+        var withData = model.NewPath("data.amc");
+        CliAssert.Ok(CliRun.Amc("prune", "--checkpoint", model.Checkpoint, "--data", model.Data, "--uniform", "0.5", "--no-bn-recalibration", "--out", withData));
+        var (a, b) = (Checkpoint.Load(withoutData), Checkpoint.Load(withData));
+        Assert.Equal(Amc.Graph.NetworkJson.Write(b.Network), Amc.Graph.NetworkJson.Write(a.Network));
+        foreach (var (key, tensor) in b.Weights) Assert.True(tensor.eq(a.Weights[key]).all().item<bool>(), $"tensor '{key}' differs");
+    }
+
     [Fact]
     public void Export_to_onnx_then_import_gives_a_checkpoint_with_the_same_accuracy()
     {

@@ -33,6 +33,12 @@ public class LayerKindCoverageTests
             LayerKind.Add => b.Sum("k", x, b.ReLU("relu", x)),
             LayerKind.Concat => b.Concat("k", x, b.ReLU("relu", x)),
             LayerKind.Dropout => b.Dropout("k", x, 0.5),
+            LayerKind.Sigmoid or LayerKind.HardSigmoid or LayerKind.HardSwish or LayerKind.SiLU or LayerKind.PReLU =>
+                b.Add(new Layer { Name = "k", Kind = kind, Inputs = [x] }),
+            // squeeze-and-excitation: the block scaled by a gate computed from its pooled channels
+            LayerKind.Mul => b.Add(new Layer { Name = "k", Kind = kind, Inputs = [x, b.Add(new Layer { Name = "gate", Kind = LayerKind.Sigmoid, Inputs = [b.Conv("se", b.GlobalAvgPool("squeeze", x), 4, 1, bias: true)] })] }),
+            LayerKind.LeakyReLU => b.Add(new Layer { Name = "k", Kind = kind, Inputs = [x], Slope = 0.2 }),
+            LayerKind.Pad => b.Add(new Layer { Name = "k", Kind = kind, Inputs = [x], Pads = [1, 0, 2, 1] }),
             _ => throw new Xunit.Sdk.XunitException($"LayerKind.{kind} has no minimal network: add one to {nameof(LayerKindCoverageTests)}.{nameof(Minimal)}"),
         };
         if (!ShapeInference.Infer(b.Build())[x].Flat) x = b.Flatten("flatten", b.GlobalAvgPool("gap", x));
@@ -65,7 +71,7 @@ public class LayerKindCoverageTests
         // ONNX: the exporter emits it, the importer reads it back as the same kind and costs.
         var (imported, weights) = OnnxImporter.Import(OnnxExporter.Export(net, module.Tensors(), foldBatchNorm: false));
         if (kind != LayerKind.Dropout) // inference identity: the exporter writes no node for it
-            Assert.Contains(imported.Layers, l => l.Kind == kind);
+            Assert.Contains(imported.Layers, l => l.Kind == kind && l.Name == "k");
         var importedCost = CostModel.Of(imported);
         Assert.Equal((cost.Macs, cost.Params), (importedCost.Macs, importedCost.Params));
         using var back = new GraphModule(imported);

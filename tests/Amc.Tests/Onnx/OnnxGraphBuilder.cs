@@ -55,6 +55,15 @@ internal sealed class OnnxGraphBuilder
         return name;
     }
 
+    /// <summary>An int64 scalar initializer (no dims), as a Gather index picking one entry.</summary>
+    public string Scalar64(string name, long value)
+    {
+        var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
+        t.Int64Data.Add(value);
+        graph.Initializer.Add(t);
+        return name;
+    }
+
     /// <summary>A scalar produced by a Constant node, as PyTorch writes Clip bounds.</summary>
     public string Scalar(string name, float value)
     {

@@ -10,6 +10,7 @@ namespace Amc.Tests.Search;
 /// together, learned from in episode order, saved per round. The K = 1 search is pinned by the
 /// golden logs (<see cref="SearchGoldenTests"/>), which these compare against.
 /// </summary>
+[Collection(SerialSearchCollection.Name)]
 public class RolloutsPerRoundTests
 {
     /// <summary>The golden tests' search (12 episodes, 4 warm-up), with K rollouts per round.</summary>

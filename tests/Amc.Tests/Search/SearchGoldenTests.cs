@@ -10,6 +10,7 @@ namespace Amc.Tests.Search;
 /// must reproduce them line by line. Only the wall-clock fields are ignored. Set
 /// AMC_WRITE_GOLDEN=1 to write the files again, and only when the search is MEANT to change.
 /// </summary>
+[Collection(SerialSearchCollection.Name)]
 public class SearchGoldenTests
 {
     static SearchOptions Options(AgentKind agent) => new()
