@@ -27,13 +27,7 @@ public static class AmcCli
         root.Subcommands.Add(ImportCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(LatencyTableCommand.Create());
-        root.Subcommands.Add(DemoCommand.Create(async stepArgs =>
-        {
-            var step = root.Parse(stepArgs);
-            if (step.Errors.Count > 0) throw new UsageException(string.Join("; ", step.Errors.Select(e => e.Message)));
-            // Each step's outputs are committed when it succeeds: the next step reads them.
-            return await Invoke(step, saveResolvedOptions: false);
-        }));
+        root.Subcommands.Add(DemoCommand.Create());
         var config = new Option<string>(ConfigFile.OptionName) { Description = "YAML or JSON file of options (flags on the command line win)", Recursive = true };
         root.Options.Add(config);
 

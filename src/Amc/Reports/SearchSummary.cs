@@ -57,6 +57,11 @@ public static class SearchSummary
         return sb.ToString();
     }
 
+    /// <summary>A latency table in one line: its size, where it came from and its fit.</summary>
+    public static string Describe(Amc.Latency.LatencyTable t) =>
+        $"{t.Entries.Count} entries over {t.Layers.Count} layers, {(t.FromCache ? "read from cache" : $"measured in {t.File.BuildSeconds:F1} s")} " +
+        $"({t.CachePath}); {t.OverheadMs:F3} ms + {t.Scale:F2} x entries, {t.File.WholeNetworkMs:F3} ms at full width";
+
     public static double Median(IEnumerable<double> values)
     {
         var v = values.Order().ToArray();
