@@ -47,7 +47,7 @@ public static class AmcCli
                 errors.WriteLine(ExitCodes.OneLine($"{ConfigFile.OptionName} inside a response file (@file) is not read; give it on the command line"));
                 return ExitCodes.BadInput;
             }
-            return await Invoke(parse, saveResolvedOptions: true);
+            return await Invoke(parse);
         }
         catch (Exception e) when (ExitCodes.IsBadInput(e))
         {
@@ -73,13 +73,13 @@ public static class AmcCli
     /// with the resolved options beside them, only if the command succeeds; otherwise, or if it
     /// throws, what it created is deleted.
     /// </summary>
-    static async Task<int> Invoke(ParseResult parse, bool saveResolvedOptions)
+    static async Task<int> Invoke(ParseResult parse)
     {
         using var outputs = CommandOutputs.Open(parse);
         int code = await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         if (code != ExitCodes.Ok) return code;
         // Only a run of the command itself has results to sit beside (not --help or --version).
-        if (saveResolvedOptions && parse.Action == parse.CommandResult.Command.Action) ConfigFile.SaveResolved(parse, outputs);
+        if (parse.Action == parse.CommandResult.Command.Action) ConfigFile.SaveResolved(parse, outputs);
         outputs.Commit();
         return code;
     }
