@@ -5,10 +5,10 @@
 // usage: dotnet run -c Release --project bench/PruningAblation -- CHECKPOINT [target=0.5] [round=1] [repeats=5]
 using System.Diagnostics;
 using System.Globalization;
-using Amc.Data;
 using Amc.Graph;
 using Amc.Pruning;
 using Amc.Search;
+using Amc.Sessions;
 using Amc.Training;
 using Amc.Host;
 using Amc.Torch;
@@ -22,20 +22,19 @@ int repeats = args.Length > 3 ? int.Parse(args[3]) : 5;
 TorchSharp.torch.set_num_threads(Environment.ProcessorCount);
 
 var ck = Checkpoint.Load(path);
-var data = DataSource.Load("fashion-mnist");
-var train = data.Train with { Mean = ck.Info.Mean ?? data.Train.Mean, Std = ck.Info.Std ?? data.Train.Std };
-var test = data.Test with { Mean = train.Mean, Std = train.Std };
-var split = HeldOutSplit.Create(train.Count, 2018);
-var rng = new Random(0);
-using var calibration = new TensorBatches(train, split.Train.OrderBy(_ => rng.Next()).Take(3000).ToArray(), 100);
-using var heldOut = new TensorBatches(train, split.HeldOut, 250);
-using var testBatches = new TensorBatches(test, Enumerable.Range(0, test.Count).ToArray(), 250);
+// The data, calibration sample and pruner a search or prune session would make with its defaults (seed 0).
+var data = OpenedData.OpenFor(new DataSettings("fashion-mnist"), ck);
+var (split, test) = (data.Split, data.Test);
+var calibrationSettings = new CalibrationSettings();
+using var calibration = data.CalibrationSample(calibrationSettings.Images, seed: 0);
+using var heldOut = new TensorBatches(data.Train, split.HeldOut, PruningMemory.ScoringBatch);
+using var testBatches = new TensorBatches(test, test.AllIndices(), PruningMemory.ScoringBatch);
 
 var graph = ChannelGraph.Build(ck.Network);
 var options = new SearchOptions { Target = target };
 var env = new PruningEnvironment(ck.Network, graph, options, round);
 var widths = Baselines.Policy("uniform", env, options);
-var pruner = new ChannelPruner(ck.Network, ck.Weights, calibration.Images, batchNormBatches: 5);
+var pruner = calibrationSettings.Pruner(ck, calibration);
 var clock = Stopwatch.StartNew();
 pruner.Grams(0);
 double gramSeconds = clock.Elapsed.TotalSeconds;

@@ -27,13 +27,7 @@ public static class AmcCli
         root.Subcommands.Add(ImportCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(LatencyTableCommand.Create());
-        root.Subcommands.Add(DemoCommand.Create(async stepArgs =>
-        {
-            var step = root.Parse(stepArgs);
-            if (step.Errors.Count > 0) throw new UsageException(string.Join("; ", step.Errors.Select(e => e.Message)));
-            // Each step's outputs are committed when it succeeds: the next step reads them.
-            return await Invoke(step, saveResolvedOptions: false);
-        }));
+        root.Subcommands.Add(DemoCommand.Create());
         var config = new Option<string>(ConfigFile.OptionName) { Description = "YAML or JSON file of options (flags on the command line win)", Recursive = true };
         root.Options.Add(config);
 
@@ -53,7 +47,7 @@ public static class AmcCli
                 errors.WriteLine(ExitCodes.OneLine($"{ConfigFile.OptionName} inside a response file (@file) is not read; give it on the command line"));
                 return ExitCodes.BadInput;
             }
-            return await Invoke(parse, saveResolvedOptions: true);
+            return await Invoke(parse);
         }
         catch (Exception e) when (ExitCodes.IsBadInput(e))
         {
@@ -79,13 +73,13 @@ public static class AmcCli
     /// with the resolved options beside them, only if the command succeeds; otherwise, or if it
     /// throws, what it created is deleted.
     /// </summary>
-    static async Task<int> Invoke(ParseResult parse, bool saveResolvedOptions)
+    static async Task<int> Invoke(ParseResult parse)
     {
         using var outputs = CommandOutputs.Open(parse);
         int code = await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         if (code != ExitCodes.Ok) return code;
         // Only a run of the command itself has results to sit beside (not --help or --version).
-        if (saveResolvedOptions && parse.Action == parse.CommandResult.Command.Action) ConfigFile.SaveResolved(parse, outputs);
+        if (parse.Action == parse.CommandResult.Command.Action) ConfigFile.SaveResolved(parse, outputs);
         outputs.Commit();
         return code;
     }

@@ -1,14 +1,9 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace Amc.Cli;
 
+/// <summary>The CLI's --json output is written as the result files are.</summary>
 static class CliJson
 {
-    public static readonly JsonSerializerOptions Options = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Converters = { new JsonStringEnumConverter() },
-    };
+    public static readonly JsonSerializerOptions Options = Amc.Files.ResultJson.Options;
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Amc.Data;
+using Amc.Sessions;
 
 namespace Amc.Cli;
 
@@ -45,6 +46,9 @@ public static class DataOptions
         return (0, 0, $"--image-size must be WxH (or N for NxN) with each side at least 1 and at most {ImageFolderReader.MaxImagePixels:N0} pixels in all, e.g. 224x224; got '{text}'");
     }
 
+    /// <summary>The data settings the command line asks for.</summary>
+    public static DataSettings Settings(ParseResult p) => new(p.GetValue(Data)!, p.GetValue(HeldOut), p.GetValue(SplitSeed), ImageOptions(p));
+
     /// <summary>The image-folder options the command line asks for (a resize, or none).</summary>
     static ImageFolderOptions? ImageOptions(ParseResult p)
     {
@@ -53,38 +57,8 @@ public static class DataOptions
         return error is null ? new ImageFolderOptions(Width: w, Height: h) : throw new UsageException(error);
     }
 
-    public sealed record Opened(Dataset Train, Dataset Test, HeldOutSplit Split);
+    public static OpenedData Open(ParseResult p) => OpenedData.Open(Settings(p));
 
-    public static Opened Open(ParseResult p)
-    {
-        var data = DataSource.Load(p.GetValue(Data)!, ImageOptions(p));
-        int count = data.Train.Count, heldOut = p.GetValue(HeldOut) ?? HeldOutSplit.DefaultSize(count);
-        // Scoring needs at least one held-out image and training at least one left over.
-        if (heldOut < 1 || heldOut >= count)
-            throw new UsageException(p.GetValue(HeldOut) is null
-                ? $"the training set has {count} images, too few for the default held-out split (10 %); give --heldout N (1 to {count - 1})"
-                : $"--heldout must be between 1 and {count - 1} (the training set size minus one), got {heldOut}");
-        var split = HeldOutSplit.Create(count, p.GetValue(SplitSeed), heldOut);
-        return new Opened(data.Train, data.Test, split);
-    }
-
-    /// <summary>
-    /// Opens the data for an existing checkpoint: it must match the checkpoint's input shape and
-    /// class count, and images are normalised with the statistics the network was trained with.
-    /// </summary>
-    public static Opened OpenFor(ParseResult p, Amc.Torch.Checkpoint ck) => Fit(Open(p), ck);
-
-    /// <summary>The data as <see cref="OpenFor"/> gives it, for data already opened.</summary>
-    public static Opened Fit(Opened d, Amc.Torch.Checkpoint ck)
-    {
-        if (ck.Network.Input != d.Train.Shape)
-            throw new UsageException($"the checkpoint expects {ck.Network.Input} images but the data has {d.Train.Shape}" +
-                (ck.Network.Input.C == d.Train.Shape.C ? $" (an image folder can be resized with --image-size {ck.Network.Input.W}x{ck.Network.Input.H})" : ""));
-        int classes = Amc.Graph.ShapeInference.Infer(ck.Network)[ck.Network.Output.Name].C;
-        if (classes != d.Train.Classes)
-            throw new UsageException($"the checkpoint has {classes} outputs but the data has {d.Train.Classes} classes");
-        if (ck.Info.Mean is { } mean && ck.Info.Std is { } std)
-            d = d with { Train = d.Train with { Mean = mean, Std = std }, Test = d.Test with { Mean = mean, Std = std } };
-        return d;
-    }
+    /// <summary>The data for an existing checkpoint: of its input shape and class count, normalised as it was trained (<see cref="OpenedData.FitTo"/>).</summary>
+    public static OpenedData OpenFor(ParseResult p, Amc.Torch.Checkpoint ck) => OpenedData.OpenFor(Settings(p), ck);
 }

@@ -4,15 +4,19 @@ using Amc.Latency;
 
 namespace Amc.Cli;
 
-/// <summary>Builds (or reads from the cache) a latency table with a progress bar, or quietly for --json.</summary>
+/// <summary>Shows a latency table being built (or read from the cache): a progress bar, a line per tenth in a log, nothing for --json.</summary>
 static class LatencyTableView
 {
-    public static LatencyTableBuild Build(Network net, ChannelGraph graph, IReadOnlyList<IReadOnlyList<int>> reachable, LatencyTableOptions options, bool quiet)
+    public static LatencyTableBuild Build(Network net, ChannelGraph graph, IReadOnlyList<IReadOnlyList<int>> reachable, LatencyTableOptions options, bool quiet) =>
+        Show(progress => LatencyTableBuilder.Build(net, graph, reachable, options, progress), quiet);
+
+    /// <summary>Runs <paramref name="work"/>, which reports the table's progress to the callback it is given.</summary>
+    public static T Show<T>(Func<Action<LatencyTableProgress>, T> work, bool quiet)
     {
         if (quiet || !AnsiConsole.Profile.Capabilities.Interactive)
         {
             int lastTenth = -1;
-            return LatencyTableBuilder.Build(net, graph, reachable, options, p =>
+            return work(p =>
             {
                 int tenth = 10 * p.Done / p.Total;
                 if (quiet || tenth == lastTenth) return;
@@ -20,13 +24,13 @@ static class LatencyTableView
                 Console.Error.WriteLine($"latency table: {p.Done}/{p.Total} ops timed (last: {p.Op}, {p.Ms:F3} ms)");
             });
         }
-        LatencyTableBuild? table = null;
+        T result = default!;
         AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .Start(ctx =>
             {
                 var task = ctx.AddTask("latency table", autoStart: true);
-                table = LatencyTableBuilder.Build(net, graph, reachable, options, p =>
+                result = work(p =>
                 {
                     task.MaxValue = p.Total;
                     task.Value = p.Done;
@@ -34,10 +38,6 @@ static class LatencyTableView
                 });
                 task.Value = task.MaxValue;
             });
-        return table!;
+        return result;
     }
-
-    public static string Describe(LatencyTableBuild b) =>
-        $"{b.Table.Entries.Count} entries over {b.Table.Layers.Count} layers, {(b.FromCache ? "read from cache" : $"measured in {b.File.BuildSeconds:F1} s")} " +
-        $"({b.CachePath}); {b.Table.OverheadMs:F3} ms + {b.Table.Scale:F2} x entries, {b.Table.WholeNetworkMs:F3} ms at full width";
 }

@@ -14,7 +14,7 @@ public static class MemoryCheck
     public const int EvaluationBatch = 256;
 
     /// <summary>The batch prune and search score held-out and test images in (their TensorBatches).</summary>
-    public const int ScoringBatch = 250;
+    public const int ScoringBatch = Amc.Sessions.PruningMemory.ScoringBatch;
 
     /// <param name="batchOption">The option that sets the estimate's batch (e.g. --batch-size): the fix then names the largest batch that fits.</param>
     /// <param name="fix">What to change otherwise, e.g. "use fewer --calibration-images".</param>

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Amc.Pruning;
-using Amc.Training;
-using Amc.Torch;
+using Amc.Sessions;
 
 namespace Amc.Cli;
 
@@ -32,38 +31,5 @@ public static class PruningOptions
             Seed: p.GetValue(CommonOptions.Seed));
     }
 
-    /// <summary>
-    /// Refuses a prune or search that cannot fit: the original network scored at the scoring batch
-    /// with four copies of its weights alive (checkpoint, original module, candidate weights,
-    /// candidate module or ONNX session), the Gram matrices when reconstructing, and the image
-    /// tensors made up front (calibration, held-out, and <paramref name="laterImages"/> made later
-    /// while those are alive: test or confirmation images).
-    /// </summary>
-    public static void CheckMemory(ParseResult p, Checkpoint ck, DataOptions.Opened data, bool reconstruct, string task, long laterImages)
-    {
-        long images = Math.Min(p.GetValue(CalibrationImages), data.Split.Train.Length) + data.Split.HeldOut.Length + laterImages;
-        var estimate = Amc.Graph.MemoryEstimate.Inference(ck.Network, MemoryCheck.ScoringBatch, task, weightCopies: 4).WithImages(ck.Network, images);
-        if (reconstruct) estimate = estimate.WithGrams(ck.Network);
-        string fix = estimate.Grams > estimate.Data && estimate.Grams > estimate.Activations
-            ? "the least-squares Gram matrices are the largest part: " + (task == "pruning" ? "drop --reconstruct, or " : "") + "use a machine with more memory"
-            : estimate.Data > estimate.Activations
-                ? "use fewer --calibration-images or a smaller --heldout"
-                : "use a smaller network or input, or a machine with more memory";
-        MemoryCheck.Ensure(estimate, fix: fix);
-    }
-
-    /// <summary>Calibration images: a seeded sample of the training split (never the held-out or test images).</summary>
-    public static TensorBatches Calibration(ParseResult p, DataOptions.Opened data, int batchSize = 100)
-    {
-        int n = p.GetValue(CalibrationImages);
-        var rng = new Random(p.GetValue(CommonOptions.Seed));
-        var sample = data.Split.Train.OrderBy(_ => rng.Next()).Take(n).ToArray();
-        return new TensorBatches(data.Train, sample, batchSize);
-    }
-
-    public static ChannelPruner Pruner(ParseResult p, Checkpoint ck, TensorBatches calibration, int batchSize = 100)
-    {
-        int bnImages = p.GetValue(BatchNormImages);
-        return new ChannelPruner(ck.Network, ck.Weights, calibration.Images, (bnImages + batchSize - 1) / batchSize);
-    }
+    public static CalibrationSettings Calibration(ParseResult p) => new(p.GetValue(CalibrationImages), p.GetValue(BatchNormImages));
 }

@@ -1,49 +1,83 @@
+using Amc.Latency;
 using Amc.Reports;
 using Amc.Search;
+using Amc.Sessions;
 using Spectre.Console;
 
 namespace Amc.Cli;
 
-/// <summary>Live search progress (episode, phase, reward, best so far, ETA) and the final table.</summary>
+/// <summary>
+/// A search session shown on the console: the latency table's progress, live search progress
+/// (episode, phase, reward, best so far, ETA) or a line every ten episodes in a log, and the
+/// final tables. Quiet (--json) shows nothing.
+/// </summary>
 static class SearchProgressView
 {
-    public static BestPolicy Run(SearchRunner runner, SearchOptions options, bool resume, bool quiet)
+    /// <param name="stage">Where the session writes each of its result files (CommandOutputs.Stage), or null for in place.</param>
+    public static SearchResult Run(SearchSettings settings, Func<string, string>? stage, bool quiet)
     {
+        using var session = settings.Search.Resource == Resource.Latency
+            ? LatencyTableView.Show(progress => SearchSession.Open(settings, progress), quiet)
+            : SearchSession.Open(settings);
+        var options = settings.Search;
+        if (!quiet)
+        {
+            if (session.LatencyTable is { } table) AnsiConsole.MarkupLine(Markup.Escape("latency table: " + SearchSummary.Describe(table)));
+            AnsiConsole.MarkupLine($"[bold]amc search[/] {Markup.Escape(session.Checkpoint.Network.Name)}: {session.Environment.StepCount} groups, {options.Mode} mode, " +
+                $"{options.Resource} target {options.Target:0.###}, agent {options.Agent}, {options.Episodes} episodes");
+        }
+        Episodes(session, quiet);
+        return session.Finish(stage, quiet ? null : note => AnsiConsole.MarkupLine(Markup.Escape(note)));
+    }
+
+    static void Episodes(SearchSession session, bool quiet)
+    {
+        var options = session.Settings.Search;
         string Describe(SearchProgress pr) =>
             $"ep {pr.Episode + 1}/{pr.Episodes} {pr.Phase} acc {100 * pr.Top1:F2}% MACs {100 * pr.MacsFraction:F1}%" +
             (options.Resource == Resource.Macs || pr.BudgetFraction is not double f ? "" : $" {options.Resource.ToString().ToLowerInvariant()} {100 * f:F1}%") +
             (pr.Best is { } b ? $" | best {100 * b.Top1:F2}% (ep {b.Episode + 1})" : " | no finite network yet");
         if (quiet || !AnsiConsole.Profile.Capabilities.Interactive)
         {
-            return runner.Run(resume, pr =>
+            session.Search(pr =>
             {
                 if (quiet) return;
                 if ((pr.Episode + 1) % 10 == 0 || pr.Episode + 1 == pr.Episodes || pr.Episode < 3)
                     Console.Error.WriteLine($"{Describe(pr)}  {pr.SecondsPerEpisode:F2} s/episode, ETA {Format.Duration(TimeSpan.FromSeconds(pr.SecondsPerEpisode * (pr.Episodes - pr.Episode - 1)))}");
             });
+            return;
         }
-        BestPolicy? best = null;
         AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(ctx =>
             {
                 var task = ctx.AddTask("search", maxValue: options.Episodes);
-                best = runner.Run(resume, pr =>
+                session.Search(pr =>
                 {
                     task.Description = Markup.Escape(Describe(pr));
                     task.Value = pr.Episode + 1;
                 });
             });
-        return best!;
     }
 
-    public static void RenderResults(IReadOnlyList<PolicyResult> results, string outDir)
+    public static void RenderResults(SearchResult result)
     {
         var t = new Table().Border(TableBorder.Rounded).Title("policies, no fine-tuning");
         t.AddColumns("policy", "MACs %", "params %", "held-out top-1", "test top-1");
-        foreach (var r in results)
+        foreach (var r in result.Results)
             t.AddRow(Markup.Escape(r.Name), $"{100 * r.MacsFraction:F1}", $"{100 * r.ParamsFraction:F1}", Format.Percent(r.HeldOutTop1), Format.Percent(r.TestTop1));
         AnsiConsole.Write(t);
-        AnsiConsole.MarkupLine($"summary: [link]{Markup.Escape(Path.Combine(outDir, "summary.md"))}[/], policy: {Markup.Escape(Path.Combine(outDir, "best-policy.json"))}");
+        AnsiConsole.MarkupLine($"summary: [link]{Markup.Escape(Path.Combine(result.OutputFolder, "summary.md"))}[/], policy: {Markup.Escape(Path.Combine(result.OutputFolder, "best-policy.json"))}");
+        if (result.Latency is { } latency) RenderLatency(latency);
+    }
+
+    static void RenderLatency(IReadOnlyList<LatencyComparison> latency)
+    {
+        var t = new Table().Border(TableBorder.Rounded).Title("latency, ONNX Runtime, batch 1 (timed interleaved)");
+        t.AddColumns("network", "table ms", "measured ms", "p10-p90 ms", "table error");
+        foreach (var c in latency)
+            t.AddRow(Markup.Escape(c.Name), $"{c.PredictedMs:F3}", $"{c.Measured.Median:F3}", $"{c.Measured.P10:F3}-{c.Measured.P90:F3}", $"{c.ErrorPercent:+0.0;-0.0}%");
+        t.Caption($"best policy's speed-up: table {latency[0].PredictedMs / latency[1].PredictedMs:F2}x, measured {latency[0].Measured.Median / latency[1].Measured.Median:F2}x");
+        AnsiConsole.Write(t);
     }
 }

@@ -12,7 +12,7 @@ namespace Amc.Cli;
 /// </summary>
 static class TrainingSession
 {
-    public static void Run(ParseResult p, GraphModule net, CheckpointInfo info, TrainOptions options, DataOptions.Opened data, string outPath, int firstEpoch, Action? afterStep = null)
+    public static void Run(ParseResult p, GraphModule net, CheckpointInfo info, TrainOptions options, Amc.Sessions.OpenedData data, string outPath, int firstEpoch, Action? afterStep = null)
     {
         string optimPath = outPath + ".optim";
         // Fine-grained sparse networks keep their zeros through training: the zeros are the mask.
@@ -46,10 +46,37 @@ static class TrainingSession
     /// Refuses a training run that cannot fit: the training step at the batch size (no larger
     /// than the training images) and the held-out evaluation after each epoch.
     /// </summary>
-    public static void CheckMemory(Amc.Graph.Network net, TrainOptions options, DataOptions.Opened data)
+    public static void CheckMemory(Amc.Graph.Network net, TrainOptions options, Amc.Sessions.OpenedData data)
     {
         MemoryCheck.Ensure(Amc.Graph.MemoryEstimate.Training(net, Math.Min(options.BatchSize, Math.Max(1, data.Split.Train.Length))), "--batch-size");
         MemoryCheck.Ensure(Amc.Graph.MemoryEstimate.Inference(net, Math.Min(MemoryCheck.EvaluationBatch, Math.Max(1, Math.Max(data.Split.HeldOut.Length, data.Test.Count))), "evaluating"));
+    }
+
+    /// <summary>A zoo model to train from scratch on the data, and the checkpoint info that records how.</summary>
+    public static (GraphModule Net, CheckpointInfo Info) NewModel(string name, double width, Amc.Sessions.OpenedData data, TrainOptions options)
+    {
+        var arch = Amc.Models.ModelZoo.Build(name, new Amc.Models.ModelOptions(data.Train.Shape, data.Train.Classes, width));
+        CheckMemory(arch, options, data);
+        var info = new CheckpointInfo
+        {
+            Model = name, Dataset = data.Train.Name, Mean = data.Train.Mean, Std = data.Train.Std,
+            Epochs = options.Epochs, EpochsDone = 0, Seed = options.Seed, Command = CommonOptions.CommandLine,
+        };
+        return (new GraphModule(arch), info);
+    }
+
+    /// <summary>The checkpoint info of a new fine-tuning run of <paramref name="source"/> (read from <paramref name="sourcePath"/>).</summary>
+    public static CheckpointInfo FineTuneInfo(Checkpoint source, string sourcePath, TrainOptions options) => source.Info with
+    {
+        Parent = sourcePath, Epochs = options.Epochs, EpochsDone = 0, Seed = options.Seed,
+        Command = CommonOptions.CommandLine,
+    };
+
+    /// <summary>The data with its training split cut to a seeded random subset of <paramref name="images"/> images (--train-images).</summary>
+    public static Amc.Sessions.OpenedData Subset(Amc.Sessions.OpenedData data, int images, int seed)
+    {
+        var rng = new Random(seed);
+        return data with { Split = data.Split with { Train = data.Split.Train.OrderBy(_ => rng.Next()).Take(images).Order().ToArray() } };
     }
 
     /// <summary>For --resume: the checkpoint and optimizer state of an interrupted run, with a clear error when absent.</summary>

@@ -1,9 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using System.Text.Json.Nodes;
 using Amc.Graph;
 using Amc.Pruning;
+using Amc.Reports;
+using Amc.Search;
+using Amc.Sessions;
+using Amc.Training;
 using Spectre.Console;
 using Amc.Files;
 using Amc.Latency;
@@ -15,14 +18,14 @@ namespace Amc.Cli.Commands;
 /// <summary>
 /// `amc demo`: the whole AMC pipeline in minutes on the embedded default: the shipped base
 /// ResNet-20, AMC search at 50 % MACs, the uniform and random-search baselines, a short fine-tune
-/// of each, ONNX export, latency in ONNX Runtime, and report.md. It runs the same commands a
-/// user would, in process, and reads their result files.
+/// of each, ONNX export, latency in ONNX Runtime, and report.md. It runs the library's sessions
+/// with the settings the commands a user would type give them, and lists those commands.
 /// </summary>
 public static class DemoCommand
 {
     const string BaseResource = "base-resnet20-fmnist.amc";
 
-    public static Command Create(Func<string[], Task<int>> run)
+    public static Command Create()
     {
         var output = new Option<string>("--out") { Description = "Folder for everything the demo writes", DefaultValueFactory = _ => "runs/demo" };
         var train = new Option<bool>("--train") { Description = "Train a base model (3 epochs) instead of using the shipped one" };
@@ -32,27 +35,34 @@ public static class DemoCommand
         var ftImages = new Option<int>("--finetune-images") { Description = "Training images for the one-epoch fine-tune of each policy", DefaultValueFactory = _ => 10000 }.In(OptionRange.AtLeast(1));
         var cmd = new Command("demo", "Run the whole AMC pipeline on the embedded default and write a report") { output, train, episodes, warmup, heldOut, ftImages };
         cmd.Options.Add(DataOptions.Data);
-        cmd.SetAction(async p =>
+        cmd.SetAction(p =>
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
+            CommonOptions.Apply(p);
             string dir = p.GetValue(output)!, data = p.GetValue(DataOptions.Data)!;
-            string seed = p.GetValue(CommonOptions.Seed).ToString(CultureInfo.InvariantCulture), threads = p.GetValue(CommonOptions.Threads).ToString(CultureInfo.InvariantCulture);
-            int nEpisodes = p.GetValue(episodes);
+            int seed = p.GetValue(CommonOptions.Seed), nEpisodes = p.GetValue(episodes), scoreImages = p.GetValue(heldOut), finetuneImages = p.GetValue(ftImages);
+            var ci = CultureInfo.InvariantCulture;
             Directory.CreateDirectory(dir);
             string P(string f) => Path.Combine(dir, f);
+            // The commands that do the same, for the report's "Reproduce".
             var commands = new List<string>();
-            async Task Step(int n, string what, params string[] args)
+            void Step(int n, string what, params string[] command)
             {
                 AnsiConsole.MarkupLine($"[bold blue][[{n}/7]][/] {Markup.Escape(what)}");
-                var full = args.Concat(["--seed", seed, "--threads", threads]).ToArray();
-                commands.Add("amc " + string.Join(' ', full));
-                int code = await run(full);
-                if (code != ExitCodes.Ok) throw new InvalidOperationException($"demo step '{what}' failed with exit code {code}");
+                commands.Add("amc " + string.Join(' ', command.Concat(["--seed", seed.ToString(ci), "--threads", p.GetValue(CommonOptions.Threads).ToString(ci)])));
+                // As each of those commands does: the same libtorch random state at every step.
+                CommonOptions.Apply(p);
             }
 
             string basePath = P("base.amc");
             if (p.GetValue(train))
-                await Step(1, "train a base ResNet-20 (3 epochs)", "train", "--model", "resnet20", "--data", data, "--epochs", "3", "--out", basePath);
+            {
+                Step(1, "train a base ResNet-20 (3 epochs)", "train", "--model", "resnet20", "--data", data, "--epochs", "3", "--out", basePath);
+                var options = new TrainOptions { Epochs = 3, Seed = seed };
+                var opened = OpenedData.Open(new DataSettings(data));
+                var (net, info) = TrainingSession.NewModel("resnet20", 1.0, opened, options);
+                TrainingSession.Run(p, net, info, options, opened, basePath, firstEpoch: 0);
+            }
             else
             {
                 AnsiConsole.MarkupLine("[bold blue][[1/7]][/] base model: ResNet-20 trained on Fashion-MNIST by `amc train` (see docs/BENCHMARKS.md)");
@@ -60,31 +70,55 @@ public static class DemoCommand
                     ?? throw new InvalidOperationException("the shipped base model is missing from this build; run 'amc demo --train'");
                 AtomicFile.Write(basePath, s => res.CopyTo(s));
             }
-            string[] common = ["--data", data, "--round", "4", "--heldout", p.GetValue(heldOut).ToString(CultureInfo.InvariantCulture), "--target-macs", "0.5", "--episodes", nEpisodes.ToString(CultureInfo.InvariantCulture)];
+
+            var search = new SearchSettings
+            {
+                Checkpoint = basePath, OutputFolder = P("amc"), Data = new DataSettings(data, HeldOut: scoreImages),
+                Search = new SearchOptions { Target = 0.5, Episodes = nEpisodes, Seed = seed, Ddpg = new DdpgOptions { WarmupEpisodes = p.GetValue(warmup) } },
+                Pruning = new PruneOptions(Round: 4, Seed: seed), CommandLine = CommonOptions.CommandLine,
+            };
+            string[] common = ["--data", data, "--round", "4", "--heldout", scoreImages.ToString(ci), "--target-macs", "0.5", "--episodes", nEpisodes.ToString(ci)];
             foreach (var sub in new[] { "amc", "random" })
                 if (Directory.Exists(P(sub))) Directory.Delete(P(sub), recursive: true);
-            await Step(2, $"AMC search (DDPG), {nEpisodes} episodes, 50 % MACs, with uniform / deep / shallow baselines",
-                ["search", "--checkpoint", basePath, "--out", P("amc"), "--warmup", p.GetValue(warmup).ToString(CultureInfo.InvariantCulture), .. common]);
-            await Step(3, $"random search, {nEpisodes} episodes", ["search", "--checkpoint", basePath, "--out", P("random"), "--agent", "random", "--no-baselines", .. common]);
+            Step(2, $"AMC search (DDPG), {nEpisodes} episodes, 50 % MACs, with uniform / deep / shallow baselines",
+                ["search", "--checkpoint", basePath, "--out", P("amc"), "--warmup", p.GetValue(warmup).ToString(ci), .. common]);
+            var amc = Search(search);
+            Step(3, $"random search, {nEpisodes} episodes", ["search", "--checkpoint", basePath, "--out", P("random"), "--agent", "random", "--no-baselines", .. common]);
+            var random = Search(search with
+            {
+                OutputFolder = P("random"), Baselines = false,
+                Search = search.Search with { Agent = AgentKind.Random, Ddpg = new DdpgOptions() },
+            });
 
-            var amcResults = JsonNode.Parse(File.ReadAllText(P("amc/results.json")))!;
-            var randomResults = JsonNode.Parse(File.ReadAllText(P("random/results.json")))!;
-            WritePolicy(P("amc/best-policy.json"), Channels(amcResults, "uniform"), P("uniform-policy.json"));
+            WithChannels(amc.Policy, amc.Baseline("uniform")!.Channels).Save(P("uniform-policy.json"));
             var policies = new[] { ("AMC", P("amc/best-policy.json")), ("uniform", P("uniform-policy.json")), ("random search", P("random/best-policy.json")) };
-            string ftImagesText = p.GetValue(ftImages).ToString(CultureInfo.InvariantCulture);
             foreach (var (name, policy) in policies)
             {
-                string slug = Slug(name);
-                await Step(4, $"{name}: prune with least squares", "prune", "--checkpoint", basePath, "--data", data, "--policy", policy, "--reconstruct", "--out", P($"{slug}.amc"));
-                await Step(5, $"{name}: fine-tune one epoch on {ftImagesText} images", "finetune", "--checkpoint", P($"{slug}.amc"), "--data", data, "--epochs", "1", "--train-images", ftImagesText, "--out", P($"{slug}-ft.amc"));
+                string slug = Slug(name), pruned = P($"{slug}.amc"), tuned = P($"{slug}-ft.amc");
+                Step(4, $"{name}: prune with least squares", "prune", "--checkpoint", basePath, "--data", data, "--policy", policy, "--reconstruct", "--out", pruned);
+                var prune = new PruneSettings { Checkpoint = basePath, PolicyFile = policy, Data = new DataSettings(data), Pruning = new PruneOptions(Seed: seed), CommandLine = CommonOptions.CommandLine };
+                var result = PruneSession.Run(prune);
+                result.Pruned.Save(pruned);
+                result.Policy!.Save(Path.ChangeExtension(pruned, ".policy.json"));
+                PruneCommand.Render(result.Rows, prune.Pruning);
+
+                Step(5, $"{name}: fine-tune one epoch on {finetuneImages.ToString(ci)} images", "finetune", "--checkpoint", pruned, "--data", data, "--epochs", "1", "--train-images", finetuneImages.ToString(ci), "--out", tuned);
+                var options = new TrainOptions { Epochs = 1, LearningRate = 0.01, Seed = seed };
+                var opened = TrainingSession.Subset(OpenedData.OpenFor(new DataSettings(data), result.Pruned), finetuneImages, seed);
+                TrainingSession.CheckMemory(result.Pruned.Network, options, opened);
+                TrainingSession.Run(p, result.Pruned.ToModule(), TrainingSession.FineTuneInfo(result.Pruned, pruned, options), options, opened, tuned, firstEpoch: 0);
             }
-            await Step(6, "export the fine-tuned AMC network to ONNX", "export", "--checkpoint", P("amc-ft.amc"), "--onnx", P("amc-ft.onnx"));
+            Step(6, "export the fine-tuned AMC network to ONNX", "export", "--checkpoint", P("amc-ft.amc"), "--onnx", P("amc-ft.onnx"));
+            var amcTuned = Checkpoint.Load(P("amc-ft.amc"));
+            var onnx = OnnxExporter.Export(amcTuned.Network, amcTuned.Weights);
+            ExportCommand.Parity(amcTuned, P("amc-ft.amc"), onnx, seed);
+            OnnxFile.Save(onnx, P("amc-ft.onnx"));
             AnsiConsole.MarkupLine("[bold blue][[7/7]][/] latency in ONNX Runtime (batch 1, 1 thread, interleaved) and the report");
             var baseCk = Checkpoint.Load(basePath);
             var nets = new List<(string Name, Checkpoint Ck)> { ("original", baseCk) };
             nets.AddRange(policies.Select(x => (x.Item1, Checkpoint.Load(P($"{Slug(x.Item1)}-ft.amc")))));
             var latency = Latencies(nets.Select(n => n.Ck).ToList());
-            var report = Report(dir, data, baseCk, nets, latency, amcResults, randomResults, commands, clock.Elapsed, nEpisodes, p.GetValue(heldOut));
+            var report = Report(data, baseCk, nets, latency, amc, random, commands, clock.Elapsed, nEpisodes, scoreImages);
             AtomicFile.WriteAllText(P("report.md"), report);
             AnsiConsole.MarkupLine($"[green]done[/] in {Format.Duration(clock.Elapsed)}: report {Markup.Escape(P("report.md"))}");
             return ExitCodes.Ok;
@@ -92,18 +126,20 @@ public static class DemoCommand
         return cmd;
     }
 
+    static SearchResult Search(SearchSettings settings)
+    {
+        var result = SearchProgressView.Run(settings, stage: null, quiet: false);
+        SearchProgressView.RenderResults(result);
+        return result;
+    }
+
     static string Slug(string name) => name.Replace(' ', '-').ToLowerInvariant();
 
-    static int[] Channels(JsonNode results, string policy) =>
-        results["results"]!.AsArray().First(r => r!["name"]!.GetValue<string>() == policy)!["channels"]!.AsArray().Select(c => c!.GetValue<int>()).ToArray();
-
-    /// <summary>A policy file with the groups of <paramref name="template"/> and the given widths.</summary>
-    static void WritePolicy(string template, int[] channels, string path)
+    /// <summary><paramref name="template"/>'s groups, in the order of a result row's channels, with those channels.</summary>
+    static PruningPolicy WithChannels(PruningPolicy template, int[] channels) => template with
     {
-        var policy = PruningPolicy.Load(template);
-        var groups = policy.Groups.Select((g, i) => g with { Channels = channels[i], Keep = Math.Round((double)channels[i] / g.Of!.Value, 4) }).ToList();
-        (policy with { Groups = groups }).Save(path);
-    }
+        Groups = template.Groups.Select((g, i) => g with { Channels = channels[i], Keep = Math.Round((double)channels[i] / g.Of!.Value, 4) }).ToList(),
+    };
 
     static LatencyStats[] Latencies(IReadOnlyList<Checkpoint> cks)
     {
@@ -122,8 +158,8 @@ public static class DemoCommand
         }
     }
 
-    static string Report(string dir, string data, Checkpoint baseCk, List<(string Name, Checkpoint Ck)> nets, LatencyStats[] latency,
-        JsonNode amc, JsonNode random, List<string> commands, TimeSpan elapsed, int episodes, int scoreImages)
+    static string Report(string data, Checkpoint baseCk, List<(string Name, Checkpoint Ck)> nets, LatencyStats[] latency,
+        SearchResult amc, SearchResult random, List<string> commands, TimeSpan elapsed, int episodes, int scoreImages)
     {
         var ci = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
@@ -136,19 +172,9 @@ public static class DemoCommand
         if (baseCk.Info.Dataset is string trained && trained != loaded)
             sb.AppendLine($"Note: the base model was trained on `{trained}` with its held-out split left out; on `{loaded}` the held-out images are not guaranteed to be unseen, so held-out accuracies are optimistic. Install Debian's dataset-fashion-mnist for the real split.").AppendLine();
         double baseMacs = CostModel.Of(baseCk.Network).Macs, baseLatency = latency[0].Median;
-        var heldOut = new Dictionary<string, double>
+        var before = new Dictionary<string, PolicyResult>
         {
-            ["original"] = Row(amc, "original")["heldOutTop1"]!.GetValue<double>(),
-            ["AMC"] = Row(amc, amc["results"]!.AsArray()[^1]!["name"]!.GetValue<string>())["heldOutTop1"]!.GetValue<double>(),
-            ["uniform"] = Row(amc, "uniform")["heldOutTop1"]!.GetValue<double>(),
-            ["random search"] = Row(random, random["results"]!.AsArray()[^1]!["name"]!.GetValue<string>())["heldOutTop1"]!.GetValue<double>(),
-        };
-        var testBefore = new Dictionary<string, double>
-        {
-            ["original"] = Row(amc, "original")["testTop1"]!.GetValue<double>(),
-            ["AMC"] = amc["results"]!.AsArray()[^1]!["testTop1"]!.GetValue<double>(),
-            ["uniform"] = Row(amc, "uniform")["testTop1"]!.GetValue<double>(),
-            ["random search"] = random["results"]!.AsArray()[^1]!["testTop1"]!.GetValue<double>(),
+            ["original"] = amc.Original, ["AMC"] = amc.Searched, ["uniform"] = amc.Baseline("uniform")!, ["random search"] = random.Searched,
         };
         sb.AppendLine("| network | MACs | params | held-out top-1 (no FT) | test top-1 (no FT) | test top-1 after FT | latency ms (p10-p90) | speed-up | MAC reduction |");
         sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -158,7 +184,7 @@ public static class DemoCommand
             var cost = CostModel.Of(ck.Network);
             string ft = i == 0 ? "" : $"{100 * (ck.Info.Metrics?.GetValueOrDefault("test_top1") ?? double.NaN):F2}";
             sb.AppendLine(string.Format(ci, "| {0} | {1} | {2} | {3:F2} | {4:F2} | {5} | {6:F3} ({7:F3}-{8:F3}) | {9:F2}x | {10:F2}x |",
-                name, Format.Count(cost.Macs), Format.Count(cost.Params), 100 * heldOut[name], 100 * testBefore[name], ft,
+                name, Format.Count(cost.Macs), Format.Count(cost.Params), 100 * before[name].HeldOutTop1, 100 * before[name].TestTop1, ft,
                 latency[i].Median, latency[i].P10, latency[i].P90, baseLatency / latency[i].Median, baseMacs / cost.Macs));
         }
         sb.AppendLine().AppendLine("## AMC search").AppendLine();
@@ -177,7 +203,4 @@ public static class DemoCommand
         sb.AppendLine("```");
         return sb.ToString();
     }
-
-    static JsonNode Row(JsonNode results, string name) =>
-        results["results"]!.AsArray().First(r => r!["name"]!.GetValue<string>() == name)!;
 }

@@ -37,11 +37,7 @@ public static class FinetuneCommand
                 [new("--checkpoint", p.GetValue(checkpoint)), new("--data", p.GetValue(DataOptions.Data))]);
             var source = Checkpoint.Load(p.GetValue(checkpoint)!);
             var data = DataOptions.OpenFor(p, source);
-            if (p.GetValue(images) is int n)
-            {
-                var rng = new Random(p.GetValue(CommonOptions.Seed));
-                data = data with { Split = data.Split with { Train = data.Split.Train.OrderBy(_ => rng.Next()).Take(n).Order().ToArray() } };
-            }
+            if (p.GetValue(images) is int n) data = TrainingSession.Subset(data, n, p.GetValue(CommonOptions.Seed));
             TrainingSession.CheckMemory(source.Network, options, data);
             Checkpoint start = source;
             int firstEpoch = 0;
@@ -51,11 +47,7 @@ public static class FinetuneCommand
                 firstEpoch = start.Info.EpochsDone ?? 0;
             }
             var net = start.ToModule();
-            var info = p.GetValue(resume) ? start.Info : source.Info with
-            {
-                Parent = p.GetValue(checkpoint), Epochs = options.Epochs, EpochsDone = 0, Seed = options.Seed,
-                Command = CommonOptions.CommandLine,
-            };
+            var info = p.GetValue(resume) ? start.Info : TrainingSession.FineTuneInfo(source, p.GetValue(checkpoint)!, options);
             TrainingSession.Run(p, net, info, options, data, outPath, firstEpoch);
             return ExitCodes.Ok;
         });

@@ -57,7 +57,7 @@ public static class TrainCommand
             {
                 var ck = TrainingSession.Resume(outPath, options.Epochs);
                 // Data of another shape or class count fails in libtorch or, past global pooling, trains on without a word.
-                data = DataOptions.Fit(data, ck);
+                data = data.FitTo(ck);
                 TrainingSession.CheckMemory(ck.Network, options, data);
                 net = ck.ToModule();
                 info = ck.Info;
@@ -67,14 +67,7 @@ public static class TrainCommand
             }
             else
             {
-                var arch = ModelZoo.Build(name, new ModelOptions(data.Train.Shape, data.Train.Classes, p.GetValue(width)));
-                TrainingSession.CheckMemory(arch, options, data);
-                net = new GraphModule(arch);
-                info = new CheckpointInfo
-                {
-                    Model = name, Dataset = data.Train.Name, Mean = data.Train.Mean, Std = data.Train.Std,
-                    Epochs = options.Epochs, EpochsDone = 0, Seed = options.Seed, Command = CommonOptions.CommandLine,
-                };
+                (net, info) = TrainingSession.NewModel(name, p.GetValue(width), data, options);
             }
             TrainingSession.Run(p, net, info, options, data, outPath, firstEpoch);
             return ExitCodes.Ok;

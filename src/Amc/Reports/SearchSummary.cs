@@ -57,6 +57,11 @@ public static class SearchSummary
         return sb.ToString();
     }
 
+    /// <summary>A latency table in one line: its size, where it came from and its fit.</summary>
+    public static string Describe(Amc.Latency.LatencyTableBuild b) =>
+        $"{b.Table.Entries.Count} entries over {b.Table.Layers.Count} layers, {(b.FromCache ? "read from cache" : $"measured in {b.File.BuildSeconds:F1} s")} " +
+        $"({b.CachePath}); {b.Table.OverheadMs:F3} ms + {b.Table.Scale:F2} x entries, {b.Table.WholeNetworkMs:F3} ms at full width";
+
     public static double Median(IEnumerable<double> values)
     {
         var v = values.Order().ToArray();

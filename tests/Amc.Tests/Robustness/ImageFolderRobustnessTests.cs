@@ -164,8 +164,8 @@ public class ImageFolderRobustnessTests
         var net = Amc.Models.ModelZoo.Build("resnet20", new Amc.Models.ModelOptions(new Amc.Graph.TensorShape(3, 32, 32)));
         var ck = new Amc.Torch.Checkpoint(net, [], new Amc.Torch.CheckpointInfo());
         var images = new Dataset("folder", new byte[4 * 3 * 64 * 64], [0, 1, 2, 3], new Amc.Graph.TensorShape(3, 64, 64), 10, [0.5f, 0.5f, 0.5f], [0.2f, 0.2f, 0.2f]);
-        var data = new DataOptions.Opened(images, images, HeldOutSplit.Create(4, 0, 1));
-        var e = Assert.Throws<UsageException>(() => DataOptions.Fit(data, ck));
+        var data = new Amc.Sessions.OpenedData(images, images, HeldOutSplit.Create(4, 0, 1));
+        var e = Assert.Throws<Amc.Sessions.SettingsException>(() => data.FitTo(ck));
         Assert.Contains("--image-size 32x32", e.Message);
     }
 

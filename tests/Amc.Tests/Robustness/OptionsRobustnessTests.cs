@@ -19,7 +19,7 @@ public class OptionsRobustnessTests
         ["train"] = TrainCommand.Create, ["finetune"] = FinetuneCommand.Create, ["prune"] = PruneCommand.Create,
         ["search"] = SearchCommand.Create, ["bench"] = BenchCommand.Create, ["latency-table"] = LatencyTableCommand.Create,
         ["profile"] = ProfileCommand.Create, ["import"] = ImportCommand.Create, ["eval"] = EvalCommand.Create,
-        ["demo"] = () => DemoCommand.Create(_ => Task.FromResult(0)),
+        ["demo"] = DemoCommand.Create,
     };
 
     /// <summary>The parse errors of one command line, as the CLI joins them into its error line.</summary>

@@ -1,0 +1,51 @@
+using Amc.Data;
+using Amc.Graph;
+using Amc.Torch;
+using Amc.Training;
+
+namespace Amc.Sessions;
+
+/// <summary>A training set split into training and held-out images, and its test set.</summary>
+public sealed record OpenedData(Dataset Train, Dataset Test, HeldOutSplit Split)
+{
+    public static OpenedData Open(DataSettings settings)
+    {
+        var data = DataSource.Load(settings.Source, settings.Images);
+        int count = data.Train.Count, heldOut = settings.HeldOut ?? HeldOutSplit.DefaultSize(count);
+        // Scoring needs at least one held-out image and training at least one left over.
+        if (heldOut < 1 || heldOut >= count)
+            throw new SettingsException(settings.HeldOut is null
+                ? $"the training set has {count} images, too few for the default held-out split (10 %); give --heldout N (1 to {count - 1})"
+                : $"--heldout must be between 1 and {count - 1} (the training set size minus one), got {heldOut}");
+        var split = HeldOutSplit.Create(count, settings.SplitSeed, heldOut);
+        return new OpenedData(data.Train, data.Test, split);
+    }
+
+    /// <summary>The data for an existing checkpoint, as <see cref="FitTo"/> gives it.</summary>
+    public static OpenedData OpenFor(DataSettings settings, Checkpoint ck) => Open(settings).FitTo(ck);
+
+    /// <summary>
+    /// The data must match the checkpoint's input shape and class count, and images are normalised
+    /// with the statistics the network was trained with.
+    /// </summary>
+    public OpenedData FitTo(Checkpoint ck)
+    {
+        if (ck.Network.Input != Train.Shape)
+            throw new SettingsException($"the checkpoint expects {ck.Network.Input} images but the data has {Train.Shape}" +
+                (ck.Network.Input.C == Train.Shape.C ? $" (an image folder can be resized with --image-size {ck.Network.Input.W}x{ck.Network.Input.H})" : ""));
+        int classes = ShapeInference.Infer(ck.Network)[ck.Network.Output.Name].C;
+        if (classes != Train.Classes)
+            throw new SettingsException($"the checkpoint has {classes} outputs but the data has {Train.Classes} classes");
+        if (ck.Info.Mean is { } mean && ck.Info.Std is { } std)
+            return this with { Train = Train with { Mean = mean, Std = std }, Test = Test with { Mean = mean, Std = std } };
+        return this;
+    }
+
+    /// <summary>Calibration images: a seeded sample of the training split (never the held-out or test images).</summary>
+    public TensorBatches CalibrationSample(int images, int seed, int batchSize = CalibrationSettings.BatchSize)
+    {
+        var rng = new Random(seed);
+        var sample = Split.Train.OrderBy(_ => rng.Next()).Take(images).ToArray();
+        return new TensorBatches(Train, sample, batchSize);
+    }
+}

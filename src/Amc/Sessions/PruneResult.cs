@@ -1,0 +1,15 @@
+using Amc.Pruning;
+using Amc.Torch;
+
+namespace Amc.Sessions;
+
+/// <summary>A network's cost and accuracy before or after pruning (params: non-zeros after fine-grained
+/// pruning); the accuracies are null when it pruned without data.</summary>
+public sealed record PruneRow(string Network, long Macs, long Params, double? HeldOutTop1, double? TestTop1, double? TestTop5);
+
+/// <summary>The pruned network, ready to save or fine-tune, the channels it kept (null for fine-grained pruning), and the original and pruned rows.</summary>
+public sealed record PruneResult(Checkpoint Pruned, PruningPolicy? Policy, IReadOnlyList<PruneRow> Rows)
+{
+    public PruneRow Original => Rows[0];
+    public PruneRow After => Rows[1];
+}

@@ -1,0 +1,40 @@
+using Amc.Graph;
+using Amc.Host;
+using Amc.Torch;
+
+namespace Amc.Sessions;
+
+/// <summary>
+/// Refuses a prune or search that cannot fit, before it allocates: one message with the estimate,
+/// what is available and what to change, instead of the OS killing the process halfway through.
+/// </summary>
+public static class PruningMemory
+{
+    /// <summary>The batch prune and search score held-out and test images in.</summary>
+    public const int ScoringBatch = 250;
+
+    /// <summary>
+    /// The original network scored at the scoring batch with four copies of its weights alive
+    /// (checkpoint, original module, candidate weights, candidate module or ONNX session), the Gram
+    /// matrices when reconstructing, and the image tensors made up front (calibration, held-out,
+    /// and <paramref name="laterImages"/> made later while those are alive: test or confirmation images).
+    /// </summary>
+    public static void Ensure(Checkpoint ck, OpenedData data, int calibrationImages, bool reconstruct, string task, long laterImages)
+    {
+        long images = Math.Min(calibrationImages, data.Split.Train.Length) + data.Split.HeldOut.Length + laterImages;
+        var estimate = MemoryEstimate.Inference(ck.Network, ScoringBatch, task, weightCopies: 4).WithImages(ck.Network, images);
+        if (reconstruct) estimate = estimate.WithGrams(ck.Network);
+        string fix = estimate.Grams > estimate.Data && estimate.Grams > estimate.Activations
+            ? "the least-squares Gram matrices are the largest part: " + (task == "pruning" ? "drop --reconstruct, or " : "") + "use a machine with more memory"
+            : estimate.Data > estimate.Activations
+                ? "use fewer --calibration-images or a smaller --heldout"
+                : "use a smaller network or input, or a machine with more memory";
+        Ensure(estimate, fix);
+    }
+
+    public static void Ensure(MemoryEstimate estimate, string fix = "use a smaller network or input, or a machine with more memory")
+    {
+        long available = AvailableMemory.Bytes();
+        if (!estimate.Fits(available)) throw new SettingsException($"{estimate.Describe(available)}; {fix}");
+    }
+}

@@ -1,0 +1,233 @@
+using System.Text.Json;
+using Amc.Data;
+using Amc.Files;
+using Amc.Graph;
+using Amc.Host;
+using Amc.Latency;
+using Amc.Pruning;
+using Amc.Reports;
+using Amc.Search;
+using Amc.Torch;
+using Amc.Training;
+
+namespace Amc.Sessions;
+
+/// <summary>
+/// An AMC search from a checkpoint to its best policy, its files and a comparison with the
+/// hand-crafted baselines: <see cref="Run"/> in one call, or <see cref="Open"/>, <see cref="Search"/>
+/// and <see cref="Finish"/> for a caller that shows each phase its own way (the CLI's progress bars).
+/// A search stopped after an episode continues with <see cref="SearchSettings.Resume"/>.
+/// </summary>
+public sealed class SearchSession : IDisposable
+{
+    public const string LogFile = "episodes.jsonl", StateFile = "search-state.safetensors", ConfigFile = "search-config.json";
+
+    /// <summary>Every file a search writes in its output folder.</summary>
+    public static readonly string[] Files =
+    [
+        LogFile, StateFile, ConfigFile, "best-policy.json", "results.json", "summary.md",
+        "reward.png", "policy.png", "accuracy-vs-macs.png", "actions.png", "ddpg.png",
+    ];
+
+    public SearchSettings Settings { get; }
+    public Checkpoint Checkpoint { get; }
+    public PruningEnvironment Environment { get; }
+    /// <summary>The table that predicts latency under a latency budget; null for MACs and params.</summary>
+    public LatencyTableBuild? LatencyTable { get; }
+    public OpenedData Data { get; }
+    /// <summary>What a resumed search must share with the saved one (<see cref="SearchFingerprint"/>).</summary>
+    public string Fingerprint { get; }
+
+    readonly TensorBatches calibration, heldOut;
+    readonly ChannelPruner pruner;
+    readonly CandidateBuilder builder;
+    readonly ICandidateScorer scorer;
+    readonly SearchRunner runner;
+    BestPolicy? best;
+
+    SearchSession(SearchSettings settings, Checkpoint ck, PruningEnvironment env, LatencyTableBuild? table, OpenedData data, string fingerprint)
+    {
+        Settings = settings;
+        Checkpoint = ck;
+        Environment = env;
+        LatencyTable = table;
+        Data = data;
+        Fingerprint = fingerprint;
+        calibration = data.CalibrationSample(settings.Calibration.Images, settings.Pruning.Seed);
+        pruner = settings.Calibration.Pruner(ck, calibration);
+        heldOut = new TensorBatches(data.Train, data.Split.HeldOut, PruningMemory.ScoringBatch);
+        builder = new CandidateBuilder(pruner, settings.Pruning);
+        scorer = Scorer(heldOut);
+        runner = new SearchRunner(env, scorer, settings.Search, settings.OutputFolder, fingerprint);
+    }
+
+    /// <summary>The whole search: open, run every episode, confirm, score the baselines and write the files.</summary>
+    public static SearchResult Run(SearchSettings settings, Action<SearchProgress>? progress = null)
+    {
+        using var session = Open(settings);
+        session.Search(progress);
+        return session.Finish();
+    }
+
+    /// <summary>
+    /// Loads the checkpoint and the data, builds the latency table (under a latency budget) and the
+    /// environment, checks the resume and the memory, and writes search-config.json.
+    /// </summary>
+    public static SearchSession Open(SearchSettings settings, Action<LatencyTableProgress>? tableProgress = null)
+    {
+        MallocTuning.Apply();
+        var options = settings.Search;
+        if (options.Resource == Resource.Latency && options.Mode == SearchMode.Accuracy)
+            throw new SettingsException("--target-latency is a budget; it needs --mode resource");
+        if (options.LowerBound > options.UpperBound)
+            throw new SettingsException($"need --lbound <= --rbound, got {options.LowerBound} and {options.UpperBound}");
+        string ckPath = settings.Checkpoint, outDir = settings.OutputFolder;
+        var ck = Checkpoint.Load(ckPath).RequireFinite(ckPath);
+        var graph = ChannelGraph.Build(ck.Network);
+        LatencyTableBuild? table = null;
+        if (options.Resource == Resource.Latency)
+            table = LatencyTableBuilder.Build(ck.Network, graph, PruningEnvironment.ReachableWidths(graph, options, settings.Pruning.Round),
+                new LatencyTableOptions(Threads: settings.LatencyThreads), tableProgress);
+        PruningEnvironment env;
+        try { env = new PruningEnvironment(ck.Network, graph, options, settings.Pruning.Round, table is null ? null : table.Table.PredictNanoseconds); }
+        catch (InfeasibleBudgetException e) { throw new SettingsException(e.Message); }
+        string statePath = Path.Combine(outDir, StateFile);
+        if (settings.Resume && !File.Exists(statePath))
+            throw new SettingsException($"--resume: no search state in {outDir}; drop --resume to start a new search");
+        if (!settings.Resume && File.Exists(statePath))
+            throw new SettingsException($"{outDir} already holds a search; add --resume to continue it or choose another --out");
+
+        var data = OpenedData.OpenFor(settings.Data, ck);
+        // The confirmation images (the rest of the default held-out split), then the test images, come later.
+        int confirmImages = Math.Max(0, HeldOutSplit.DefaultSize(data.Train.Count) - data.Split.HeldOut.Length);
+        PruningMemory.Ensure(ck, data, settings.Calibration.Images, settings.Pruning.Reconstruct, "searching", Math.Max(confirmImages, data.Test.Count));
+        string fingerprint = SearchFingerprint.Of(ckPath, options, settings.Pruning, data, settings.Engine, table?.File);
+        Directory.CreateDirectory(outDir);
+        AtomicFile.WriteAllText(Path.Combine(outDir, ConfigFile), JsonSerializer.Serialize(new
+        {
+            command = settings.CommandLine,
+            checkpoint = ckPath, data = data.Train.Name, heldOut = data.Split.HeldOut.Length, heldOutHash = data.Split.Hash,
+            search = options, pruning = settings.Pruning, threads = TorchSharp.torch.get_num_threads(),
+            latencyThreads = table is null ? (int?)null : settings.LatencyThreads, fingerprint,
+        }, ResultJson.Options));
+        return new SearchSession(settings, ck, env, table, data, fingerprint);
+    }
+
+    /// <summary>Runs the episodes (the remaining ones when resuming); returns the best policy by held-out reward.</summary>
+    public BestPolicy Search(Action<SearchProgress>? progress = null)
+    {
+        pruner.Grams(Settings.Pruning.Seed);
+        best = runner.Run(Settings.Resume, progress);
+        return best;
+    }
+
+    /// <summary>
+    /// Confirms the top policies, scores the original and the baselines, measures latency (under a
+    /// latency budget) and writes best-policy.json, results.json, the plots and summary.md.
+    /// </summary>
+    /// <param name="stage">
+    /// The path to write each of those files to, given its place in the output folder (the CLI
+    /// stages them and renames them there when the whole command succeeded); null: the place itself.
+    /// </param>
+    /// <param name="note">Told what a long step is doing.</param>
+    public SearchResult Finish(Func<string, string>? stage = null, Action<string>? note = null)
+    {
+        var chosen = best ?? throw new InvalidOperationException("Search must run before Finish");
+        var confirmed = Confirm(note);
+        if (confirmed is not null) chosen = confirmed.Value.Best;
+        var results = Compare(chosen, confirmed?.Scored);
+        var policy = PruningPolicy.From(chosen.Widths, pruner.Graph, Checkpoint.Info.Model, Environment.Round);
+        var latency = LatencyTable is null ? null : MeasureLatency(
+            results.Skip(1).Select(r => (r.Kind == PolicyKind.Search ? "best" : r.Name, Environment.FromSteps(r.Channels))).Reverse().ToList());
+        var result = new SearchResult(Settings.OutputFolder, chosen, policy, results, confirmed?.Scored, latency);
+        SearchArtifacts.Write(this, result, SearchRunner.ReadLog(runner.LogPath), stage ?? (path => path));
+        return result;
+    }
+
+    /// <summary>
+    /// Re-scores the log's best K policies on the images of the default held-out split that this
+    /// search did not score on (none when it scored on all of them: then null).
+    /// </summary>
+    (BestPolicy Best, IReadOnlyList<ConfirmedPolicy> Scored)? Confirm(Action<string>? note)
+    {
+        int k = Settings.ConfirmTop;
+        if (k == 0) return null;
+        var wider = HeldOutSplit.Create(Data.Train.Count, Data.Split.Seed);
+        var fresh = wider.HeldOut.Except(Data.Split.HeldOut).ToArray();
+        if (fresh.Length == 0) return null;
+        note?.Invoke($"confirming the best {k} policies on {fresh.Length} held-out images the search did not score on");
+        using var batches = new TensorBatches(Data.Train, fresh, PruningMemory.ScoringBatch);
+        var confirm = Scorer(batches);
+        return TopPolicyConfirmation.Choose(SearchRunner.ReadLog(runner.LogPath), Environment, confirm, k);
+    }
+
+    /// <summary>The original, the baselines (resource mode, unless turned off) and the best, each on the test images too.</summary>
+    List<PolicyResult> Compare(BestPolicy chosen, IReadOnlyList<ConfirmedPolicy>? confirmed)
+    {
+        var options = Settings.Search;
+        var env = Environment;
+        var (origMacs, origParams) = env.Cost(env.Full);
+        using var test = new TensorBatches(Data.Test, Data.Test.AllIndices(), PruningMemory.ScoringBatch);
+        PolicyResult Result(PolicyKind kind, string name, Policy widths, double heldOutTop1)
+        {
+            var (pruned, module) = builder.Build(widths);
+            using (module)
+            {
+                var t = Evaluator.Evaluate(module, test);
+                var cost = CostModel.Of(pruned.Network);
+                return new PolicyResult(kind, name, widths.StepWidths(env.Steps), cost.Macs, cost.Params,
+                    (double)cost.Macs / origMacs, (double)cost.Params / origParams, heldOutTop1, t.Top1, t.Top5);
+            }
+        }
+        var results = new List<PolicyResult>();
+        using (var original = Checkpoint.ToModule())
+        {
+            var ho = Evaluator.Evaluate(original, heldOut);
+            var t = Evaluator.Evaluate(original, test);
+            results.Add(new PolicyResult(PolicyKind.Original, "original", env.Steps.Select(g => g.Channels).ToArray(), origMacs, origParams, 1, 1, ho.Top1, t.Top1, t.Top5));
+        }
+        if (Settings.Baselines && options.Mode == SearchMode.Resource)
+            foreach (var name in Baselines.Names)
+            {
+                var widths = Baselines.Policy(name, env, options);
+                results.Add(Result(PolicyKind.Baseline, name, widths, scorer.Score(widths).HeldOut.Top1));
+            }
+        string agentName = options.Agent == AgentKind.Random ? "random search" : "AMC (DDPG)";
+        results.Add(Result(PolicyKind.Search,
+            confirmed is null ? $"{agentName}, best of {options.Episodes}" : $"{agentName}, best of {options.Episodes} (top {confirmed.Count} re-scored)",
+            chosen.Widths, chosen.Top1));
+        return results;
+    }
+
+    /// <summary>
+    /// The original and each policy's pruned network (the best first, then the baselines), predicted
+    /// by the table and timed end to end: several networks the table had to interpolate show its error.
+    /// </summary>
+    IReadOnlyList<LatencyComparison> MeasureLatency(IReadOnlyList<(string Name, Policy Widths)> policies)
+    {
+        var table = LatencyTable!.Table;
+        var built = policies.Select(p => (p.Name, p.Widths, Built: builder.Build(p.Widths))).ToList();
+        try
+        {
+            return LatencyCheck.Measure(
+                built.Select(b => new LatencyCandidate(b.Name, b.Built.Pruned.Network, b.Built.Module.Tensors(), table.PredictMs(b.Widths)))
+                    .Prepend(new LatencyCandidate("original", Checkpoint.Network, Checkpoint.Weights, table.PredictMs(Environment.Full)))
+                    .ToList(), Settings.LatencyThreads);
+        }
+        finally
+        {
+            foreach (var b in built) b.Built.Module.Dispose();
+        }
+    }
+
+    /// <summary>The scorer of the chosen engine over the given held-out images.</summary>
+    ICandidateScorer Scorer(TensorBatches images) => Settings.Engine == ScoringEngine.OnnxRuntime
+        ? new OnnxCandidateScorer(builder, images)
+        : new TorchCandidateScorer(builder, images);
+
+    public void Dispose()
+    {
+        heldOut.Dispose();
+        calibration.Dispose();
+    }
+}
