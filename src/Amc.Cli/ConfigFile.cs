@@ -194,7 +194,7 @@ public static class ConfigFile
             values[o.Name.TrimStart('-')] = GetValue(p, o);
         }
         // Staged with the command's other outputs: it appears only when they all do.
-        AtomicFile.WriteAllText(outputs.Stage(target), JsonSerializer.Serialize(new { command = cmd.Name, options = values }, CliJson.Options));
+        AtomicFile.WriteAllText(outputs.Stage(target), JsonSerializer.Serialize(new { command = cmd.Name, options = values }, ResultJson.Options));
     }
 
     /// <summary>Where <see cref="SaveResolved"/> writes: in the --out folder of search and demo, else beside the --out file; null without --out.</summary>

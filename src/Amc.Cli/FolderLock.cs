@@ -1,3 +1,4 @@
+using Amc.Files;
 using System.Text.Json;
 
 namespace Amc.Cli;
@@ -47,7 +48,7 @@ public sealed class FolderLock : IDisposable
             }
         }
         stream.SetLength(0);
-        JsonSerializer.Serialize(stream, new Holding(Environment.ProcessId, Environment.MachineName, DateTimeOffset.Now, CommonOptions.CommandLine), CliJson.Options);
+        JsonSerializer.Serialize(stream, new Holding(Environment.ProcessId, Environment.MachineName, DateTimeOffset.Now, CommonOptions.CommandLine), ResultJson.Options);
         stream.Flush(flushToDisk: true);
         return new FolderLock(stream);
     }
@@ -61,7 +62,7 @@ public sealed class FolderLock : IDisposable
         try
         {
             stream.Position = 0;
-            var h = JsonSerializer.Deserialize<Holding>(stream, CliJson.Options);
+            var h = JsonSerializer.Deserialize<Holding>(stream, ResultJson.Options);
             if (h is not null) return $"pid {h.Pid} on {h.Host}, started {h.Started:yyyy-MM-dd HH:mm:ss zzz}: {h.Command}";
         }
         catch (JsonException) { }

@@ -1,3 +1,4 @@
+using Amc.Files;
 using System.CommandLine;
 using System.Text.Json;
 using Amc.Training;
@@ -37,7 +38,7 @@ static class TrainingSession
         info = info with { Metrics = metrics };
         Checkpoint.From(net, info).Save(outPath);
         if (p.GetValue(CommonOptions.Json))
-            Console.WriteLine(JsonSerializer.Serialize(new { checkpoint = outPath, testTop1 = test.Top1, testTop5 = test.Top5, epochs = history }, CliJson.Options));
+            Console.WriteLine(JsonSerializer.Serialize(new { checkpoint = outPath, testTop1 = test.Top1, testTop5 = test.Top5, epochs = history }, ResultJson.Options));
         else
             AnsiConsole.MarkupLine($"[green]done[/]: {Markup.Escape(outPath)}  test top-1 {Format.Percent(test.Top1)}, top-5 {Format.Percent(test.Top5)} on {test.Count} images");
     }

@@ -1,3 +1,4 @@
+using Amc.Files;
 using System.CommandLine;
 using System.Text.Json;
 using Amc.Graph;
@@ -80,7 +81,7 @@ public static class BenchCommand
                 }
                 foreach (var d in disposables) d.Dispose();
             }
-            if (p.GetValue(CommonOptions.Json)) Console.WriteLine(JsonSerializer.Serialize(new { batch = b, threads, repeats = n, results = rows }, CliJson.Options));
+            if (p.GetValue(CommonOptions.Json)) Console.WriteLine(JsonSerializer.Serialize(new { batch = b, threads, repeats = n, results = rows }, ResultJson.Options));
             else AnsiConsole.Write(table);
             return ExitCodes.Ok;
         });

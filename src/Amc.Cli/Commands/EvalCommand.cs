@@ -1,3 +1,4 @@
+using Amc.Files;
 using System.CommandLine;
 using System.Text.Json;
 using Amc.Training;
@@ -28,7 +29,7 @@ public static class EvalCommand
                 ? Evaluator.Evaluate(net, data.Train, data.Split.HeldOut)
                 : Evaluator.Evaluate(net, data.Test, data.Test.AllIndices());
             if (p.GetValue(CommonOptions.Json))
-                Console.WriteLine(JsonSerializer.Serialize(new { split = p.GetValue(split), top1 = result.Top1, top5 = result.Top5, images = result.Count, loss = result.Loss, nonFinite = result.NonFinite }, CliJson.Options));
+                Console.WriteLine(JsonSerializer.Serialize(new { split = p.GetValue(split), top1 = result.Top1, top5 = result.Top5, images = result.Count, loss = result.Loss, nonFinite = result.NonFinite }, ResultJson.Options));
             else
             {
                 AnsiConsole.MarkupLine($"{p.GetValue(split)}: top-1 [bold]{Format.Percent(result.Top1)}[/], top-5 {Format.Percent(result.Top5)} on {result.Count} images");

@@ -52,7 +52,7 @@ public static class ExportCommand
             }
             var cost = CostModel.Of(ck.Network);
             if (p.GetValue(CommonOptions.Json))
-                Console.WriteLine(JsonSerializer.Serialize(new { onnx = onnxPath, safetensors = stPath, maxAbsDiff = maxDiff, macs = cost.Macs, @params = cost.Params, mean = ck.Info.Mean, std = ck.Info.Std }, CliJson.Options));
+                Console.WriteLine(JsonSerializer.Serialize(new { onnx = onnxPath, safetensors = stPath, maxAbsDiff = maxDiff, macs = cost.Macs, @params = cost.Params, mean = ck.Info.Mean, std = ck.Info.Std }, ResultJson.Options));
             else
             {
                 if (onnxPath is not null) AnsiConsole.MarkupLine($"[green]ONNX[/] {Markup.Escape(onnxPath)}: ONNX Runtime matches TorchSharp to {maxDiff:E1} (max abs diff of logits on random inputs)");

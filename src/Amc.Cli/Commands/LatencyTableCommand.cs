@@ -1,3 +1,4 @@
+using Amc.Files;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
@@ -83,7 +84,7 @@ public static class LatencyTableCommand
             };
             if (json)
             {
-                Console.WriteLine(JsonSerializer.Serialize(stats, CliJson.Options));
+                Console.WriteLine(JsonSerializer.Serialize(stats, ResultJson.Options));
                 return ExitCodes.Ok;
             }
             var t = new Table().Border(TableBorder.Rounded).Title($"latency table: {Markup.Escape(ck.Network.Name)}");

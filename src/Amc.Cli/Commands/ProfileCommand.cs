@@ -1,3 +1,4 @@
+using Amc.Files;
 using System.CommandLine;
 using System.Text.Json;
 using Amc.Graph;
@@ -27,7 +28,7 @@ public static class ProfileCommand
             var cost = CostModel.Of(net);
             var graph = ChannelGraph.Build(net);
             if (p.GetValue(CommonOptions.Json))
-                Console.WriteLine(JsonSerializer.Serialize(ProfileJson(net, cost, graph), CliJson.Options));
+                Console.WriteLine(JsonSerializer.Serialize(ProfileJson(net, cost, graph), ResultJson.Options));
             else
             {
                 Render(net, cost);

@@ -1,3 +1,4 @@
+using Amc.Files;
 using System.CommandLine;
 using System.Text.Json;
 using Amc.Pruning;
@@ -43,7 +44,7 @@ public static class PruneCommand
             result.Policy?.Save(outputs.Stage(PolicyPath(outPath)));
 
             if (p.GetValue(CommonOptions.Json))
-                Console.WriteLine(JsonSerializer.Serialize(new { output = outPath, rows = result.Rows }, CliJson.Options));
+                Console.WriteLine(JsonSerializer.Serialize(new { output = outPath, rows = result.Rows }, ResultJson.Options));
             else if (p.GetValue(sparsity) is double fraction)
                 RenderSparse(result.Rows, fraction);
             else

@@ -100,7 +100,7 @@ public static class SearchCommand
             bool json = p.GetValue(CommonOptions.Json);
             var result = SearchProgressView.Run(settings, outputs.Stage, json);
             if (json)
-                Console.WriteLine(JsonSerializer.Serialize(new { output = outDir, best = result.Best, results = result.Results, latency = result.Latency }, CliJson.Options));
+                Console.WriteLine(JsonSerializer.Serialize(new { output = outDir, best = result.Best, results = result.Results, latency = result.Latency }, ResultJson.Options));
             else
                 SearchProgressView.RenderResults(result);
             return ExitCodes.Ok;
