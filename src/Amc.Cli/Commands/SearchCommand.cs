@@ -56,9 +56,15 @@ public static class SearchCommand
             Description = "K: policies the agent proposes per round, scored together (concurrently with --eval-engine ort, one ORT thread each) before it learns from them in order; 1 = AMC",
             DefaultValueFactory = _ => 1,
         }.In(OptionRange.Between(1, 64));
+        var workers = new Option<int?>("--workers")
+        {
+            Description = "Score on N local worker processes (Orleans silos, one thread each); K (--rollouts-per-round) defaults to N",
+        }.In(OptionRange.Between(1, 64));
+        var cluster = new Option<string?>("--cluster") { Description = "Score on the workers (`amc worker`) of the cluster in this config (JSON)" };
         var cmd = new Command("search", "AMC: search per-group keep ratios under a budget with DDPG, score without fine-tuning")
         {
             checkpoint, output, targetMacs, targetParams, targetLatency, latencyThreads, mode, episodes, warmup, sigmaDecay, finalSigma, actorLr, agent, lbound, rbound, top5, resume, noBaselines, engine, confirmTop, rollouts,
+            workers, cluster,
         };
         PruningOptions.AddTo(cmd);
         DataOptions.AddTo(cmd);
@@ -75,6 +81,8 @@ public static class SearchCommand
                 throw new UsageException("--target-latency is a budget; it needs --mode resource");
             int nEpisodes = p.GetValue(episodes), nWarmup = p.GetValue(warmup);
             if (p.GetValue(sigmaDecay) is not null && p.GetValue(finalSigma) is not null) throw new UsageException("give --sigma-decay or --final-sigma, not both");
+            if (p.GetValue(workers) is not null && p.GetValue(cluster) is not null) throw new UsageException("give --workers (local workers) or --cluster (a cluster's workers), not both");
+            int k = p.GetResult(rollouts) is null or { Implicit: true } && p.GetValue(workers) is int n ? n : p.GetValue(rollouts);
             var ddpg = new DdpgOptions { WarmupEpisodes = nWarmup, ActorLearningRate = p.GetValue(actorLr) };
             if (p.GetValue(sigmaDecay) is double decay) ddpg = ddpg with { SigmaDecay = decay };
             else ddpg = ddpg with { FinalSigma = p.GetValue(finalSigma) };
@@ -83,7 +91,7 @@ public static class SearchCommand
                 Mode = p.GetValue(mode) == "accuracy" ? SearchMode.Accuracy : SearchMode.Resource,
                 Resource = resource, Target = target, LowerBound = p.GetValue(lbound), UpperBound = p.GetValue(rbound),
                 Episodes = nEpisodes, Agent = p.GetValue(agent) == "random" ? AgentKind.Random : AgentKind.Ddpg,
-                TopFive = p.GetValue(top5), Seed = p.GetValue(CommonOptions.Seed), Ddpg = ddpg, RolloutsPerRound = p.GetValue(rollouts),
+                TopFive = p.GetValue(top5), Seed = p.GetValue(CommonOptions.Seed), Ddpg = ddpg, RolloutsPerRound = k,
             };
             if (options.LowerBound > options.UpperBound)
                 throw new UsageException($"need --lbound <= --rbound, got {options.LowerBound} and {options.UpperBound}");
@@ -138,7 +146,11 @@ public static class SearchCommand
             var pruner = PruningOptions.Pruner(p, ck, calibration);
             using var heldOut = new TensorBatches(data.Train, data.Split.HeldOut, 250);
             var builder = new CandidateBuilder(pruner, pruneOptions);
-            var scorer = Scorer(builder, heldOut, p.GetValue(engine) == "ort");
+            using var distributed = p.GetValue(workers) is not null || p.GetValue(cluster) is not null
+                ? DistributedScoring.Start(p.GetValue(workers), p.GetValue(cluster), WorkerScoring.Setup(p, fingerprint, ckPath, p.GetValue(engine)!),
+                    line => { if (!json) AnsiConsole.MarkupLine(Markup.Escape(line)); })
+                : null;
+            var scorer = distributed?.Scorer ?? Scorer(builder, heldOut, p.GetValue(engine) == "ort");
             var runner = new SearchRunner(env, scorer, options, outDir, fingerprint);
 
             if (!json) AnsiConsole.MarkupLine($"[bold]amc search[/] {Markup.Escape(ck.Network.Name)}: {env.StepCount} groups, {options.Mode} mode, {resource} target {target:0.###}, agent {options.Agent}, {nEpisodes} episodes");
