@@ -7,13 +7,15 @@ namespace Amc.Distributed;
 
 /// <summary>
 /// A worker silo's loaded setup: checkpoint, data and Gram matrices are loaded once per search
-/// fingerprint and kept until work for another search arrives. Also where work is checked before
+/// and kept until work for another search arrives. A search is its fingerprint with its paths and
+/// scoring options: the fingerprint alone leaves out options that do not change a resumed search
+/// (e.g. the calibration image count) but do change the scores. Also where work is checked before
 /// it is done: the secret, then every path against what this worker serves.
 /// </summary>
 public sealed class LoadedSetups(WorkerSettings settings) : IDisposable
 {
     readonly Lock gate = new();
-    (string Fingerprint, ScoringContext Context)? current;
+    (string Key, ScoringContext Context)? current;
 
     public WorkResult Score(WorkItem item)
     {
@@ -21,12 +23,13 @@ public sealed class LoadedSetups(WorkerSettings settings) : IDisposable
         ScoringContext context;
         lock (gate)
         {
-            if (current?.Fingerprint != item.Setup.Fingerprint)
+            string key = string.Join('\n', [item.Setup.Fingerprint, item.Setup.Checkpoint, item.Setup.Data, .. item.Setup.Arguments]);
+            if (current?.Key != key)
             {
                 current?.Context.Dispose();
                 current = null;
                 settings.Log?.Invoke($"loading search {item.Setup.Fingerprint}: {item.Setup.Checkpoint}, data {item.Setup.Data}");
-                try { current = (item.Setup.Fingerprint, settings.Load(item.Setup)); }
+                try { current = (key, settings.Load(item.Setup)); }
                 catch (Exception e) { return WorkResult.Refused($"worker cannot load the search's setup: {e.Message}"); }
             }
             context = current.Value.Context;

@@ -3,8 +3,8 @@ namespace Amc.Distributed;
 /// <summary>
 /// What a worker needs to score a search's policies as the coordinator would: the base checkpoint,
 /// the data (a built-in name or a path) and the scoring options as command-line arguments
-/// (data split, pruning, seed, engine). Keyed by the search fingerprint: a worker loads the
-/// checkpoint, data and Gram matrices once per fingerprint.
+/// (data split, pruning, seed, engine). A worker loads the checkpoint, data and Gram matrices once
+/// per setup (see <see cref="LoadedSetups"/>).
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record ScoringSetup(

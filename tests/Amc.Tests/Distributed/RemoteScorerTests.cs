@@ -90,6 +90,10 @@ public class RemoteScorerTests
         // Another search's fingerprint: loaded again by the worker(s) it reached.
         new RemoteCandidateScorer(cluster.Coordinator, Setup("f2"), TimeSpan.FromSeconds(10)).ScoreAll(Policies(4));
         Assert.InRange(cluster.Loads.Sum(), 3, 4);
+        // The same fingerprint with other scoring options (calibration images are not in the fingerprint): loaded again too.
+        int before = cluster.Loads.Sum();
+        new RemoteCandidateScorer(cluster.Coordinator, Setup("f2") with { Arguments = ["--calibration-images", "10"] }, TimeSpan.FromSeconds(10)).ScoreAll(Policies(4));
+        Assert.True(cluster.Loads.Sum() > before);
     }
 
     [Fact]
