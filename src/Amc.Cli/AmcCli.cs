@@ -22,6 +22,7 @@ public static class AmcCli
         root.Subcommands.Add(ProfileCommand.Create());
         root.Subcommands.Add(PruneCommand.Create());
         root.Subcommands.Add(SearchCommand.Create());
+        root.Subcommands.Add(WorkerCommand.Create());
         root.Subcommands.Add(FinetuneCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(ImportCommand.Create());

@@ -14,11 +14,12 @@ namespace Amc.Cli;
 static class SearchProgressView
 {
     /// <param name="stage">Where the session writes each of its result files (CommandOutputs.Stage), or null for in place.</param>
-    public static SearchResult Run(SearchSettings settings, Func<string, string>? stage, bool quiet)
+    /// <param name="scorerFor">Scores the candidates elsewhere (workers), given the fingerprint; null: in this process.</param>
+    public static SearchResult Run(SearchSettings settings, Func<string, string>? stage, bool quiet, Func<string, ICandidateScorer>? scorerFor = null)
     {
         using var session = settings.Search.Resource == Resource.Latency
-            ? LatencyTableView.Show(progress => SearchSession.Open(settings, progress), quiet)
-            : SearchSession.Open(settings);
+            ? LatencyTableView.Show(progress => SearchSession.Open(settings, progress, scorerFor), quiet)
+            : SearchSession.Open(settings, scorerFor: scorerFor);
         var options = settings.Search;
         if (!quiet)
         {

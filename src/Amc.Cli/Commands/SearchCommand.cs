@@ -3,6 +3,7 @@ using System.Text.Json;
 using Amc.Files;
 using Amc.Search;
 using Amc.Sessions;
+using Spectre.Console;
 
 namespace Amc.Cli.Commands;
 
@@ -47,9 +48,15 @@ public static class SearchCommand
             Description = "K: policies the agent proposes per round, scored together (concurrently with --eval-engine ort, one ORT thread each) before it learns from them in order; 1 = AMC",
             DefaultValueFactory = _ => 1,
         }.In(OptionRange.Between(1, 64));
+        var workers = new Option<int?>("--workers")
+        {
+            Description = "Score on N local worker processes (Orleans silos, one thread each); K (--rollouts-per-round) defaults to N",
+        }.In(OptionRange.Between(1, 64));
+        var cluster = new Option<string?>("--cluster") { Description = "Score on the workers (`amc worker`) of the cluster in this config (JSON)" };
         var cmd = new Command("search", "AMC: search per-group keep ratios under a budget with DDPG, score without fine-tuning")
         {
             checkpoint, output, targetMacs, targetParams, targetLatency, latencyThreads, mode, episodes, warmup, sigmaDecay, finalSigma, actorLr, agent, lbound, rbound, top5, resume, noBaselines, engine, confirmTop, rollouts,
+            workers, cluster,
         };
         PruningOptions.AddTo(cmd);
         DataOptions.AddTo(cmd);
@@ -62,6 +69,8 @@ public static class SearchCommand
                 : p.GetValue(targetLatency) is not null ? Resource.Latency : Resource.Macs;
             double target = p.GetValue(targetParams) ?? p.GetValue(targetLatency) ?? p.GetValue(targetMacs) ?? 0.5;
             if (p.GetValue(sigmaDecay) is not null && p.GetValue(finalSigma) is not null) throw new UsageException("give --sigma-decay or --final-sigma, not both");
+            if (p.GetValue(workers) is not null && p.GetValue(cluster) is not null) throw new UsageException("give --workers (local workers) or --cluster (a cluster's workers), not both");
+            int k = p.GetResult(rollouts) is null or { Implicit: true } && p.GetValue(workers) is int n ? n : p.GetValue(rollouts);
             var ddpg = new DdpgOptions { WarmupEpisodes = p.GetValue(warmup), ActorLearningRate = p.GetValue(actorLr) };
             if (p.GetValue(sigmaDecay) is double decay) ddpg = ddpg with { SigmaDecay = decay };
             else ddpg = ddpg with { FinalSigma = p.GetValue(finalSigma) };
@@ -74,7 +83,7 @@ public static class SearchCommand
                     Mode = p.GetValue(mode) == "accuracy" ? SearchMode.Accuracy : SearchMode.Resource,
                     Resource = resource, Target = target, LowerBound = p.GetValue(lbound), UpperBound = p.GetValue(rbound),
                     Episodes = p.GetValue(episodes), Agent = p.GetValue(agent) == "random" ? AgentKind.Random : AgentKind.Ddpg,
-                    TopFive = p.GetValue(top5), Seed = p.GetValue(CommonOptions.Seed), Ddpg = ddpg, RolloutsPerRound = p.GetValue(rollouts),
+                    TopFive = p.GetValue(top5), Seed = p.GetValue(CommonOptions.Seed), Ddpg = ddpg, RolloutsPerRound = k,
                 },
                 Pruning = PruningOptions.Read(p, reconstruct: true), Calibration = PruningOptions.Calibration(p),
                 Engine = p.GetValue(engine) == "ort" ? ScoringEngine.OnnxRuntime : ScoringEngine.Torch,
@@ -98,7 +107,20 @@ public static class SearchCommand
             outputs.KeepTrackedWhen(() => File.Exists(Path.Combine(outDir, SearchSession.StateFile)));
 
             bool json = p.GetValue(CommonOptions.Json);
-            var result = SearchProgressView.Run(settings, outputs.Stage, json);
+            bool distributed = p.GetValue(workers) is not null || p.GetValue(cluster) is not null;
+            DistributedScoring? scoring = null;
+            SearchResult result;
+            try
+            {
+                Func<string, ICandidateScorer>? onWorkers = !distributed ? null : fingerprint =>
+                    (scoring = DistributedScoring.Start(p.GetValue(workers), p.GetValue(cluster), WorkerScoring.Setup(p, fingerprint, ckPath, p.GetValue(engine)!),
+                        line => { if (!json) AnsiConsole.MarkupLine(Markup.Escape(line)); })).Scorer;
+                result = SearchProgressView.Run(settings, outputs.Stage, json, onWorkers);
+            }
+            finally
+            {
+                scoring?.Dispose();
+            }
             if (json)
                 Console.WriteLine(JsonSerializer.Serialize(new { output = outDir, best = result.Best, results = result.Results, latency = result.Latency }, ResultJson.Options));
             else

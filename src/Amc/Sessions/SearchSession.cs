@@ -45,7 +45,8 @@ public sealed class SearchSession : IDisposable
     readonly SearchRunner runner;
     BestPolicy? best;
 
-    SearchSession(SearchSettings settings, Checkpoint ck, PruningEnvironment env, LatencyTableBuild? table, OpenedData data, string fingerprint)
+    SearchSession(SearchSettings settings, Checkpoint ck, PruningEnvironment env, LatencyTableBuild? table, OpenedData data, string fingerprint,
+        Func<string, ICandidateScorer>? scorerFor)
     {
         Settings = settings;
         Checkpoint = ck;
@@ -57,7 +58,7 @@ public sealed class SearchSession : IDisposable
         pruner = settings.Calibration.Pruner(ck, calibration);
         heldOut = new TensorBatches(data.Train, data.Split.HeldOut, PruningMemory.ScoringBatch);
         builder = new CandidateBuilder(pruner, settings.Pruning);
-        scorer = Scorer(heldOut);
+        scorer = scorerFor?.Invoke(fingerprint) ?? Scorer(heldOut);
         runner = new SearchRunner(env, scorer, settings.Search, settings.OutputFolder, fingerprint);
     }
 
@@ -73,7 +74,13 @@ public sealed class SearchSession : IDisposable
     /// Loads the checkpoint and the data, builds the latency table (under a latency budget) and the
     /// environment, checks the resume and the memory, and writes search-config.json.
     /// </summary>
-    public static SearchSession Open(SearchSettings settings, Action<LatencyTableProgress>? tableProgress = null)
+    /// <param name="scorerFor">
+    /// Scores the agent's candidates elsewhere (e.g. on distributed workers), given the search's
+    /// fingerprint; null: here, with <see cref="SearchSettings.Engine"/>. The baselines and the
+    /// confirmation of the top policies are always scored here.
+    /// </param>
+    public static SearchSession Open(SearchSettings settings, Action<LatencyTableProgress>? tableProgress = null,
+        Func<string, ICandidateScorer>? scorerFor = null)
     {
         MallocTuning.Apply();
         var options = settings.Search;
@@ -110,7 +117,7 @@ public sealed class SearchSession : IDisposable
             search = options, pruning = settings.Pruning, threads = TorchSharp.torch.get_num_threads(),
             latencyThreads = table is null ? (int?)null : settings.LatencyThreads, fingerprint,
         }, ResultJson.Options));
-        return new SearchSession(settings, ck, env, table, data, fingerprint);
+        return new SearchSession(settings, ck, env, table, data, fingerprint, scorerFor);
     }
 
     /// <summary>Runs the episodes (the remaining ones when resuming); returns the best policy by held-out reward.</summary>

@@ -1,0 +1,78 @@
+using System.CommandLine;
+using Amc.Distributed;
+using Amc.Search;
+using Amc.Sessions;
+using Amc.Torch;
+using Amc.Training;
+
+namespace Amc.Cli;
+
+/// <summary>
+/// A search's scoring set-up as it travels to workers: the options that decide how a policy is
+/// scored, as command-line arguments, parsed on the worker by the same options as `amc search`
+/// so that a worker builds exactly the scorer the search would build.
+/// </summary>
+static class WorkerScoring
+{
+    /// <summary>The engine option of `amc search`, for the workers' parse.</summary>
+    static readonly Option<string> Engine = new("--eval-engine") { DefaultValueFactory = _ => "ort" };
+
+    static Option[] ScoringOptions() =>
+    [
+        DataOptions.HeldOut, DataOptions.SplitSeed, DataOptions.ImageSize, PruningOptions.Round, PruningOptions.Criterion,
+        PruningOptions.CalibrationImages, PruningOptions.BatchNormImages, PruningOptions.NoBatchNorm, PruningOptions.Ridge, CommonOptions.Seed,
+    ];
+
+    /// <summary>The setup of the search parsed in <paramref name="p"/> (paths made absolute: workers check them against what they serve).</summary>
+    public static ScoringSetup Setup(ParseResult p, string fingerprint, string checkpoint, string engine)
+    {
+        var args = new List<string>();
+        // As the user gave them (a default is the same on the worker: the same options parse them).
+        foreach (var option in ScoringOptions())
+            if (p.GetResult(option) is { Implicit: false } given)
+                args.AddRange([option.Name, .. given.Tokens.Select(t => t.Value)]);
+        args.AddRange([Engine.Name, engine]);
+        string data = p.GetValue(DataOptions.Data)!;
+        if (Path.Exists(data) && data is not (Amc.Data.DataSource.FashionMnist or Amc.Data.DataSource.FashionMnistSubset)) data = Path.GetFullPath(data);
+        return new ScoringSetup(fingerprint, Path.GetFullPath(checkpoint), data, args.ToArray());
+    }
+
+    /// <summary>Loads a setup on a worker: checkpoint, data, calibration images and Gram matrices, and the scorer.</summary>
+    public static ScoringContext Load(ScoringSetup setup)
+    {
+        var cmd = new Command("scoring") { DataOptions.Data, Engine };
+        foreach (var option in ScoringOptions()) cmd.Options.Add(option);
+        var p = cmd.Parse(["--data", setup.Data, .. setup.Arguments]);
+        if (p.Errors.Count > 0) throw new UsageException("scoring options: " + string.Join("; ", p.Errors.Select(e => e.Message)));
+        var ck = Checkpoint.Load(setup.Checkpoint).RequireFinite(setup.Checkpoint);
+        var data = DataOptions.OpenFor(p, ck);
+        var settings = PruningOptions.Calibration(p);
+        var pruning = PruningOptions.Read(p, reconstruct: true);
+        // As SearchSession samples and scores, so a worker's scores are the in-process search's.
+        var calibration = data.CalibrationSample(settings.Images, pruning.Seed);
+        var heldOut = new TensorBatches(data.Train, data.Split.HeldOut, PruningMemory.ScoringBatch);
+        try
+        {
+            var pruner = settings.Pruner(ck, calibration);
+            var builder = new CandidateBuilder(pruner, pruning);
+            pruner.Grams(builder.Options.Seed);
+            ICandidateScorer scorer = p.GetValue(Engine) == "ort" ? new OnnxCandidateScorer(builder, heldOut) : new TorchCandidateScorer(builder, heldOut);
+            return new ScoringContext(scorer, new Both(calibration, heldOut));
+        }
+        catch
+        {
+            calibration.Dispose();
+            heldOut.Dispose();
+            throw;
+        }
+    }
+
+    sealed class Both(IDisposable a, IDisposable b) : IDisposable
+    {
+        public void Dispose()
+        {
+            a.Dispose();
+            b.Dispose();
+        }
+    }
+}

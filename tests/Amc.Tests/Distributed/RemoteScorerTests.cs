@@ -1,0 +1,141 @@
+using System.Net;
+using Amc.Distributed;
+using Amc.Graph;
+using Amc.Pruning;
+using Amc.Search;
+using Amc.Training;
+using Microsoft.Extensions.Hosting;
+
+namespace Amc.Tests.Distributed;
+
+/// <summary>
+/// The Orleans plumbing with a stand-in scorer, every silo in this process: policies reach the
+/// workers and come back in order, setups load once per worker, and work is refused without the
+/// secret or for a path the worker does not serve. (A killed worker process: <see cref="WorkerProcessTests"/>.)
+/// </summary>
+public class RemoteScorerTests
+{
+    const string Secret = "a-test-secret-of-some-length";
+    static readonly string Served = Path.Combine(Path.GetTempPath(), "amc-served");
+
+    /// <summary>Scores a policy by its widths, so a score shows which policy it belongs to.</summary>
+    sealed class WidthScorer(Action onScore) : ICandidateScorer
+    {
+        public CandidateScore Score(Policy policy)
+        {
+            onScore();
+            Thread.Sleep(50);
+            var w = policy.Widths();
+            return new CandidateScore(policy, w.Sum(), w[0], new Evaluation(w.Sum() / 1000.0, 1, 10, 0), new StageTimes(0, 0, 0, 0.05));
+        }
+    }
+
+    sealed class Cluster : IAsyncDisposable
+    {
+        public required Coordinator Coordinator { get; init; }
+        public required List<IHost> Workers { get; init; }
+        public int[] Loads = [], Scores = [];
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var w in Workers)
+            {
+                await w.StopAsync(TimeSpan.FromSeconds(5));
+                w.Dispose();
+            }
+            await Coordinator.DisposeAsync();
+        }
+    }
+
+    static async Task<Cluster> Start(int workers, string workerSecret = Secret)
+    {
+        var config = ClusterConfig.Create("localhost", $"127.0.0.1:{SiloSetup.FreePort(IPAddress.Loopback)}", "test-" + Guid.NewGuid().ToString("N")[..6], Secret, "test");
+        var coordinator = await Coordinator.StartAsync(config);
+        var cluster = new Cluster { Coordinator = coordinator, Workers = [], Loads = new int[workers], Scores = new int[workers] };
+        for (int i = 0; i < workers; i++)
+        {
+            int id = i;
+            var settings = new WorkerSettings(workerSecret, [Served], _ =>
+            {
+                Interlocked.Increment(ref cluster.Loads[id]);
+                return new ScoringContext(new WidthScorer(() => Interlocked.Increment(ref cluster.Scores[id])), new MemoryStream());
+            });
+            cluster.Workers.Add(await WorkerHost.StartAsync(config with { Secret = workerSecret }, IPAddress.Loopback, 0, settings));
+        }
+        await coordinator.WaitForWorkers(workers, TimeSpan.FromSeconds(60));
+        return cluster;
+    }
+
+    static ScoringSetup Setup(string fingerprint = "f1", string? checkpoint = null) =>
+        new(fingerprint, checkpoint ?? Path.Combine(Served, "base.amc"), "fashion-mnist-subset", ["--seed", "3"]);
+
+    static List<Policy> Policies(int n) => Enumerable.Range(0, n).Select(i => Policy.OfWidths([8 + i, 16, 2 * i + 1])).ToList();
+
+    [Fact]
+    public async Task Policies_are_scored_on_every_worker_and_come_back_in_their_order()
+    {
+        await using var cluster = await Start(2);
+        var scorer = new RemoteCandidateScorer(cluster.Coordinator, Setup(), TimeSpan.FromSeconds(10));
+        var policies = Policies(8);
+        var scores = scorer.ScoreAll(policies);
+        Assert.Equal(policies, scores.Select(s => s.Policy));
+        Assert.Equal(policies.Select(p => (long)p.Widths().Sum()), scores.Select(s => s.Macs));
+        Assert.Equal(policies.Select(p => p.Widths().Sum() / 1000.0), scores.Select(s => s.HeldOut.Top1));
+        // Both workers took work; each loaded the setup once, whatever it scored.
+        Assert.All(cluster.Scores, n => Assert.True(n > 0));
+        Assert.Equal(8, cluster.Scores.Sum());
+        scorer.ScoreAll(Policies(4));
+        Assert.Equal([1, 1], cluster.Loads);
+        Assert.Equal(0, scorer.Resent);
+        // Another search's fingerprint: loaded again by the worker(s) it reached.
+        new RemoteCandidateScorer(cluster.Coordinator, Setup("f2"), TimeSpan.FromSeconds(10)).ScoreAll(Policies(4));
+        Assert.InRange(cluster.Loads.Sum(), 3, 4);
+        // The same fingerprint with other scoring options (calibration images are not in the fingerprint): loaded again too.
+        int before = cluster.Loads.Sum();
+        new RemoteCandidateScorer(cluster.Coordinator, Setup("f2") with { Arguments = ["--calibration-images", "10"] }, TimeSpan.FromSeconds(10)).ScoreAll(Policies(4));
+        Assert.True(cluster.Loads.Sum() > before);
+    }
+
+    [Fact]
+    public async Task Work_without_the_cluster_secret_is_refused()
+    {
+        await using var cluster = await Start(1, workerSecret: "another-secret-of-enough-length");
+        var scorer = new RemoteCandidateScorer(cluster.Coordinator, Setup(), TimeSpan.FromSeconds(10));
+        var e = Assert.Throws<ClusterException>(() => scorer.ScoreAll(Policies(2)));
+        Assert.Contains("wrong cluster secret", e.Message);
+        Assert.Equal([0], cluster.Loads);
+    }
+
+    [Fact]
+    public async Task Work_naming_a_path_the_worker_does_not_serve_is_refused()
+    {
+        await using var cluster = await Start(1);
+        foreach (var path in new[] { "/etc/passwd", Path.Combine(Served, "..", "elsewhere.amc"), Served + "-sibling/base.amc" })
+        {
+            var scorer = new RemoteCandidateScorer(cluster.Coordinator, Setup(checkpoint: path), TimeSpan.FromSeconds(10));
+            var e = Assert.Throws<ClusterException>(() => scorer.Score(Policies(1)[0]));
+            Assert.Contains("does not serve the checkpoint", e.Message);
+        }
+        var data = new RemoteCandidateScorer(cluster.Coordinator, Setup() with { Data = "/tmp/other-data" }, TimeSpan.FromSeconds(10));
+        Assert.Contains("does not serve the data", Assert.Throws<ClusterException>(() => data.Score(Policies(1)[0])).Message);
+        var responseFile = new RemoteCandidateScorer(cluster.Coordinator, Setup() with { Arguments = ["@/etc/passwd"] }, TimeSpan.FromSeconds(10));
+        Assert.Contains("response files", Assert.Throws<ClusterException>(() => responseFile.Score(Policies(1)[0])).Message);
+        Assert.Equal([0], cluster.Loads);
+    }
+
+    [Fact]
+    public void A_cluster_config_without_a_real_secret_or_address_is_refused()
+    {
+        Assert.Contains("secret", Assert.Throws<ClusterException>(() => ClusterConfig.Create("localhost", "127.0.0.1:11111", "amc", "short", "c.json")).Message);
+        Assert.Contains("coordinator", Assert.Throws<ClusterException>(() => ClusterConfig.Create("localhost", "somewhere", "amc", Secret, "c.json")).Message);
+        Assert.Contains("not supported yet", Assert.Throws<ClusterException>(() => ClusterConfig.Create("redis", "127.0.0.1:1", "amc", Secret, "c.json")).Message);
+        var config = ClusterConfig.Create("localhost", "127.0.0.1:11111", "amc", Secret, "c.json");
+        var path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(path, config.ToJson());
+            Assert.Equal(config, ClusterConfig.Load(path));
+        }
+        finally { File.Delete(path); }
+    }
+}

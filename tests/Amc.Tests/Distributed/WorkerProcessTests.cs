@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using System.Net;
+using Amc.Distributed;
+using Amc.Tests.Cli;
+using Amc.Tests.Data;
+using Amc.Tests.Search;
+
+namespace Amc.Tests.Distributed;
+
+/// <summary>
+/// `amc search --workers N` and `--cluster` with `amc worker` processes, as a user runs them: the
+/// same seed and N give the in-process search's episodes (K = N), and a worker killed mid-policy
+/// changes nothing in them.
+/// </summary>
+[Collection(TrainedModelCollection.Name)]
+public class WorkerProcessTests(TrainedModel model)
+{
+    static string[] Episodes(string outDir) =>
+        File.ReadAllLines(Path.Combine(outDir, "episodes.jsonl")).Select(SearchGoldenTests.WithoutTimes).ToArray();
+
+    string[] Search(string outDir, string data, params string[] more) =>
+        ["search", "--checkpoint", model.Checkpoint, "--data", data, "--episodes", "6", "--warmup", "2", "--seed", "4",
+         "--calibration-images", "40", "--bn-images", "20", "--no-baselines", "--confirm-top", "0", "--out", outDir, .. more];
+
+    [Fact]
+    public void Local_workers_give_the_in_process_search_with_as_many_rollouts_per_round()
+    {
+        foreach (int n in new[] { 2, 1 })
+        {
+            string local = model.NewPath("local"), workers = model.NewPath("workers");
+            // K = 1 is the serial search (pinned bit for bit by the golden tests); K defaults to N with --workers.
+            CliAssert.Ok(CliRun.Amc(Search(local, model.Data, n == 1 ? [] : ["--rollouts-per-round", $"{n}"])));
+            var r = CliRun.Run(CliRun.Start(Search(workers, model.Data, "--workers", $"{n}")), [], timeoutSeconds: 300);
+            CliAssert.Ok(r);
+            Assert.Contains($"{n} local scoring worker(s) joined", r.Stdout);
+            Assert.Equal(Episodes(local), Episodes(workers));
+        }
+    }
+
+    [Fact]
+    public void A_worker_killed_mid_policy_changes_nothing_in_the_search()
+    {
+        using var temp = new TempFolder();
+        // 500 held-out images: a score takes long enough to kill a worker in the middle of it.
+        string data = TinyIdxData.Write(temp.Folder("data"), train: 1000, test: 50);
+        string[] scoring = ["--heldout", "500", "--rollouts-per-round", "2"];
+        string reference = model.NewPath("reference"), faulty = model.NewPath("faulty");
+        CliAssert.Ok(CliRun.Amc(Search(reference, data, scoring)));
+
+        string config = temp.File("cluster.json");
+        File.WriteAllText(config, ClusterConfig.Create("localhost", $"127.0.0.1:{SiloSetup.FreePort(IPAddress.Loopback)}", "kill-test",
+            "secret-for-the-kill-test", "test").ToJson());
+        var search = CliRun.Start(Search(faulty, data, [.. scoring, "--cluster", config]));
+        var workers = new List<(Process Process, List<string> Lines)>();
+        try
+        {
+            var joined = new CountdownEvent(2);
+            var killed = new ManualResetEventSlim();
+            List<string>? victimLines = null;
+            for (int i = 0; i < 2; i++)
+            {
+                var process = CliRun.Start("worker", "--cluster", config, "--serve", model.Checkpoint, "--serve", data);
+                var lines = new List<string>();
+                process.OutputDataReceived += (_, e) =>
+                {
+                    if (e.Data is not string line) return;
+                    lock (lines) lines.Add(line);
+                    if (line.Contains("joined cluster")) joined.Signal();
+                    // Once both are in, the first worker to start a policy dies in the middle of it.
+                    else if (line == "scoring a policy" && joined.IsSet && !killed.IsSet)
+                        lock (killed)
+                            if (!killed.IsSet)
+                            {
+                                process.Kill();
+                                victimLines = lines;
+                                killed.Set();
+                            }
+                };
+                process.BeginOutputReadLine();
+                workers.Add((process, lines));
+            }
+            var r = CliRun.Run(search, [], timeoutSeconds: 300);
+            CliAssert.Ok(r);
+            Assert.True(killed.IsSet, "no worker was killed: the search ended first");
+            // The victim by reference: the other worker may also have exited by now (it leaves when the search's cluster ends).
+            lock (victimLines!) Assert.Equal("scoring a policy", victimLines[^1]);
+            Assert.Equal(Episodes(reference), Episodes(faulty));
+        }
+        finally
+        {
+            foreach (var (process, _) in workers)
+            {
+                if (!process.HasExited) process.Kill(entireProcessTree: true);
+                process.Dispose();
+            }
+        }
+    }
+}
