@@ -72,7 +72,7 @@ public static class TrainCommand
                 net = new GraphModule(arch);
                 info = new CheckpointInfo
                 {
-                    Model = name, Dataset = data.Train.Name, Mean = data.Train.Mean, Std = data.Train.Std,
+                    Model = name, Dataset = data.Train.Name, Mean = data.Train.Mean, Std = data.Train.Std, Transform = data.Train.Transform,
                     Epochs = options.Epochs, EpochsDone = 0, Seed = options.Seed, Command = CommonOptions.CommandLine,
                 };
             }
