@@ -60,7 +60,7 @@ static class TrainingSession
         CheckMemory(arch, options, data);
         var info = new CheckpointInfo
         {
-            Model = name, Dataset = data.Train.Name, Mean = data.Train.Mean, Std = data.Train.Std,
+            Model = name, Dataset = data.Train.Name, Mean = data.Train.Mean, Std = data.Train.Std, Transform = data.Train.Transform,
             Epochs = options.Epochs, EpochsDone = 0, Seed = options.Seed, Command = CommonOptions.CommandLine,
         };
         return (new GraphModule(arch), info);

@@ -19,7 +19,7 @@ static class WorkerScoring
 
     static Option[] ScoringOptions() =>
     [
-        DataOptions.HeldOut, DataOptions.SplitSeed, DataOptions.ImageSize, PruningOptions.Round, PruningOptions.Criterion,
+        DataOptions.HeldOut, DataOptions.SplitSeed, DataOptions.ImageSize, DataOptions.Resize, DataOptions.Squash, DataOptions.CacheMegabytes, PruningOptions.Round, PruningOptions.Criterion,
         PruningOptions.CalibrationImages, PruningOptions.BatchNormImages, PruningOptions.NoBatchNorm, PruningOptions.Ridge, CommonOptions.Seed,
     ];
 

@@ -41,7 +41,7 @@ public static class ExportCommand
             if (onnxPath is not null)
             {
                 // Checked before it is written, and staged: an export that fails leaves no file (nor replaces an older one).
-                var model = OnnxExporter.Export(ck.Network, ck.Weights, foldBatchNorm: !p.GetValue(noFold));
+                var model = OnnxExporter.Export(ck.Network, ck.Weights, foldBatchNorm: !p.GetValue(noFold), ck.Info.PreprocessingFor(ck.Network.Input));
                 maxDiff = Parity(ck, ckPath, model, p.GetValue(CommonOptions.Seed));
                 OnnxFile.Save(model, outputs.Stage(onnxPath));
             }

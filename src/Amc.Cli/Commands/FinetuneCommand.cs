@@ -14,7 +14,7 @@ public static class FinetuneCommand
         var batch = new Option<int>("--batch-size") { Description = "Batch size", DefaultValueFactory = _ => 128 }.In(OptionRange.AtLeast(1));
         var lr = new Option<double>("--lr") { Description = "Peak learning rate (cosine schedule)", DefaultValueFactory = _ => 0.01 }.In(OptionRange.Positive);
         var wd = new Option<double>("--weight-decay") { Description = "Weight decay", DefaultValueFactory = _ => 5e-4 }.In(OptionRange.NonNegative);
-        var noAugment = new Option<bool>("--no-augment") { Description = "Turn off pad + random crop + flip" };
+        var noAugment = new Option<bool>("--no-augment") { Description = "Turn off augmentation (pad + random crop + flip; random-resized crop + flip for image folders)" };
         var output = new Option<string>("--out") { Description = "Fine-tuned checkpoint to write (every epoch, atomically)", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue from --out and its optimizer state" };
         var images = new Option<int?>("--train-images") { Description = "Fine-tune on a seeded random subset of this many training images (default: all)" }.In(OptionRange.AtLeast(1));

@@ -32,10 +32,17 @@ public static class ImportCommand
             if (!File.Exists(path)) throw new UsageException($"{path}: file not found");
             Network net;
             Dictionary<string, TorchSharp.torch.Tensor> tensors;
+            (float[] Mean, float[] Std, Amc.Data.ImageTransform Transform)? stored = null;
             if (p.GetValue(onnx) is not null)
             {
-                try { (net, tensors) = OnnxImporter.Load(path); }
+                global::Onnx.ModelProto model;
+                try { model = OnnxFile.Load(path); }
                 catch (UnsupportedModelException e) { throw new UsageException(e.Message); }
+                try { (net, tensors) = OnnxImporter.Import(model, Path.GetFileNameWithoutExtension(path)); }
+                catch (UnsupportedModelException e) { throw new UsageException($"{path}: {e.Message}"); }
+                // An amc export says how it was fed; --mean/--std given here still win.
+                try { stored = Amc.Data.Preprocessing.FromMetadata(OnnxFile.Metadata(model), net.Input.C); }
+                catch (FormatException e) { throw new UsageException($"{path}: metadata {e.Message}; give --mean and --std to override it"); }
                 // The tensors are read; the checkpoint written from them is one more copy.
                 MemoryCheck.Ensure(MemoryEstimate.WeightsOnly(net, "importing", copies: 2));
             }
@@ -51,7 +58,10 @@ public static class ImportCommand
             if ((m is null) != (s is null)) throw new UsageException("give both --mean and --std, or neither");
             if (m is not null && (m.Length != net.Input.C || s!.Length != net.Input.C))
                 throw new UsageException($"--mean and --std need {net.Input.C} values (one per input channel)");
-            var ck = new Checkpoint(net, tensors, new CheckpointInfo { Model = net.Name, Mean = m, Std = s, Parent = path }).RequireFinite(path);
+            var info = m is not null
+                ? new CheckpointInfo { Model = net.Name, Mean = m, Std = s, Parent = path }
+                : new CheckpointInfo { Model = net.Name, Mean = stored?.Mean, Std = stored?.Std, Transform = stored?.Transform, Parent = path };
+            var ck = new Checkpoint(net, tensors, info).RequireFinite(path);
             ck.Save(outputs.Stage(p.GetValue(output)!));
             var cost = CostModel.Of(net);
             AnsiConsole.MarkupLine($"[green]imported[/] {Markup.Escape(path)} -> {Markup.Escape(p.GetValue(output)!)}: {net.Layers.Count} layers, input {net.Input}, {Format.Count(cost.Macs)} MACs, {Format.Count(cost.Params)} params");

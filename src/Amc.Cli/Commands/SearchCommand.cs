@@ -70,6 +70,9 @@ public static class SearchCommand
             double target = p.GetValue(targetParams) ?? p.GetValue(targetLatency) ?? p.GetValue(targetMacs) ?? 0.5;
             if (p.GetValue(sigmaDecay) is not null && p.GetValue(finalSigma) is not null) throw new UsageException("give --sigma-decay or --final-sigma, not both");
             if (p.GetValue(workers) is not null && p.GetValue(cluster) is not null) throw new UsageException("give --workers (local workers) or --cluster (a cluster's workers), not both");
+            // Workers read only the checkpoint and data they serve; a class list is another file.
+            if ((p.GetValue(workers) is not null || p.GetValue(cluster) is not null) && p.GetValue(DataOptions.Classes) is not null)
+                throw new UsageException("--classes cannot be used with --workers or --cluster yet (workers read only the paths they serve); rename the class folders or search in one process");
             int k = p.GetResult(rollouts) is null or { Implicit: true } && p.GetValue(workers) is int n ? n : p.GetValue(rollouts);
             var ddpg = new DdpgOptions { WarmupEpisodes = p.GetValue(warmup), ActorLearningRate = p.GetValue(actorLr) };
             if (p.GetValue(sigmaDecay) is double decay) ddpg = ddpg with { SigmaDecay = decay };

@@ -19,7 +19,7 @@ public static class TrainCommand
         var batch = new Option<int>("--batch-size") { Description = "Batch size", DefaultValueFactory = _ => 128 }.In(OptionRange.AtLeast(1));
         var lr = new Option<double>("--lr") { Description = "Peak learning rate (cosine schedule)", DefaultValueFactory = _ => 0.1 }.In(OptionRange.Positive);
         var wd = new Option<double>("--weight-decay") { Description = "Weight decay", DefaultValueFactory = _ => 5e-4 }.In(OptionRange.NonNegative);
-        var noAugment = new Option<bool>("--no-augment") { Description = "Turn off pad + random crop + flip" };
+        var noAugment = new Option<bool>("--no-augment") { Description = "Turn off augmentation (pad + random crop + flip; random-resized crop + flip for image folders)" };
         var output = new Option<string>("--out") { Description = "Checkpoint to write (every epoch, atomically)", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue from --out and its optimizer state" };
         var cmd = new Command("train", "Train a model (SGD + momentum, cosine LR, weight decay)") { model, width, epochs, batch, lr, wd, noAugment, output, resume };

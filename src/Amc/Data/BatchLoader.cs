@@ -9,7 +9,9 @@ namespace Amc.Data;
 /// Yields batches of a data set's images (the given indices, in order or shuffled), normalised
 /// with the data set's Mean/Std and optionally augmented the CIFAR way: zero-pad by 4, random crop
 /// back to H x W, random horizontal flip. Batches are made on a background thread a few ahead of
-/// the consumer, so training does not wait for data. Everything random comes from one
+/// the consumer, so training does not wait for data. Image-folder data sets are decoded there, a
+/// batch's images in parallel (<c>decodeThreads</c>, default all cores), and augmented the
+/// ImageNet way instead: random-resized crop of the file's image, random horizontal flip. Everything random comes from one
 /// System.Random seeded with <c>seed</c>; enumerating again repeats the same batches, so a caller
 /// wanting a new order per epoch passes seed + epoch.
 /// </summary>
@@ -20,13 +22,14 @@ public sealed class BatchLoader : IEnumerable<Batch>
     readonly Dataset data;
     readonly int[] indices;
     readonly int batchSize, seed, prefetch;
+    readonly ParallelOptions decoding;
     readonly bool shuffle, augment, flip;
     // (value / 255 - mean[c]) / std[c] for every byte value of every channel: normalising is then
     // one lookup per pixel.
     readonly float[] normalised;
 
     public BatchLoader(Dataset data, int[] indices, int batchSize, bool shuffle, bool augment, int seed,
-        bool flip = true, int prefetch = 3)
+        bool flip = true, int prefetch = 3, int? decodeThreads = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(prefetch, 1);
@@ -41,6 +44,7 @@ public sealed class BatchLoader : IEnumerable<Batch>
         this.seed = seed;
         this.flip = flip;
         this.prefetch = prefetch;
+        decoding = new ParallelOptions { MaxDegreeOfParallelism = decodeThreads ?? -1 };
         normalised = new float[data.Shape.C * 256];
         for (int c = 0; c < data.Shape.C; c++)
             for (int v = 0; v < 256; v++)
@@ -71,6 +75,12 @@ public sealed class BatchLoader : IEnumerable<Batch>
             int count = Math.Min(batchSize, order.Length - start);
             var images = new float[count * imageSize];
             var labels = new long[count];
+            if (data.Files is { } files)
+            {
+                FromFiles(files, order.AsSpan(start, count), random, images, labels);
+                queue.Add(new Batch(images, labels, count, data.Shape), stop);
+                continue;
+            }
             for (int k = 0; k < count; k++)
             {
                 int index = order[start + k];
@@ -88,6 +98,35 @@ public sealed class BatchLoader : IEnumerable<Batch>
                     Normalise(source, target);
             }
             queue.Add(new Batch(images, labels, count, data.Shape), stop);
+        }
+    }
+
+    /// <summary>
+    /// One batch of image files, decoded in parallel. The random numbers are drawn here, in
+    /// order (one seed per image), so the batch does not depend on which thread decodes what.
+    /// </summary>
+    void FromFiles(ImageFiles files, ReadOnlySpan<int> batch, Random random, float[] images, long[] labels)
+    {
+        int imageSize = data.ImageSize;
+        var picked = batch.ToArray();
+        var seeds = augment ? picked.Select(_ => random.Next()).ToArray() : null;
+        for (int k = 0; k < picked.Length; k++)
+            labels[k] = data.Labels[picked[k]];
+        try
+        {
+            Parallel.For(0, picked.Length, decoding, () => new byte[imageSize], (k, _, buffer) =>
+            {
+                if (seeds is not null)
+                    files.ReadRandomCrop(picked[k], new Random(seeds[k]), flip, buffer);
+                else
+                    files.Read(picked[k], buffer);
+                Normalise(buffer, images.AsSpan(k * imageSize, imageSize));
+                return buffer;
+            }, _ => { });
+        }
+        catch (AggregateException e) when (e.InnerExceptions[0] is DataFormatException first)
+        {
+            ExceptionDispatchInfo.Capture(first).Throw();
         }
     }
 

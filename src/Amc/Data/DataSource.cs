@@ -49,12 +49,13 @@ public static class DataSource
         var testFolder = new[] { "test", "val" }.Select(f => Path.Combine(spec, f)).FirstOrDefault(Directory.Exists);
         if (Directory.Exists(trainFolder) && testFolder is not null)
         {
-            var classes = ImageFolderReader.ClassNames(trainFolder);
+            var classes = imageOptions?.Classes ?? ImageFolderReader.ClassNames(trainFolder);
             var train = ImageFolderReader.Read(trainFolder, imageOptions, classes);
             // The test images must come out in the training images' shape whatever their own
-            // (shared) size; a resize asked for applies to both folders.
+            // (shared) size; a resize asked for applies to both folders. Their statistics are the
+            // training set's (Finish), so they are not measured.
             var testOptions = imageOptions is { Resizes: true } ? imageOptions with { Width = train.Shape.W, Height = train.Shape.H } : imageOptions;
-            var test = ImageFolderReader.Read(testFolder, testOptions, classes, fitTo: (train.Shape.W, train.Shape.H));
+            var test = ImageFolderReader.Read(testFolder, testOptions, classes, fitTo: (train.Shape.W, train.Shape.H), statistics: false);
             return Finish(train with { Name = name }, test with { Name = name }, $"image folders {trainFolder} and {testFolder}");
         }
         throw new DataFormatException(spec, "does not hold a data set in a recognised layout", Expected);

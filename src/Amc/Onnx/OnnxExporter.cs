@@ -3,6 +3,7 @@ using Onnx;
 using static Amc.Onnx.OnnxProto;
 using static TorchSharp.torch;
 using Amc.Torch;
+using Amc.Data;
 
 namespace Amc.Onnx;
 
@@ -19,7 +20,8 @@ public static class OnnxExporter
 
     /// <param name="foldBatchNorm">Fold a BatchNorm into the conv before it when the BN is that
     /// conv's only reader: one node less per conv and the form deployment runtimes expect.</param>
-    public static ModelProto Export(Network net, IReadOnlyDictionary<string, Tensor> weights, bool foldBatchNorm = true)
+    /// <param name="preprocessing">Written into the model's metadata_props (<see cref="Preprocessing.ToMetadata"/>), so the file says how to feed it.</param>
+    public static ModelProto Export(Network net, IReadOnlyDictionary<string, Tensor> weights, bool foldBatchNorm = true, Preprocessing? preprocessing = null)
     {
         var shapes = ShapeInference.Infer(net);
         foreach (var spec in ParameterShapes.Of(net))
@@ -34,7 +36,10 @@ public static class OnnxExporter
         var o = shapes[net.Output.Name];
         graph.Output.Add(Value(OutputName, o.Flat ? [o.C] : [o.C, o.H, o.W]));
 
-        return OnnxProto.Model(graph, "amc", typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "");
+        var model = OnnxProto.Model(graph, "amc", typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "");
+        foreach (var (key, value) in preprocessing?.ToMetadata() ?? new Dictionary<string, string>())
+            model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
+        return model;
     }
 
     public static void Save(string path, Network net, IReadOnlyDictionary<string, Tensor> weights, bool foldBatchNorm = true) =>

@@ -30,4 +30,13 @@ public static class OnnxFile
             throw new UnsupportedModelException($"{path}: not an ONNX model ({e.Message})");
         }
     }
+
+    /// <summary>The model's metadata_props as a dictionary (a repeated key keeps its last value).</summary>
+    public static IReadOnlyDictionary<string, string> Metadata(ModelProto model)
+    {
+        var props = new Dictionary<string, string>();
+        foreach (var entry in model.MetadataProps)
+            props[entry.Key] = entry.Value;
+        return props;
+    }
 }

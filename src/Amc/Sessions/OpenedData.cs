@@ -10,6 +10,8 @@ public sealed record OpenedData(Dataset Train, Dataset Test, HeldOutSplit Split)
 {
     public static OpenedData Open(DataSettings settings)
     {
+        if (settings.Images is { Resizes: false } images && (images.Squash || images.Resize is not null))
+            throw new SettingsException($"{(images.Squash ? "--squash" : "--resize")} needs --image-size (the input size)");
         var data = DataSource.Load(settings.Source, settings.Images);
         int count = data.Train.Count, heldOut = settings.HeldOut ?? HeldOutSplit.DefaultSize(count);
         // Scoring needs at least one held-out image and training at least one left over.
@@ -21,8 +23,12 @@ public sealed record OpenedData(Dataset Train, Dataset Test, HeldOutSplit Split)
         return new OpenedData(data.Train, data.Test, split);
     }
 
-    /// <summary>The data for an existing checkpoint, as <see cref="FitTo"/> gives it.</summary>
-    public static OpenedData OpenFor(DataSettings settings, Checkpoint ck) => Open(settings).FitTo(ck);
+    /// <summary>
+    /// The data for an existing checkpoint, as <see cref="FitTo"/> gives it; image folders are fed
+    /// as the checkpoint was trained where the settings do not say otherwise (<see cref="ImageFolderOptions.FedAs"/>).
+    /// </summary>
+    public static OpenedData OpenFor(DataSettings settings, Checkpoint ck) =>
+        Open(settings with { Images = (settings.Images ?? new ImageFolderOptions()).FedAs(ck.Info.Transform, ck.Network.Input) }).FitTo(ck);
 
     /// <summary>
     /// The data must match the checkpoint's input shape and class count, and images are normalised

@@ -99,6 +99,8 @@ public sealed record Checkpoint(Network Network, Dictionary<string, Tensor> Weig
             else if (!mean.All(float.IsFinite) || !std.All(s => float.IsFinite(s) && s > 0))
                 problem = $"mean [{string.Join(", ", mean)}] must be finite and std [{string.Join(", ", std)}] finite and positive";
         }
+        if (problem is null && info.Transform is { } t && (t.Mode == Amc.Data.ResizeMode.CenterCrop ? t.Resize is not >= 1 : t.Resize is not null))
+            problem = $"transform {info.Transform} needs a resize of at least 1 pixel with CenterCrop, and none otherwise";
         if (problem is null && info.Epochs is < 1)
             problem = $"epochs must be at least 1, got {info.Epochs}";
         if (problem is null && (info.EpochsDone is < 0 || info.EpochsDone > info.Epochs))

@@ -1,3 +1,6 @@
+using Amc.Data;
+using Amc.Graph;
+
 namespace Amc.Torch;
 
 /// <summary>What a checkpoint remembers besides weights: where it came from and how to feed it.</summary>
@@ -8,6 +11,11 @@ public sealed record CheckpointInfo
     /// <summary>Per-channel normalisation the network was trained with (0..1 pixel scale).</summary>
     public float[]? Mean { get; init; }
     public float[]? Std { get; init; }
+    /// <summary>
+    /// How image files were brought to the input size (image folders); null for data that came at
+    /// the input size (IDX, CIFAR) and for checkpoints written before it was recorded.
+    /// </summary>
+    public ImageTransform? Transform { get; init; }
     public int? EpochsDone { get; init; }
     public int? Epochs { get; init; }
     public int? Seed { get; init; }
@@ -19,4 +27,11 @@ public sealed record CheckpointInfo
     /// zeros in the weights are the mask itself (SparsityMasks.FromZeros reads it back).
     /// </summary>
     public Dictionary<string, double>? Sparsity { get; init; }
+
+    /// <summary>
+    /// The whole preprocessing for a network with this input, or null without Mean/Std (an import
+    /// that was given none). Older checkpoints, without a transform, get <see cref="ImageTransform.None"/>.
+    /// </summary>
+    public Preprocessing? PreprocessingFor(TensorShape input)
+        => Mean is { } mean && Std is { } std ? new Preprocessing(mean, std, input, Transform ?? ImageTransform.None) : null;
 }

@@ -65,6 +65,33 @@ public class EndToEndTests(TrainedModel model)
     }
 
     [Fact]
+    public void Export_then_import_keeps_the_preprocessing_and_scores_identically()
+    {
+        // Normalisation statistics unlike the data's own: an import that lost them would score
+        // with the data's statistics instead, and differently.
+        var source = Checkpoint.Load(model.Checkpoint);
+        var shifted = model.NewPath("shifted.amc");
+        new Checkpoint(source.Network, source.Weights, source.Info with { Mean = [0.7f], Std = [0.2f] }).Save(shifted);
+        var onnx = model.NewPath("s.onnx");
+        CliAssert.Ok(CliRun.Amc("export", "--checkpoint", shifted, "--onnx", onnx));
+        var props = Amc.Onnx.OnnxFile.Metadata(Amc.Onnx.OnnxFile.Load(onnx));
+        Assert.Equal("0.7", props[Amc.Data.Preprocessing.MeanKey]);
+        Assert.Equal("gray", props[Amc.Data.Preprocessing.ColorKey]);
+        var imported = model.NewPath("imported.amc");
+        CliAssert.Ok(CliRun.Amc("import", "--onnx", onnx, "--out", imported));
+
+        var info = Checkpoint.Load(imported).Info;
+        Assert.Equal([0.7f], info.Mean!);
+        Assert.Equal([0.2f], info.Std!);
+        double Top1(string ck) => JsonDocument.Parse(CliRun.Amc("eval", "--checkpoint", ck, "--data", model.Data, "--json").Stdout).RootElement.GetProperty("top1").GetDouble();
+        Assert.Equal(Top1(shifted), Top1(imported));
+        // Explicit --mean/--std still win over the file's.
+        var overridden = model.NewPath("overridden.amc");
+        CliAssert.Ok(CliRun.Amc("import", "--onnx", onnx, "--out", overridden, "--mean", "0.3", "--std", "0.4"));
+        Assert.Equal([0.3f], Checkpoint.Load(overridden).Info.Mean!);
+    }
+
+    [Fact]
     public void Export_to_onnx_then_import_gives_a_checkpoint_with_the_same_accuracy()
     {
         // A user's own ONNX model, without --mean/--std (it once failed: the absent lists parsed as empty).

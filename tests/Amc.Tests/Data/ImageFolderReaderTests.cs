@@ -31,11 +31,11 @@ public class ImageFolderReaderTests
         Assert.Equal(new Amc.Graph.TensorShape(3, 4, 6), data.Shape);
         Assert.Equal(2, data.Classes);
         Assert.Equal([0, 0, 1], data.Labels); // c1, c2 (cat), d1 (dog)
-        var teal = data.Pixels.AsSpan(0, data.ImageSize);
+        var teal = data.Image(0).AsSpan();
         Assert.True(teal[..24].ToArray().All(b => b == 0) && teal[24..48].ToArray().All(b => b == 120) && teal[48..].ToArray().All(b => b == 140));
-        var halves = data.Pixels.AsSpan(data.ImageSize, 6); // red channel, first row of c2
+        var halves = data.Image(1).AsSpan(0, 6); // red channel, first row of c2
         Assert.Equal([0, 0, 0, 255, 255, 255], halves.ToArray());
-        Assert.Equal(200, data.Pixels[2 * data.ImageSize]);
+        Assert.Equal(200, data.Image(2)[0]);
     }
 
     [Fact]
@@ -47,7 +47,7 @@ public class ImageFolderReaderTests
         var data = ImageFolderReader.Read(dir.File("train"), new ImageFolderOptions(Grayscale: true));
 
         Assert.Equal(new Amc.Graph.TensorShape(1, 4, 6), data.Shape);
-        Assert.Equal((byte)Math.Round(0.299 * 200 + 0.587 * 10 + 0.114 * 30), data.Pixels[2 * 24]);
+        Assert.Equal((byte)Math.Round(0.299 * 200 + 0.587 * 10 + 0.114 * 30), data.Image(2)[0]);
         Assert.Single(data.Mean);
     }
 
@@ -58,15 +58,15 @@ public class ImageFolderReaderTests
         WritePng(Path.Combine(dir.Folder("train", "a"), "1.png"), 8, 8, (x, y) => Teal);
         WritePng(Path.Combine(dir.Folder("train", "b"), "2.png"), 16, 12, (x, y) => Red);
 
-        var bySize = ImageFolderReader.Read(dir.File("train"), new ImageFolderOptions(Width: 4, Height: 2));
-        var byWidth = ImageFolderReader.Read(dir.File("train"), new ImageFolderOptions(Width: 8));
+        var bySize = ImageFolderReader.Read(dir.File("train"), new ImageFolderOptions(Width: 4, Height: 2, Squash: true));
+        var byWidth = ImageFolderReader.Read(dir.File("train"), new ImageFolderOptions(Width: 8, Squash: true));
 
         Assert.Equal(new Amc.Graph.TensorShape(3, 2, 4), bySize.Shape);
         // A flat colour stays that colour however it is resampled.
-        Assert.All(bySize.Pixels.AsSpan(bySize.ImageSize + 8, 8).ToArray(), b => Assert.Equal(10, b));
+        Assert.All(bySize.Image(1).AsSpan(8, 8).ToArray(), b => Assert.Equal(10, b));
         // The side not asked for is the folder's most common one (a tie: the first file's).
         Assert.Equal(new Amc.Graph.TensorShape(3, 8, 8), byWidth.Shape);
-        Assert.All(byWidth.Pixels.AsSpan(byWidth.ImageSize, 64).ToArray(), b => Assert.Equal(200, b));
+        Assert.All(byWidth.Image(1).AsSpan(0, 64).ToArray(), b => Assert.Equal(200, b));
     }
 
     [Fact]

@@ -255,6 +255,10 @@ public sealed class CheckpointRobustnessTests : IDisposable
     [InlineData("epochs", "\"two\"", "amc.info is not valid")]
     [InlineData("metrics", "[1]", "amc.info is not valid")]
     [InlineData("seed", "1e40", "amc.info is not valid")]
+    [InlineData("transform", "{\"mode\": \"CenterCrop\"}", "needs a resize of at least 1 pixel with CenterCrop")]
+    [InlineData("transform", "{\"mode\": \"CenterCrop\", \"resize\": 0}", "needs a resize of at least 1 pixel with CenterCrop")]
+    [InlineData("transform", "{\"mode\": \"Squash\", \"resize\": 5}", "and none otherwise")]
+    [InlineData("transform", "{\"mode\": \"Crop\"}", "amc.info is not valid")]
     public void Info_field_of_the_wrong_type_or_value(string field, string value, string expected)
     {
         var path = WithMetadata("amc.info", Set(field, value));
