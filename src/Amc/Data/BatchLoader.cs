@@ -15,7 +15,7 @@ namespace Amc.Data;
 /// System.Random seeded with <c>seed</c>; enumerating again repeats the same batches, so a caller
 /// wanting a new order per epoch passes seed + epoch.
 /// </summary>
-public sealed class BatchLoader : IEnumerable<Batch>
+internal sealed class BatchLoader : IEnumerable<Batch>
 {
     public const int Padding = 4;
 

@@ -3,7 +3,7 @@ using Amc.Graph;
 namespace Amc.Data;
 
 /// <summary>Per-channel mean and standard deviation of uint8 images, on the 0..1 scale.</summary>
-public static class ChannelStatistics
+internal static class ChannelStatistics
 {
     public static (float[] Mean, float[] Std) Compute(byte[] pixels, TensorShape shape)
     {

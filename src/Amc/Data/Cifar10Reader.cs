@@ -8,7 +8,7 @@ namespace Amc.Data;
 /// records, one label byte (0..9) then 32x32 red, 32x32 green, 32x32 blue, which is already the
 /// C x H x W byte order a <see cref="Dataset"/> keeps.
 /// </summary>
-public static partial class Cifar10Reader
+internal static partial class Cifar10Reader
 {
     public static readonly TensorShape Shape = new(3, 32, 32);
     public const int Classes = 10;

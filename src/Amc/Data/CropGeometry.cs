@@ -1,14 +1,14 @@
 namespace Amc.Data;
 
 /// <summary>A rectangle of an image, in pixels: columns Left..Left+Width, rows Top..Top+Height.</summary>
-public readonly record struct CropBox(int Left, int Top, int Width, int Height);
+internal readonly record struct CropBox(int Left, int Top, int Width, int Height);
 
 /// <summary>
 /// Where the evaluation and training transforms cut an image, as torchvision computes it, so a
 /// model trained or scored elsewhere sees the same pixels: Resize(shorter side) + CenterCrop, and
 /// RandomResizedCrop(scale 0.08..1, ratio 3/4..4/3).
 /// </summary>
-public static class CropGeometry
+internal static class CropGeometry
 {
     public const double MinScale = 0.08, MaxScale = 1.0, MinRatio = 3.0 / 4, MaxRatio = 4.0 / 3;
 

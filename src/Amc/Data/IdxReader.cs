@@ -10,7 +10,7 @@ namespace Amc.Data;
 /// each gzipped or raw. Gzip is recognised by its magic bytes, not by the file name, because
 /// downloads are often unpacked without being renamed or renamed without being unpacked.
 /// </summary>
-public static class IdxReader
+internal static class IdxReader
 {
     const int ImagesMagic = 0x00000803;
     const int LabelsMagic = 0x00000801;

@@ -8,7 +8,7 @@ namespace Amc.Data;
 /// bytes: RGB, or grayscale as BT.601 luma. Resizing is bilinear (SkiaSharp's linear filter with
 /// linear mipmaps, so a large shrink averages every source pixel instead of skipping most).
 /// </summary>
-public static class ImageDecoder
+internal static class ImageDecoder
 {
     /// <summary>
     /// The most pixels one image may have: 16384 x 16384, a 1 GB decode. A header can claim any

@@ -8,7 +8,7 @@ namespace Amc.Files;
 /// a key given twice (which would silently take the last), so a damaged file is reported as
 /// damaged instead of failing later.
 /// </summary>
-public static class StrictJson
+internal static class StrictJson
 {
     /// <summary>The options a file was written with, made strict for reading it back.</summary>
     public static JsonSerializerOptions ForReading(JsonSerializerOptions? written = null) =>

@@ -6,7 +6,7 @@ namespace Amc.Graph;
 /// How a layer's channel axis relates to its input's, which is all <see cref="ChannelGraph"/>,
 /// the pruner and the cost formulas need to know about a kind.
 /// </summary>
-public enum ChannelRole
+internal enum ChannelRole
 {
     /// <summary>Output channels are the input channels; no tensor along them (ReLU, pooling, dropout).</summary>
     Keep,
@@ -33,7 +33,7 @@ public enum ChannelRole
 /// which is why they agree exactly.</param>
 /// <param name="Resize">The layer with a new output width, for layers the pruner narrows; null
 /// for layers whose width follows their input.</param>
-public sealed record LayerRule(
+internal sealed record LayerRule(
     Func<Layer, TensorShape[], TensorShape> Shape,
     Func<Layer, TensorShape, ChannelRole> Role,
     Func<Layer, TensorShape, TensorShape, IEnumerable<ParameterSpec>> Parameters,
@@ -51,7 +51,7 @@ public sealed record LayerRule(
 /// Counting convention: MACs only for Conv2d and Linear; params are weights, biases and BN's
 /// gamma and beta (running statistics are buffers).
 /// </summary>
-public static class LayerRules
+internal static class LayerRules
 {
     static readonly IEnumerable<ParameterSpec> NoParameters = [];
     static (long, long) Free(Layer l, long inC, long outC, TensorShape o, ChannelRole r) => (0, 0);

@@ -6,7 +6,7 @@ namespace Amc.Graph;
 /// output channels of named convs and linears: a pruned architecture is the same builder with
 /// other widths.
 /// </summary>
-public sealed class NetworkBuilder(string name, TensorShape input, IReadOnlyDictionary<string, int>? widths = null)
+internal sealed class NetworkBuilder(string name, TensorShape input, IReadOnlyDictionary<string, int>? widths = null)
 {
     readonly List<Layer> layers = [];
 

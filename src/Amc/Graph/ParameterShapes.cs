@@ -4,14 +4,14 @@ namespace Amc.Graph;
 /// <param name="Key">"layer.param", e.g. "layer1.0.conv1.weight" (PyTorch's state-dict names).</param>
 /// <param name="OutAxis">Axis indexed by the layer's output channels, or -1.</param>
 /// <param name="InAxis">Axis indexed by the layer's input channels (or input features), or -1.</param>
-public sealed record ParameterSpec(string Key, string Layer, string Param, long[] Shape, int OutAxis, int InAxis);
+internal sealed record ParameterSpec(string Key, string Layer, string Param, long[] Shape, int OutAxis, int InAxis);
 
 /// <summary>
 /// Which tensors each layer owns and their shapes, derived from the description alone: the
 /// runtime creates them, checkpoints are checked against them, and the pruner slices along their
 /// channel axes.
 /// </summary>
-public static class ParameterShapes
+internal static class ParameterShapes
 {
     public static IReadOnlyList<ParameterSpec> Of(Network net)
     {

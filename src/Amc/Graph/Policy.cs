@@ -6,7 +6,7 @@ namespace Amc.Graph;
 /// What a policy decides for one channel group: how many channels it keeps. A further per-group
 /// decision (a precision, a sparsity) would be another field here.
 /// </summary>
-public readonly record struct GroupChoice(int Width);
+internal readonly record struct GroupChoice(int Width);
 
 /// <summary>
 /// A compression policy in memory: one <see cref="GroupChoice"/> per channel group of a network,

@@ -8,7 +8,7 @@ namespace Amc.Graph;
 /// and results.json held before the type existed, so older files still read. Whether the widths
 /// fit a network is checked by whoever reads them against it.
 /// </summary>
-public sealed class PolicyJsonConverter : JsonConverter<Policy>
+internal sealed class PolicyJsonConverter : JsonConverter<Policy>
 {
     public override Policy Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
         Policy.OfWidths(JsonSerializer.Deserialize<int[]>(ref reader, options)

@@ -8,7 +8,7 @@ namespace Amc.Graph;
 /// runtime agrees. Checkpoints, imports and zoo builders all pass through here. Each kind's own
 /// rule is its entry in <see cref="LayerRules"/>; the helpers below are shared by those entries.
 /// </summary>
-public static class ShapeInference
+internal static class ShapeInference
 {
     /// <summary>
     /// The most values one tensor may hold per image, and one weight tensor in all: the int range,

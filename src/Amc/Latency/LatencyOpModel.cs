@@ -12,7 +12,7 @@ namespace Amc.Latency;
 /// [N, C, H, W] because <see cref="OnnxRuntimeSession"/> runs image models; a linear layer reads
 /// [N, F, 1, 1] through a Flatten, which is a free reshape.
 /// </summary>
-public static class LatencyOpModel
+internal static class LatencyOpModel
 {
     public static ModelProto Build(LatencyOp op)
     {

@@ -6,7 +6,7 @@ namespace Amc.Latency;
 /// The network as the latency table sees it: its conv and linear layers, each with the op it runs
 /// in the deployed (BN-folded) graph, the widths it can reach and the grid of widths to measure.
 /// </summary>
-public static class LatencyTableAnalysis
+internal static class LatencyTableAnalysis
 {
     /// <summary>The conv / linear layers in network order, with their reachable widths and measuring grids.</summary>
     /// <param name="reachable">Widths each channel group can take, by group id (a fixed group: its full width only).</param>

@@ -9,7 +9,7 @@ namespace Amc.Models;
 /// ONNX express directly. <c>residual = false</c> gives the matching plain network (Plain-20).
 /// Layer names follow the usual PyTorch module names (conv1, layer1.0.conv1, ..., fc).
 /// </summary>
-public static class CifarResNet
+internal static class CifarResNet
 {
     public static Network Build(string name, int depth, bool residual, TensorShape input, int classes, double widthMultiplier = 1.0, IReadOnlyDictionary<string, int>? widths = null)
     {

@@ -10,7 +10,7 @@ namespace Amc.Models;
 /// features.k.{0..5} is block k (0 depthwise conv, 1 BN, 2 ReLU, 3 pointwise conv, 4 BN, 5 ReLU).
 /// The pointwise convs are what channel pruning shrinks; each depthwise conv follows its input.
 /// </summary>
-public static class MobileNet
+internal static class MobileNet
 {
     /// <summary>Pointwise output channels and depthwise stride of the thirteen blocks.</summary>
     static readonly (int Channels, int Stride)[] Blocks =

@@ -11,7 +11,7 @@ namespace Amc.Models;
 /// residual ties together equal (shape inference names the Add otherwise).
 /// Names are torchvision's module names (features.N.conv.M, classifier.1).
 /// </summary>
-public static class MobileNetV2
+internal static class MobileNetV2
 {
     /// <summary>Expansion t, output channels c, repeats n, first stride s (Table 2 of the paper).</summary>
     static readonly (int T, int C, int N, int S)[] Stages =

@@ -13,7 +13,7 @@ namespace Amc.Models;
 /// torchvision reuses one ReLU module per block; here each application gets its own name
 /// (relu1, relu2, relu3) because a layer name is a node of the graph.
 /// </summary>
-public static class ResNet50
+internal static class ResNet50
 {
     static readonly int[] Depths = [3, 4, 6, 3];
     const int Expansion = 4;

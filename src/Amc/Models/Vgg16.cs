@@ -14,7 +14,7 @@ namespace Amc.Models;
 /// size follows the inferred shape (512x7x7 at 224x224, as in the original; 512 at 32x32).
 /// </para>
 /// </summary>
-public static class Vgg16
+internal static class Vgg16
 {
     /// <summary>Output channels of the convs, 0 marks a max-pool (configuration D).</summary>
     internal static readonly int[] Config = [64, 64, 0, 128, 128, 0, 256, 256, 256, 0, 512, 512, 512, 0, 512, 512, 512, 0];

@@ -14,7 +14,7 @@ namespace Amc.Models;
 /// the network also runs on 1x28x28 and on larger inputs.
 /// </para>
 /// </summary>
-public static class Vgg16Cifar
+internal static class Vgg16Cifar
 {
     public static Network Build(string name, TensorShape input, int classes, double widthMultiplier = 1.0, IReadOnlyDictionary<string, int>? widths = null)
     {

@@ -11,7 +11,7 @@ namespace Amc.Onnx;
 /// "Measurements behind design choices"), which more than pays for the export and session creation when a search scores thousands of images.
 /// Scored by <see cref="ScoreTally"/>, as the TorchSharp evaluator is.
 /// </summary>
-public sealed class OnnxEvaluator(TensorBatches batches)
+internal sealed class OnnxEvaluator(TensorBatches batches)
 {
     readonly List<(float[] Images, long[] Labels, int Count)> arrays =
         batches.Batches.Select(b => (b.Images.data<float>().ToArray(), b.Labels.data<long>().ToArray(), (int)b.Labels.shape[0])).ToList();

@@ -21,7 +21,7 @@ namespace Amc.Pruning;
 /// pooled across batches in <see cref="ChannelMoments"/>. Running sums of x and x² in float32
 /// instead would lose the variance to cancellation when a channel's mean is large next to its spread.
 /// </remarks>
-public static class BatchNormCalibration
+internal static class BatchNormCalibration
 {
     public static void Recalibrate(GraphModule model, IReadOnlyList<Tensor> batches)
     {

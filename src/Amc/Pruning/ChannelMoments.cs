@@ -6,7 +6,7 @@ namespace Amc.Pruning;
 /// whatever the batch sizes, with no catastrophic cancellation. In double: it is a few numbers
 /// per channel and batch.
 /// </summary>
-public sealed class ChannelMoments(int channels)
+internal sealed class ChannelMoments(int channels)
 {
     long count;
     readonly double[] mean = new double[channels];

@@ -5,7 +5,7 @@ namespace Amc.Pruning;
 /// whole vector lanes; a group no larger than the multiple is never rounded. AMC rounds up; so
 /// do we, and the search's budget wall reasons about the rounded counts so the budget holds.
 /// </summary>
-public static class ChannelRounding
+internal static class ChannelRounding
 {
     public static int Channels(int total, double keep, int multiple)
     {

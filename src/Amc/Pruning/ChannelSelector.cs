@@ -8,7 +8,7 @@ namespace Amc.Pruning;
 /// the consumer weights that read it (summed over every consumer of the group, e.g. all blocks on
 /// a residual stream), not the norm of the filter that produces it.
 /// </summary>
-public static class ChannelSelector
+internal static class ChannelSelector
 {
     public static int[] Select(Network net, ChannelGraph graph, IReadOnlyDictionary<string, Tensor> weights, ChannelGroup group, int keep, SelectionCriterion criterion, int seed)
     {

@@ -10,7 +10,7 @@ namespace Amc.Pruning;
 /// the bias, so the mean contribution of dropped channels moves into it. Solved in float64 with a
 /// small relative ridge; deterministic.
 /// </summary>
-public static class LeastSquaresReconstruction
+internal static class LeastSquaresReconstruction
 {
     /// <param name="weight">The original weight [O, I, k, k] or [O, I].</param>
     /// <param name="bias">The original bias [O], or null.</param>

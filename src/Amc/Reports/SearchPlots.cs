@@ -4,7 +4,7 @@ using ScottPlot;
 namespace Amc.Reports;
 
 /// <summary>PNG plots of a search: learning curve, the best policy per layer next to uniform, accuracy vs MACs.</summary>
-public static class SearchPlots
+internal static class SearchPlots
 {
     public static void Rewards(IReadOnlyList<EpisodeRecord> episodes, string path)
     {

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Amc.Search;
 
 /// <summary>The actor: state -> keep ratio in (0, 1). Two hidden layers of 300, sigmoid output (AMC).</summary>
-public sealed class ActorNetwork : nn.Module<Tensor, Tensor>
+internal sealed class ActorNetwork : nn.Module<Tensor, Tensor>
 {
     readonly TorchSharp.Modules.Linear fc1, fc2, fc3;
 

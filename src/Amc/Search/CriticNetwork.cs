@@ -8,7 +8,7 @@ namespace Amc.Search;
 /// hidden layer (summed with the state's projection) as in the official code; the paper is said
 /// to join it at the second, which we could not verify, so we keep the code's verified design.
 /// </summary>
-public sealed class CriticNetwork : nn.Module<Tensor, Tensor, Tensor>
+internal sealed class CriticNetwork : nn.Module<Tensor, Tensor, Tensor>
 {
     readonly TorchSharp.Modules.Linear fcState, fcAction, fc2, fc3;
 

@@ -6,14 +6,14 @@ namespace Amc.Search;
 /// <summary>What one DDPG gradient step saw, for diagnosing the search: the critic's MSE, the actor's
 /// loss (-mean Q(s, mu(s)): the critic's value of the actor's own actions), the critic's mean Q(s, a)
 /// of the replayed actions and the mean target it was fitted to.</summary>
-public sealed record UpdateStats(double CriticLoss, double ActorLoss, double MeanQ, double MeanTarget);
+internal sealed record UpdateStats(double CriticLoss, double ActorLoss, double MeanQ, double MeanTarget);
 
 /// <summary>
 /// DDPG as AMC uses it: actor and critic with target copies (hard copy at start, soft update
 /// tau after every gradient step), Adam, discount 1, and a moving-average reward baseline
 /// subtracted from the (episode-wide) rewards before the critic target is built.
 /// </summary>
-public sealed class DdpgAgent : IDisposable
+internal sealed class DdpgAgent : IDisposable
 {
     readonly DdpgOptions options;
     readonly ActorNetwork actor, actorTarget;

@@ -8,7 +8,7 @@ namespace Amc.Search;
 /// buffer with the episode's reward; after warm-up each episode is followed by as many DDPG
 /// updates as it has steps.
 /// </summary>
-public sealed class DdpgSearchAgent(DdpgAgent ddpg, SearchOptions options) : ISearchAgent
+internal sealed class DdpgSearchAgent(DdpgAgent ddpg, SearchOptions options) : ISearchAgent
 {
     public Rollout Propose(int episode, PruningEnvironment env, SearchRandom random)
     {

@@ -5,7 +5,7 @@ namespace Amc.Search;
 /// another from the same agent (each drawing its own noise from the search's one random stream,
 /// in episode order), then the agent learns from them in episode order.
 /// </summary>
-public interface ISearchAgent
+internal interface ISearchAgent
 {
     Rollout Propose(int episode, PruningEnvironment env, SearchRandom random);
 

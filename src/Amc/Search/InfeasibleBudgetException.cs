@@ -1,4 +1,4 @@
 namespace Amc.Search;
 
 /// <summary>The budget cannot be met even with every group at its smallest width; says the smallest feasible value.</summary>
-public sealed class InfeasibleBudgetException(string message) : Exception(message);
+internal sealed class InfeasibleBudgetException(string message) : Exception(message);

@@ -1,7 +1,7 @@
 namespace Amc.Search;
 
 /// <summary>Random search: every keep ratio uniform in [lbound, rbound]; learns nothing.</summary>
-public sealed class RandomSearchAgent(SearchOptions options) : ISearchAgent
+internal sealed class RandomSearchAgent(SearchOptions options) : ISearchAgent
 {
     public Rollout Propose(int episode, PruningEnvironment env, SearchRandom random) =>
         Rollout.Collect(episode, "random", 0, env, _ => random.Uniform(options.LowerBound, options.UpperBound));

@@ -1,7 +1,7 @@
 namespace Amc.Search;
 
 /// <summary>A FIFO ring of transitions (AMC: 100 episodes' worth), sampled uniformly with replacement.</summary>
-public sealed class ReplayBuffer(int capacity)
+internal sealed class ReplayBuffer(int capacity)
 {
     readonly List<Transition> items = [];
     int next;

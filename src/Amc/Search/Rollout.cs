@@ -4,13 +4,13 @@ using Amc.Graph;
 namespace Amc.Search;
 
 /// <summary>One step of a rollout: the state the agent saw and what the environment made of its action.</summary>
-public sealed record RolloutStep(float[] State, StepResult Result);
+internal sealed record RolloutStep(float[] State, StepResult Result);
 
 /// <summary>
 /// One episode as an agent proposed it, before it is scored: every step of the environment and
 /// the policy it ended at. <paramref name="AgentSeconds"/> is the time spent choosing actions.
 /// </summary>
-public sealed record Rollout(int Episode, string Phase, double Sigma, IReadOnlyList<RolloutStep> Steps, Policy Policy, double AgentSeconds)
+internal sealed record Rollout(int Episode, string Phase, double Sigma, IReadOnlyList<RolloutStep> Steps, Policy Policy, double AgentSeconds)
 {
     /// <summary>Runs one episode of <paramref name="env"/>, each action chosen by <paramref name="act"/> from the state.</summary>
     public static Rollout Collect(int episode, string phase, double sigma, PruningEnvironment env, Func<float[], double> act)
@@ -33,4 +33,4 @@ public sealed record Rollout(int Episode, string Phase, double Sigma, IReadOnlyL
 
 /// <summary>What an agent did with one scored rollout: its gradient steps (none in warm-up or
 /// random search), the reward baseline after them, and the seconds it took.</summary>
-public sealed record Learning(IReadOnlyList<UpdateStats> Updates, double? Baseline, double Seconds);
+internal sealed record Learning(IReadOnlyList<UpdateStats> Updates, double? Baseline, double Seconds);

@@ -6,7 +6,7 @@ namespace Amc.Search;
 /// cannot be saved). Also the truncated normal of AMC's exploration noise: TorchSharp's
 /// trunc_normal_ is broken in this version, and we want the draws on this reproducible stream.
 /// </summary>
-public sealed class SearchRandom
+internal sealed class SearchRandom
 {
     ulong s0, s1, s2, s3;
 

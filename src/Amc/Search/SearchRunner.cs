@@ -12,7 +12,7 @@ namespace Amc.Search;
 /// the agent learns from them in episode order; the best episode is kept. Crash-safe: state is
 /// saved after every round and the episode log is trimmed to match it on resume.
 /// </summary>
-public sealed class SearchRunner
+internal sealed class SearchRunner
 {
     readonly PruningEnvironment env;
     readonly ICandidateScorer scorer;

@@ -12,7 +12,7 @@ namespace Amc.Search;
 /// as tensors, the rest as JSON metadata), so kill -9 at any moment loses at most the running round,
 /// which a resume replays identically.
 /// </summary>
-public sealed record SearchState
+internal sealed record SearchState
 {
     public required int NextEpisode { get; init; }
     public required ulong[] Random { get; init; }

@@ -11,7 +11,7 @@ namespace Amc.Search;
 /// reduced and rest are fractions of the original MACs (under a params or latency budget the
 /// environment passes them in that resource instead); a_{t-1} is the previous realised keep ratio.
 /// </summary>
-public sealed class StateEmbedding
+internal sealed class StateEmbedding
 {
     public const int Size = 11;
     readonly double[][] scaled;        // [step][7 static + FLOPs] min-max scaled

@@ -13,7 +13,7 @@ public sealed record ConfirmedPolicy(int Episode, double Reward, double HeldOutT
 /// docs/BENCHMARKS.md (1000 scoring images, top 5 re-scored on the other 4000) it moved test
 /// accuracy by +0.16, +0.36 and -0.14 points.
 /// </summary>
-public static class TopPolicyConfirmation
+internal static class TopPolicyConfirmation
 {
     /// <param name="confirm">Scores on the confirmation images (same pruning settings as the search's).</param>
     public static (BestPolicy Best, IReadOnlyList<ConfirmedPolicy> Scored) Choose(

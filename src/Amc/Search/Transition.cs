@@ -5,4 +5,4 @@ namespace Amc.Search;
 /// budget wall and rounding), as in the official code; Reward is the episode's final reward,
 /// given to every step of the episode.
 /// </summary>
-public sealed record Transition(float[] State, float Action, float Reward, float[] Next, bool Done);
+internal sealed record Transition(float[] State, float Action, float Reward, float[] Next, bool Done);

@@ -12,7 +12,7 @@ namespace Amc.Sessions;
 /// table's measured values, so they are part of it: a table measured again (its cache deleted,
 /// another machine) would change the wall halfway through.
 /// </summary>
-public static class SearchFingerprint
+internal static class SearchFingerprint
 {
     public static string Of(string ckPath, SearchOptions o, PruneOptions po, OpenedData data, ScoringEngine scoring, LatencyTableFile? tableFile)
     {

@@ -20,7 +20,7 @@ namespace Amc.Torch;
 /// Adam's a step count, two moment tensors and an optional third (amsgrad). The round-trip tests
 /// save real states of both and check they pass, so a change of the layout shows there.
 /// </remarks>
-public static class OptimizerStateCheck
+internal static class OptimizerStateCheck
 {
     /// <summary>Null when the bytes are a complete state of this optimizer's type over parameters of its shapes; otherwise what is wrong.</summary>
     public static string? Problem(byte[] bytes, optim.Optimizer optimizer)

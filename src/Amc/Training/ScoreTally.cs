@@ -9,7 +9,7 @@ namespace Amc.Training;
 /// Inf has no meaningful ranking, so it is a miss for top-1 and top-5; it is counted, and its loss
 /// is ln(classes), that of a uniform guess, so the mean loss stays finite.
 /// </summary>
-public sealed class ScoreTally
+internal sealed class ScoreTally
 {
     long top1, top5, n, nonFinite;
     double loss;
