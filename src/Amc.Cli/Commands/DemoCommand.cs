@@ -110,7 +110,7 @@ public static class DemoCommand
             }
             Step(6, "export the fine-tuned AMC network to ONNX", "export", "--checkpoint", P("amc-ft.amc"), "--onnx", P("amc-ft.onnx"));
             var amcTuned = Checkpoint.Load(P("amc-ft.amc"));
-            var onnx = OnnxExporter.Export(amcTuned.Network, amcTuned.Weights);
+            var onnx = OnnxExporter.Export(amcTuned.Network, amcTuned.Weights, preprocessing: amcTuned.Info.PreprocessingFor(amcTuned.Network.Input));
             ExportCommand.Parity(amcTuned, P("amc-ft.amc"), onnx, seed);
             OnnxFile.Save(onnx, P("amc-ft.onnx"));
             AnsiConsole.MarkupLine("[bold blue][[7/7]][/] latency in ONNX Runtime (batch 1, 1 thread, interleaved) and the report");
