@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 using Orleans.Hosting;
 
@@ -10,8 +11,11 @@ public static class SiloSetup
 {
     internal static void Configure(ISiloBuilder silo, ClusterConfig config, IPAddress address, int port)
     {
-        silo.UseDevelopmentClustering(config.Coordinator)
-            .Configure<ClusterOptions>(o => { o.ClusterId = config.ClusterId; o.ServiceId = "amc-search"; })
+        if (config.Clustering == "redis")
+            silo.UseRedisClustering(config.Redis!);
+        else
+            silo.UseDevelopmentClustering(config.Coordinator);
+        silo.Configure<ClusterOptions>(o => { o.ClusterId = config.ClusterId; o.ServiceId = "amc-search"; })
             // No gateway: the coordinator is a silo itself, so no client ever connects.
             .ConfigureEndpoints(address, port, gatewayPort: 0)
             // A worker that dies is declared dead within seconds (its work is then re-sent), not the default half minute.

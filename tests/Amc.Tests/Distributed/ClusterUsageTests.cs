@@ -18,7 +18,7 @@ public class ClusterUsageTests(TrainedModel model)
 
         Assert.Contains("no file", CliAssert.BadInput(CliRun.Amc("worker", "--cluster", missing, "--serve", temp.Path)));
         Assert.Contains("at least 16 characters", CliAssert.BadInput(CliRun.Amc("worker", "--cluster", weak, "--serve", temp.Path)));
-        Assert.Contains("not supported yet", CliAssert.BadInput(CliRun.Amc("worker", "--cluster", redis, "--serve", temp.Path)));
+        Assert.Contains("needs \"redis\"", CliAssert.BadInput(CliRun.Amc("worker", "--cluster", redis, "--serve", temp.Path)));
         Assert.Contains("no such file or folder", CliAssert.BadInput(CliRun.Amc("worker", "--cluster", good, "--serve", temp.File("nothing"))));
         Assert.Contains("not both", CliAssert.BadInput(CliRun.Amc("search", "--checkpoint", model.Checkpoint, "--data", model.Data,
             "--out", model.NewPath("s"), "--workers", "2", "--cluster", good)));

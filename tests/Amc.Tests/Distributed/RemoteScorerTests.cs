@@ -128,7 +128,16 @@ public class RemoteScorerTests
     {
         Assert.Contains("secret", Assert.Throws<ClusterException>(() => ClusterConfig.Create("localhost", "127.0.0.1:11111", "amc", "short", "c.json")).Message);
         Assert.Contains("coordinator", Assert.Throws<ClusterException>(() => ClusterConfig.Create("localhost", "somewhere", "amc", Secret, "c.json")).Message);
-        Assert.Contains("not supported yet", Assert.Throws<ClusterException>(() => ClusterConfig.Create("redis", "127.0.0.1:1", "amc", Secret, "c.json")).Message);
+        Assert.Contains("needs \"redis\"", Assert.Throws<ClusterException>(() => ClusterConfig.Create("redis", "127.0.0.1:1", "amc", Secret, "c.json")).Message);
+        Assert.Contains("not supported", Assert.Throws<ClusterException>(() => ClusterConfig.Create("zookeeper", "127.0.0.1:1", "amc", Secret, "c.json")).Message);
+        var redis = ClusterConfig.Create("redis", "127.0.0.1:11111", "amc", Secret, "r.json", "127.0.0.1:6390");
+        var redisPath = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(redisPath, redis.ToJson());
+            Assert.Equal(redis, ClusterConfig.Load(redisPath));
+        }
+        finally { File.Delete(redisPath); }
         var config = ClusterConfig.Create("localhost", "127.0.0.1:11111", "amc", Secret, "c.json");
         var path = Path.GetTempFileName();
         try

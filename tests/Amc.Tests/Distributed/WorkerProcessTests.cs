@@ -94,4 +94,39 @@ public class WorkerProcessTests(TrainedModel model)
             }
         }
     }
+
+    [RedisFact]
+    public void A_worker_started_first_finds_the_coordinator_through_redis_and_outlives_the_search()
+    {
+        Assert.True(RedisFactAttribute.Reachable(), $"no Redis answers at {RedisFactAttribute.Address}: .ci/run starts one (redis-server --port 6390)");
+        using var temp = new TempFolder();
+        string[] scoring = ["--rollouts-per-round", "2"];
+        string reference = model.NewPath("reference"), viaRedis = model.NewPath("redis");
+        CliAssert.Ok(CliRun.Amc(Search(reference, model.Data, scoring)));
+
+        // A fresh cluster id: Redis keeps the membership of earlier runs.
+        string config = temp.File("cluster.json");
+        File.WriteAllText(config, ClusterConfig.Create("redis", $"127.0.0.1:{SiloSetup.FreePort(IPAddress.Loopback)}",
+            "redis-test-" + Guid.NewGuid().ToString("N")[..8], "secret-for-the-redis-test", "test", RedisFactAttribute.Address).ToJson());
+        var worker = CliRun.Start("worker", "--cluster", config, "--serve", model.Checkpoint, "--serve", model.Data);
+        var joined = new ManualResetEventSlim();
+        worker.OutputDataReceived += (_, e) => { if (e.Data?.StartsWith("worker ") == true) joined.Set(); };
+        worker.BeginOutputReadLine();
+        try
+        {
+            // The worker is in the cluster before any coordinator exists.
+            Assert.True(joined.Wait(TimeSpan.FromSeconds(60)), "the worker did not join the Redis cluster within 60 s");
+            var r = CliRun.Run(CliRun.Start(Search(viaRedis, model.Data, [.. scoring, "--cluster", config])), [], timeoutSeconds: 300);
+            CliAssert.Ok(r);
+            Assert.Equal(Episodes(reference), Episodes(viaRedis));
+            // The cluster does not end with the coordinator: the worker waits for the next search.
+            Thread.Sleep(TimeSpan.FromSeconds(5));
+            Assert.False(worker.HasExited, "the worker exited with the search");
+        }
+        finally
+        {
+            if (!worker.HasExited) worker.Kill(entireProcessTree: true);
+            worker.Dispose();
+        }
+    }
 }
