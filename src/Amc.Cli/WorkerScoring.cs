@@ -45,34 +45,17 @@ static class WorkerScoring
         var p = cmd.Parse(["--data", setup.Data, .. setup.Arguments]);
         if (p.Errors.Count > 0) throw new UsageException("scoring options: " + string.Join("; ", p.Errors.Select(e => e.Message)));
         var ck = Checkpoint.Load(setup.Checkpoint).RequireFinite(setup.Checkpoint);
-        var data = DataOptions.OpenFor(p, ck);
-        var settings = PruningOptions.Calibration(p);
         var pruning = PruningOptions.Read(p, reconstruct: true);
-        // As SearchSession samples and scores, so a worker's scores are the in-process search's.
-        var calibration = data.CalibrationSample(settings.Images, pruning.Seed);
-        var heldOut = new TensorBatches(data.Train, data.Split.HeldOut, PruningMemory.ScoringBatch);
+        var scoring = new SearchScoring(ck, DataOptions.OpenFor(p, ck), PruningOptions.Calibration(p), pruning);
         try
         {
-            var pruner = settings.Pruner(ck, calibration);
-            var builder = new CandidateBuilder(pruner, pruning);
-            pruner.Grams(builder.Options.Seed);
-            ICandidateScorer scorer = p.GetValue(Engine) == "ort" ? new OnnxCandidateScorer(builder, heldOut) : new TorchCandidateScorer(builder, heldOut);
-            return new ScoringContext(scorer, new Both(calibration, heldOut));
+            scoring.Pruner.Grams(pruning.Seed);
+            return new ScoringContext(scoring.Scorer(p.GetValue(Engine) == "ort" ? ScoringEngine.OnnxRuntime : ScoringEngine.Torch), scoring);
         }
         catch
         {
-            calibration.Dispose();
-            heldOut.Dispose();
+            scoring.Dispose();
             throw;
-        }
-    }
-
-    sealed class Both(IDisposable a, IDisposable b) : IDisposable
-    {
-        public void Dispose()
-        {
-            a.Dispose();
-            b.Dispose();
         }
     }
 }

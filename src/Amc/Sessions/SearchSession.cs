@@ -38,9 +38,7 @@ public sealed class SearchSession : IDisposable
     /// <summary>What a resumed search must share with the saved one (<see cref="SearchFingerprint"/>).</summary>
     public string Fingerprint { get; }
 
-    readonly TensorBatches calibration, heldOut;
-    readonly ChannelPruner pruner;
-    readonly CandidateBuilder builder;
+    readonly SearchScoring scoring;
     readonly ICandidateScorer scorer;
     readonly SearchRunner runner;
     BestPolicy? best;
@@ -54,11 +52,8 @@ public sealed class SearchSession : IDisposable
         LatencyTable = table;
         Data = data;
         Fingerprint = fingerprint;
-        calibration = data.CalibrationSample(settings.Calibration.Images, settings.Pruning.Seed);
-        pruner = settings.Calibration.Pruner(ck, calibration);
-        heldOut = new TensorBatches(data.Train, data.Split.HeldOut, PruningMemory.ScoringBatch);
-        builder = new CandidateBuilder(pruner, settings.Pruning);
-        scorer = scorerFor?.Invoke(fingerprint) ?? Scorer(heldOut);
+        scoring = new SearchScoring(ck, data, settings.Calibration, settings.Pruning);
+        scorer = scorerFor?.Invoke(fingerprint) ?? scoring.Scorer(settings.Engine);
         runner = new SearchRunner(env, scorer, settings.Search, settings.OutputFolder, fingerprint);
     }
 
@@ -123,7 +118,7 @@ public sealed class SearchSession : IDisposable
     /// <summary>Runs the episodes (the remaining ones when resuming); returns the best policy by held-out reward.</summary>
     public BestPolicy Search(Action<SearchProgress>? progress = null)
     {
-        pruner.Grams(Settings.Pruning.Seed);
+        scoring.Pruner.Grams(Settings.Pruning.Seed);
         best = runner.Run(Settings.Resume, progress);
         return best;
     }
@@ -143,7 +138,7 @@ public sealed class SearchSession : IDisposable
         var confirmed = Confirm(note);
         if (confirmed is not null) chosen = confirmed.Value.Best;
         var results = Compare(chosen, confirmed?.Scored);
-        var policy = PruningPolicy.From(chosen.Widths, pruner.Graph, Checkpoint.Info.Model, Environment.Round);
+        var policy = PruningPolicy.From(chosen.Widths, scoring.Pruner.Graph, Checkpoint.Info.Model, Environment.Round);
         var latency = LatencyTable is null ? null : MeasureLatency(
             results.Skip(1).Select(r => (r.Kind == PolicyKind.Search ? "best" : r.Name, Environment.FromSteps(r.Channels))).Reverse().ToList());
         var result = new SearchResult(Settings.OutputFolder, chosen, policy, results, confirmed?.Scored, latency);
@@ -164,7 +159,7 @@ public sealed class SearchSession : IDisposable
         if (fresh.Length == 0) return null;
         note?.Invoke($"confirming the best {k} policies on {fresh.Length} held-out images the search did not score on");
         using var batches = new TensorBatches(Data.Train, fresh, PruningMemory.ScoringBatch);
-        var confirm = Scorer(batches);
+        var confirm = scoring.Scorer(Settings.Engine, batches);
         return TopPolicyConfirmation.Choose(SearchRunner.ReadLog(runner.LogPath), Environment, confirm, k);
     }
 
@@ -177,7 +172,7 @@ public sealed class SearchSession : IDisposable
         using var test = new TensorBatches(Data.Test, Data.Test.AllIndices(), PruningMemory.ScoringBatch);
         PolicyResult Result(PolicyKind kind, string name, Policy widths, double heldOutTop1)
         {
-            var (pruned, module) = builder.Build(widths);
+            var (pruned, module) = scoring.Builder.Build(widths);
             using (module)
             {
                 var t = Evaluator.Evaluate(module, test);
@@ -189,7 +184,7 @@ public sealed class SearchSession : IDisposable
         var results = new List<PolicyResult>();
         using (var original = Checkpoint.ToModule())
         {
-            var ho = Evaluator.Evaluate(original, heldOut);
+            var ho = Evaluator.Evaluate(original, scoring.HeldOut);
             var t = Evaluator.Evaluate(original, test);
             results.Add(new PolicyResult(PolicyKind.Original, "original", env.Steps.Select(g => g.Channels).ToArray(), origMacs, origParams, 1, 1, ho.Top1, t.Top1, t.Top5));
         }
@@ -213,7 +208,7 @@ public sealed class SearchSession : IDisposable
     IReadOnlyList<LatencyComparison> MeasureLatency(IReadOnlyList<(string Name, Policy Widths)> policies)
     {
         var table = LatencyTable!.Table;
-        var built = policies.Select(p => (p.Name, p.Widths, Built: builder.Build(p.Widths))).ToList();
+        var built = policies.Select(p => (p.Name, p.Widths, Built: scoring.Builder.Build(p.Widths))).ToList();
         try
         {
             return LatencyCheck.Measure(
@@ -227,14 +222,8 @@ public sealed class SearchSession : IDisposable
         }
     }
 
-    /// <summary>The scorer of the chosen engine over the given held-out images.</summary>
-    ICandidateScorer Scorer(TensorBatches images) => Settings.Engine == ScoringEngine.OnnxRuntime
-        ? new OnnxCandidateScorer(builder, images)
-        : new TorchCandidateScorer(builder, images);
-
     public void Dispose()
     {
-        heldOut.Dispose();
-        calibration.Dispose();
+        scoring.Dispose();
     }
 }
