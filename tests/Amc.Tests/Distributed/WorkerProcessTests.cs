@@ -41,9 +41,10 @@ public class WorkerProcessTests(TrainedModel model)
     public void A_worker_killed_mid_policy_changes_nothing_in_the_search()
     {
         using var temp = new TempFolder();
-        // 500 held-out images: a score takes long enough to kill a worker in the middle of it.
-        string data = TinyIdxData.Write(temp.Folder("data"), train: 1000, test: 50);
-        string[] scoring = ["--heldout", "500", "--rollouts-per-round", "2"];
+        // 4000 held-out images: a score takes long enough (about a second) for the kill to land in the middle of it;
+        // with 500 it took 0.11 s on a quiet machine and could finish before the signal arrived.
+        string data = TinyIdxData.Write(temp.Folder("data"), train: 5000, test: 50);
+        string[] scoring = ["--heldout", "4000", "--rollouts-per-round", "2"];
         string reference = model.NewPath("reference"), faulty = model.NewPath("faulty");
         CliAssert.Ok(CliRun.Amc(Search(reference, data, scoring)));
 
