@@ -24,11 +24,11 @@ public sealed record WorkResult(
 {
     public static WorkResult Of(CandidateScore s) =>
         new(s.Macs, s.Params, s.HeldOut.Top1, s.HeldOut.Top5, s.HeldOut.Count, s.HeldOut.Loss, s.HeldOut.NonFinite,
-            [s.Times.Prune, s.Times.LeastSquares, s.Times.BatchNorm, s.Times.Evaluate]);
+            [s.Times.Prune, s.Times.LeastSquares, s.Times.BatchNorm, s.Times.Evaluate, s.Times.Export]);
 
     public static WorkResult Refused(string reason) => new(0, 0, 0, 0, 0, 0, 0, [], reason);
 
     public CandidateScore ToScore(Policy policy) =>
         new(policy, Macs, Params, new Evaluation(Top1, Top5, Count, Loss, NonFinite),
-            new StageTimes(StageSeconds[0], StageSeconds[1], StageSeconds[2], StageSeconds[3]));
+            new StageTimes(StageSeconds[0], StageSeconds[1], StageSeconds[2], StageSeconds[3], StageSeconds[4]));
 }

@@ -16,9 +16,14 @@ internal sealed class OnnxEvaluator(TensorBatches batches)
     readonly List<(float[] Images, long[] Labels, int Count)> arrays =
         batches.Batches.Select(b => (b.Images.data<float>().ToArray(), b.Labels.data<long>().ToArray(), (int)b.Labels.shape[0])).ToList();
 
-    public Evaluation Evaluate(Network net, IReadOnlyDictionary<string, Tensor> weights, int threads)
+    public Evaluation Evaluate(Network net, IReadOnlyDictionary<string, Tensor> weights, int threads) => Evaluate(net, weights, threads, out _);
+
+    /// <param name="exportSeconds">Of the call's time, the export and session creation.</param>
+    public Evaluation Evaluate(Network net, IReadOnlyDictionary<string, Tensor> weights, int threads, out double exportSeconds)
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         using var session = new OnnxRuntimeSession(OnnxExporter.Export(net, weights), threads);
+        exportSeconds = clock.Elapsed.TotalSeconds;
         var tally = new ScoreTally();
         foreach (var (images, labels, count) in arrays)
             tally.Add(session.Run(images, count), labels);

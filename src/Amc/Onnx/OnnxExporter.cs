@@ -24,14 +24,8 @@ public static class OnnxExporter
     public static ModelProto Export(Network net, IReadOnlyDictionary<string, Tensor> weights, bool foldBatchNorm = true, Preprocessing? preprocessing = null)
     {
         var shapes = ShapeInference.Infer(net);
-        foreach (var spec in ParameterShapes.Of(net))
-        {
-            if (!weights.TryGetValue(spec.Key, out var w))
-                throw new ArgumentException($"weights have no tensor '{spec.Key}'");
-            if (!w.shape.SequenceEqual(spec.Shape))
-                throw new ArgumentException($"tensor '{spec.Key}' has shape [{string.Join(", ", w.shape)}], the architecture needs [{string.Join(", ", spec.Shape)}]");
-        }
-        var graph = new Emitter(net, weights, foldBatchNorm).Emit();
+        CheckWeights(net, weights);
+        var graph = new Emitter(net, weights, foldBatchNorm, batchStatistics: false).Emit();
         graph.Input.Add(Value(InputName, [net.Input.C, net.Input.H, net.Input.W]));
         var o = shapes[net.Output.Name];
         graph.Output.Add(Value(OutputName, o.Flat ? [o.C] : [o.C, o.H, o.W]));
@@ -45,15 +39,49 @@ public static class OnnxExporter
     public static void Save(string path, Network net, IReadOnlyDictionary<string, Tensor> weights, bool foldBatchNorm = true) =>
         OnnxFile.Save(Export(net, weights, foldBatchNorm), path);
 
+    /// <summary>Name of the one output of <see cref="ExportBatchStatistics"/>.</summary>
+    public const string BatchStatisticsName = "batch_statistics";
 
-    sealed class Emitter(Network net, IReadOnlyDictionary<string, Tensor> weights, bool foldBatchNorm)
+    /// <summary>
+    /// The network as it runs while BN statistics are estimated: every BatchNorm normalises by its
+    /// batch's own per-channel mean and biased variance (over N, H, W), as a BN in training mode
+    /// does. The one output, "batch_statistics", is each BN's batch mean then batch variance
+    /// (biased), BNs in layer order, one value per channel: <c>[mean_1, var_1, mean_2, ...]</c>.
+    /// One flat output keeps the session a plain single-output one; the logits are not computed.
+    /// </summary>
+    public static ModelProto ExportBatchStatistics(Network net, IReadOnlyDictionary<string, Tensor> weights)
     {
+        CheckWeights(net, weights);
+        var emitter = new Emitter(net, weights, foldBatchNorm: false, batchStatistics: true);
+        var graph = emitter.Emit();
+        if (emitter.Statistics.Count == 0) throw new ArgumentException($"'{net.Name}' has no BatchNorm layer");
+        graph.Input.Add(Value(InputName, [net.Input.C, net.Input.H, net.Input.W]));
+        Node(graph, "Concat", BatchStatisticsName, [.. emitter.Statistics.Select(s => s.Value)], BatchStatisticsName, Int("axis", 0));
+        graph.Output.Add(Vector(BatchStatisticsName, emitter.Statistics.Sum(s => (long)s.Channels)));
+        return OnnxProto.Model(graph, "amc", typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "");
+    }
+
+    static void CheckWeights(Network net, IReadOnlyDictionary<string, Tensor> weights)
+    {
+        foreach (var spec in ParameterShapes.Of(net))
+        {
+            if (!weights.TryGetValue(spec.Key, out var w))
+                throw new ArgumentException($"weights have no tensor '{spec.Key}'");
+            if (!w.shape.SequenceEqual(spec.Shape))
+                throw new ArgumentException($"tensor '{spec.Key}' has shape [{string.Join(", ", w.shape)}], the architecture needs [{string.Join(", ", spec.Shape)}]");
+        }
+    }
+
+    sealed class Emitter(Network net, IReadOnlyDictionary<string, Tensor> weights, bool foldBatchNorm, bool batchStatistics)
+    {
+        /// <summary>With batchStatistics: the values holding each BN's batch mean and variance, in order.</summary>
+        public List<(string Value, int Channels)> Statistics { get; } = [];
         readonly GraphProto graph = new() { Name = net.Name };
         /// <summary>The ONNX value holding each layer's output (Dropout and folded BNs alias another).</summary>
         readonly Dictionary<string, string> values = new() { [Network.InputName] = InputName };
         readonly HashSet<string> folded = [];
         readonly IReadOnlyDictionary<string, TensorShape> shapes = ShapeInference.Infer(net);
-        bool clipBounds;
+        bool clipBounds, flatShape;
 
         public GraphProto Emit()
         {
@@ -77,6 +105,9 @@ public static class OnnxExporter
             {
                 case LayerKind.Conv2d:
                     Conv(l, x);
+                    break;
+                case LayerKind.BatchNorm2d when batchStatistics:
+                    BatchStatistics(l, x);
                     break;
                 case LayerKind.BatchNorm2d:
                     Node("BatchNormalization", l.Name,
@@ -214,6 +245,42 @@ public static class OnnxExporter
             folded.Add(bn.Name);
             values[l.Name] = Out(bn);
             Node("Conv", l.Name, [x, $"{l.Name}.weight", $"{l.Name}.bias"], values[l.Name], attributes);
+        }
+
+        /// <summary>
+        /// A BN normalising by its batch: the mean over N, H, W, and the biased variance from the
+        /// centred values (two passes, as ATen does, so a mean large next to the spread loses
+        /// nothing to cancellation); then an inference BatchNormalization fed those two, one pass
+        /// over x. Each reduction runs one axis at a time (W, then H, then N), so no float sum
+        /// runs over more than one row: a single float sum over the N·H·W values (over a million
+        /// at 224x224) would drift from ATen's double accumulation by more than 1e-5.
+        /// </summary>
+        void BatchStatistics(Layer l, string x)
+        {
+            var input = shapes[l.Input];
+            if (input.Flat) throw new ArgumentException($"layer '{l.Name}': a BatchNorm2d needs a [C, H, W] input");
+            if (!flatShape)
+            {
+                graph.Initializer.Add(Int64Initializer("statistics/flat", [-1]));
+                flatShape = true;
+            }
+            string p = l.Name + "/";
+            Node("ReduceMean", p + "mean_w", [x], p + "mean_w", Ints("axes", 3), Int("keepdims", 1));
+            Node("ReduceMean", p + "mean_hw", [p + "mean_w"], p + "mean_hw", Ints("axes", 2), Int("keepdims", 1));
+            Node("ReduceMean", p + "mean", [p + "mean_hw"], p + "mean", Ints("axes", 0), Int("keepdims", 1));
+            Node("Sub", p + "centred", [x, p + "mean"], p + "centred");
+            // Sum of squares along W, then means along H and N: the mean square times W.
+            Node("ReduceSumSquare", p + "squares_w", [p + "centred"], p + "squares_w", Ints("axes", 3), Int("keepdims", 1));
+            Node("ReduceMean", p + "squares_hw", [p + "squares_w"], p + "squares_hw", Ints("axes", 2), Int("keepdims", 1));
+            Node("ReduceMean", p + "squares", [p + "squares_hw"], p + "squares", Ints("axes", 0), Int("keepdims", 1));
+            graph.Initializer.Add(Initializer(p + "width", [1], [input.W]));
+            Node("Div", p + "var", [p + "squares", p + "width"], p + "var");
+            Node("Reshape", p + "batch_mean", [p + "mean", "statistics/flat"], p + "batch_mean");
+            Node("Reshape", p + "batch_var", [p + "var", "statistics/flat"], p + "batch_var");
+            Node("BatchNormalization", l.Name, [x, Param(l, "weight"), Param(l, "bias"), p + "batch_mean", p + "batch_var"], Out(l),
+                Float("epsilon", (float)GraphModule.BatchNormEpsilon));
+            Statistics.Add((p + "batch_mean", input.C));
+            Statistics.Add((p + "batch_var", input.C));
         }
 
         static AttributeProto[] PoolAttributes(Layer l) =>

@@ -43,6 +43,18 @@ internal static class OnnxProto
         };
     }
 
+    /// <summary>A float vector value of fixed length (no batch dimension).</summary>
+    public static ValueInfoProto Vector(string name, long length)
+    {
+        var shape = new TensorShapeProto();
+        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = length });
+        return new ValueInfoProto
+        {
+            Name = name,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
+        };
+    }
+
     public static TensorProto Initializer(string name, long[] dims, float[] data)
     {
         var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };

@@ -15,6 +15,8 @@ public sealed class ChannelPruner
     public Network Network { get; }
     public ChannelGraph Graph { get; }
     public IReadOnlyDictionary<string, Tensor> Weights { get; }
+    /// <summary>The calibration batches BN statistics are re-estimated on.</summary>
+    public IReadOnlyList<Tensor> BatchNormBatches => batchNormBatches;
     readonly IReadOnlyList<Tensor> calibration;
     readonly IReadOnlyList<Tensor> batchNormBatches;
     LayerInputGram? grams;

@@ -44,10 +44,11 @@ public static class SearchSummary
         if (episodes.Count > 0)
         {
             sb.AppendLine().AppendLine("## Time per episode (median, seconds)").AppendLine();
-            sb.AppendLine("| total | prune | least squares | BN re-estimation | evaluation | agent |").AppendLine("|---:|---:|---:|---:|---:|---:|");
-            sb.AppendLine(string.Format(ci, "| {0:F3} | {1:F3} | {2:F3} | {3:F3} | {4:F3} | {5:F3} |",
+            sb.AppendLine("| total | prune | least squares | BN re-estimation | ONNX export + session | evaluation | agent |").AppendLine("|---:|---:|---:|---:|---:|---:|---:|");
+            sb.AppendLine(string.Format(ci, "| {0:F3} | {1:F3} | {2:F3} | {3:F3} | {4:F3} | {5:F3} | {6:F3} |",
                 Median(episodes.Select(e => e.Seconds)), Median(episodes.Select(e => e.Times.Prune)), Median(episodes.Select(e => e.Times.LeastSquares)),
-                Median(episodes.Select(e => e.Times.BatchNorm)), Median(episodes.Select(e => e.Times.Evaluate)), Median(episodes.Select(e => e.AgentSeconds))));
+                Median(episodes.Select(e => e.Times.BatchNorm)), Median(episodes.Select(e => e.Times.Export)), Median(episodes.Select(e => e.Times.Evaluate)),
+                Median(episodes.Select(e => e.AgentSeconds))));
         }
         if (plots.Count > 0)
         {

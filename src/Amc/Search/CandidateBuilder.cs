@@ -35,7 +35,13 @@ public sealed class CandidateBuilder(ChannelPruner pruner, PruneOptions options)
         clock.Restart();
         var evaluation = evaluate(pruned, module);
         double eval = clock.Elapsed.TotalSeconds;
+        return Scored(policy, pruned, evaluation, new StageTimes(prune, leastSquares, bn, eval));
+    }
+
+    /// <summary>The score of a pruned network evaluated elsewhere (the ONNX Runtime scorer re-estimates BN itself).</summary>
+    public static CandidateScore Scored(Policy policy, PrunedNetwork pruned, Evaluation evaluation, StageTimes times)
+    {
         var cost = CostModel.Of(pruned.Network);
-        return new CandidateScore(policy, cost.Macs, cost.Params, evaluation, new StageTimes(prune, leastSquares, bn, eval));
+        return new CandidateScore(policy, cost.Macs, cost.Params, evaluation, times);
     }
 }

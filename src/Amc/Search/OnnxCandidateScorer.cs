@@ -1,24 +1,41 @@
+using System.Diagnostics;
 using Amc.Graph;
 using Amc.Onnx;
+using Amc.Pruning;
 using Amc.Training;
 using static TorchSharp.torch;
 
 namespace Amc.Search;
 
 /// <summary>
-/// Evaluates candidates with ONNX Runtime (faster than TorchSharp for small CNNs here, export and
-/// session creation included). One policy at a time, its session uses as many threads as
-/// TorchSharp; several policies are scored concurrently, one ORT thread each, at most one per
-/// core (more would only add memory: every concurrent candidate holds its own network).
+/// Scores candidates with ONNX Runtime: the pruned, least-squares-refit network is exported twice,
+/// once with every BN normalising by its batch to re-estimate the BN statistics on the calibration
+/// images (<see cref="OnnxBatchNormCalibration"/>, the statistics TorchSharp's pass would give),
+/// then as the inference graph with those statistics, which scores the held-out images. No
+/// TorchSharp module is built: at 224x224 TorchSharp's pass over the BN images was most of an
+/// episode. One policy at a time, its sessions use as many threads as TorchSharp; several
+/// policies are scored concurrently, one ORT thread each, at most one per core (more would only
+/// add memory: every concurrent candidate holds its own network).
 /// </summary>
 public sealed class OnnxCandidateScorer(CandidateBuilder builder, TensorBatches heldOut) : ICandidateScorer
 {
     readonly OnnxEvaluator evaluator = new(heldOut);
+    readonly OnnxBatchNormCalibration? batchNorm = builder.Options.RecalibrateBatchNorm ? new(builder.Pruner.BatchNormBatches) : null;
 
     public CandidateScore Score(Policy policy) => Score(policy, get_num_threads());
 
-    CandidateScore Score(Policy policy, int threads) =>
-        builder.Score(policy, (pruned, module) => evaluator.Evaluate(pruned.Network, module.Tensors(), threads));
+    CandidateScore Score(Policy policy, int threads)
+    {
+        using var scope = NewDisposeScope();
+        var pruned = builder.Pruner.Prune(policy, builder.Options, out double prune, out double leastSquares);
+        var weights = pruned.Weights;
+        double batchNormExport = 0, batchNormRun = 0;
+        if (batchNorm is not null) weights = batchNorm.Recalibrate(pruned.Network, weights, threads, out batchNormExport, out batchNormRun);
+        var clock = Stopwatch.StartNew();
+        var evaluation = evaluator.Evaluate(pruned.Network, weights, threads, out double export);
+        double eval = clock.Elapsed.TotalSeconds - export;
+        return CandidateBuilder.Scored(policy, pruned, evaluation, new StageTimes(prune, leastSquares, batchNormRun, eval, batchNormExport + export));
+    }
 
     public IReadOnlyList<CandidateScore> ScoreAll(IReadOnlyList<Policy> policies)
     {
