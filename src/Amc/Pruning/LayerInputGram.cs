@@ -49,9 +49,13 @@ public sealed class LayerInputGram
             foreach (var x in batches)
             {
                 using var scope = NewDisposeScope();
-                var values = original.ForwardAll(x);
-                foreach (var l in net.Layers.Where(l => names.Contains(l.Name)))
+                // Layer by layer, each activation released after its last reader (in layer order, so
+                // the random patch positions are drawn as before): at 224x224 keeping every
+                // activation of a batch took most of a search's memory.
+                using var output = original.ForwardReleasing(x, (l, values) =>
                 {
+                    if (!names.Contains(l.Name)) return;
+                    using var layerScope = NewDisposeScope();
                     var patches = Patches(l, values[l.Inputs[0]], pointsPerImage, rng);
                     var column = ones(patches.shape[0], 1, dtype: ScalarType.Float64);
                     var aug = cat([patches.to_type(ScalarType.Float64), column], 1);
@@ -60,7 +64,7 @@ public sealed class LayerInputGram
                     // Detached, not moved to the caller's scope: the matrices are a cache that
                     // outlives whatever scope the first prune (e.g. a search step) ran in.
                     else result[l.Name] = g.DetachFromDisposeScope();
-                }
+                });
                 images += (int)x.shape[0];
             }
         }

@@ -18,11 +18,15 @@ public static class PruningMemory
     /// (checkpoint, original module, candidate weights, candidate module or ONNX session), the Gram
     /// matrices when reconstructing, and the image tensors made up front (calibration, held-out,
     /// and <paramref name="laterImages"/> made later while those are alive: test or confirmation images).
+    /// Every forward pass of a prune or search releases each activation after its last reader
+    /// (TorchSharp's <see cref="Torch.GraphModule.ForwardReleasing(TorchSharp.torch.Tensor, Action{Layer})"/>,
+    /// ONNX Runtime's buffer reuse), so the activations counted are the streaming ones: the input
+    /// and the two largest outputs per image.
     /// </summary>
     public static void Ensure(Checkpoint ck, OpenedData data, int calibrationImages, bool reconstruct, string task, long laterImages)
     {
         long images = Math.Min(calibrationImages, data.Split.Train.Length) + data.Split.HeldOut.Length + laterImages;
-        var estimate = MemoryEstimate.Inference(ck.Network, ScoringBatch, task, weightCopies: 4).WithImages(ck.Network, images);
+        var estimate = MemoryEstimate.Inference(ck.Network, ScoringBatch, task, weightCopies: 4, keepsOutputs: false).WithImages(ck.Network, images);
         if (reconstruct) estimate = estimate.WithGrams(ck.Network);
         string fix = estimate.Grams > estimate.Data && estimate.Grams > estimate.Activations
             ? "the least-squares Gram matrices are the largest part: " + (task == "pruning" ? "drop --reconstruct, or " : "") + "use a machine with more memory"

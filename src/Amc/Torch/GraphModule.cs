@@ -104,7 +104,13 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
     /// (docs/BENCHMARKS.md, "BN re-estimation at 224x224"). <paramref name="after"/> sees each layer
     /// as soon as it ran, e.g. to read statistics it updated.
     /// </summary>
-    public Tensor ForwardReleasing(Tensor x, Action<Layer> after)
+    public Tensor ForwardReleasing(Tensor x, Action<Layer> after) => ForwardReleasing(x, (l, _) => after(l));
+
+    /// <summary>
+    /// As <see cref="ForwardReleasing(Tensor, Action{Layer})"/>; <paramref name="after"/> also sees
+    /// the values still alive, which include the layer's inputs and output (valid during the call only).
+    /// </summary>
+    public Tensor ForwardReleasing(Tensor x, Action<Layer, IReadOnlyDictionary<string, Tensor>> after)
     {
         var live = new Dictionary<string, Tensor> { [Network.InputName] = x };
         var layers = net.Layers;
@@ -118,7 +124,7 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
                 scope.MoveToOuter(y);
             }
             live[l.Name] = y;
-            after(l);
+            after(l, live);
             foreach (var name in l.Inputs.Append(l.Name).Distinct())
                 if (!lastReader.TryGetValue(name, out int last) || last == i) Release(name);
         }

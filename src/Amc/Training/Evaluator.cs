@@ -16,7 +16,7 @@ public static class Evaluator
         {
             using var scope = NewDisposeScope();
             var (x, y) = batch.ToTensors();
-            Add(tally, model.call(x), y);
+            Add(tally, model.ForwardReleasing(x, (_, _) => { }), y);
         }
         return tally.Result();
     }
@@ -29,7 +29,9 @@ public static class Evaluator
         foreach (var (x, y) in batches.Batches)
         {
             using var scope = NewDisposeScope();
-            Add(tally, model.call(x), y);
+            // Each activation released after its last reader: the same logits as a forward pass
+            // in a fraction of the memory at 224x224 (docs/BENCHMARKS.md, "Search episode at 224x224").
+            Add(tally, model.ForwardReleasing(x, (_, _) => { }), y);
         }
         return tally.Result();
     }
