@@ -53,12 +53,13 @@ static class TrainingSession
         info = info with { Metrics = metrics };
         Checkpoint.From(net, info).Save(outPath);
         if (p.GetValue(CommonOptions.Json))
-            Console.WriteLine(JsonSerializer.Serialize(new
-            {
-                checkpoint = outPath, testTop1 = test?.Top1, testTop5 = test?.Top5,
-                agreement = agreement?.Agreement, relativeError = agreement?.RelativeError, agreementSplit = agreement is null ? null : split,
-                agreementImages = agreement?.Count, epochs = history,
-            }, ResultJson.Options));
+            Console.WriteLine(agreement is null
+                ? JsonSerializer.Serialize(new { checkpoint = outPath, testTop1 = test?.Top1, testTop5 = test?.Top5, epochs = history }, ResultJson.Options)
+                : JsonSerializer.Serialize(new
+                {
+                    checkpoint = outPath, testTop1 = test?.Top1, testTop5 = test?.Top5, agreement = agreement.Agreement, relativeError = agreement.RelativeError,
+                    agreementSplit = split, agreementImages = agreement.Count, epochs = history,
+                }, ResultJson.Options));
         else
         {
             string scores = string.Join("; ", new[]
