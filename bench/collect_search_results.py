@@ -25,4 +25,4 @@ for model in sys.argv[1:]:
                 continue
             timing = f"{wall / 60:.1f} min | {med:.2f}" if r["name"].startswith(("AMC", "random")) else " | "
             print(f"| {model} | {r['name']} | {100 * r['macsFraction']:.1f} | {100 * r['paramsFraction']:.1f} | "
-                  f"{100 * r['heldOutTop1']:.2f} | {100 * r['testTop1']:.2f} | {timing} |")
+                  f"{100 * r.get('heldOut', r.get('heldOutTop1')):.2f} | {100 * r['testTop1']:.2f} | {timing} |")

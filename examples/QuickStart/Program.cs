@@ -29,9 +29,9 @@ var search = SearchSession.Run(new SearchSettings
 {
     Checkpoint = path, OutputFolder = outDir, Data = data, Calibration = calibration,
     Search = new SearchOptions { Target = 0.5, Episodes = episodes, Ddpg = new DdpgOptions { WarmupEpisodes = episodes / 2 } },
-}, p => Console.WriteLine($"episode {p.Episode + 1}/{p.Episodes}: held-out {100 * p.Top1:F1} %, best {(p.Best is { } b ? $"{100 * b.Top1:F1} %" : "none yet (NaN outputs)")}"));
+}, p => Console.WriteLine($"episode {p.Episode + 1}/{p.Episodes}: held-out {100 * p.Score:F1} %, best {(p.Best is { } b ? $"{100 * b.Top1:F1} %" : "none yet (NaN outputs)")}"));
 foreach (var r in search.Results)
-    Console.WriteLine($"  {r.Name}: {100 * r.MacsFraction:F1} % MACs, held-out top-1 {100 * r.HeldOutTop1:F2} %, test top-1 {100 * r.TestTop1:F2} % (no fine-tuning)");
+    Console.WriteLine($"  {r.Name}: {100 * r.MacsFraction:F1} % MACs, held-out top-1 {100 * r.HeldOut:F2} %, test top-1 {100 * r.TestTop1:F2} % (no fine-tuning)");
 
 // Prune physically to the best policy.
 var pruned = PruneSession.Run(new PruneSettings { Checkpoint = path, Policy = search.Policy, Data = data, Calibration = calibration });

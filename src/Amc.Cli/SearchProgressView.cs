@@ -35,9 +35,9 @@ static class SearchProgressView
     {
         var options = session.Settings.Search;
         string Describe(SearchProgress pr) =>
-            $"ep {pr.Episode + 1}/{pr.Episodes} {pr.Phase} acc {100 * pr.Top1:F2}% MACs {100 * pr.MacsFraction:F1}%" +
+            $"ep {pr.Episode + 1}/{pr.Episodes} {pr.Phase} {Reward.MetricName(options)} {Reward.Format(options, pr.Score)} MACs {100 * pr.MacsFraction:F1}%" +
             (options.Resource == Resource.Macs || pr.BudgetFraction is not double f ? "" : $" {options.Resource.ToString().ToLowerInvariant()} {100 * f:F1}%") +
-            (pr.Best is { } b ? $" | best {100 * b.Top1:F2}% (ep {b.Episode + 1})" : " | no finite network yet");
+            (pr.Best is { } b ? $" | best {Reward.Format(options, Reward.Score(options, b))} (ep {b.Episode + 1})" : " | no finite network yet");
         if (quiet || !AnsiConsole.Profile.Capabilities.Interactive)
         {
             session.Search(pr =>
@@ -61,16 +61,21 @@ static class SearchProgressView
             });
     }
 
-    public static void RenderResults(SearchResult result)
+    public static void RenderResults(SearchResult result, SearchOptions? options = null)
     {
+        options ??= new SearchOptions();
         var t = new Table().Border(TableBorder.Rounded).Title("policies, no fine-tuning");
-        t.AddColumns("policy", "MACs %", "params %", "held-out top-1", "test top-1");
+        bool compared = result.Results.Any(r => r.TestAgreement is not null);
+        t.AddColumns(["policy", "MACs %", "params %", $"held-out {result.Metric}", "test top-1", .. compared ? new[] { "test agreement", "test rel. error" } : []]);
         foreach (var r in result.Results)
-            t.AddRow(Markup.Escape(r.Name), $"{100 * r.MacsFraction:F1}", $"{100 * r.ParamsFraction:F1}", Format.Percent(r.HeldOutTop1), Format.Percent(r.TestTop1));
+            t.AddRow([Markup.Escape(r.Name), $"{100 * r.MacsFraction:F1}", $"{100 * r.ParamsFraction:F1}", Reward.Format(options, r.HeldOut), Optional(r.TestTop1),
+                .. compared ? new[] { Optional(r.TestAgreement), r.TestRelativeError is double e ? $"{e:F4}" : "–" } : []]);
         AnsiConsole.Write(t);
         AnsiConsole.MarkupLine($"summary: [link]{Markup.Escape(Path.Combine(result.OutputFolder, "summary.md"))}[/], policy: {Markup.Escape(Path.Combine(result.OutputFolder, "best-policy.json"))}");
         if (result.Latency is { } latency) RenderLatency(latency);
     }
+
+    static string Optional(double? fraction) => fraction is double f ? Format.Percent(f) : "–";
 
     static void RenderLatency(IReadOnlyList<LatencyComparison> latency)
     {

@@ -10,15 +10,22 @@ namespace Amc.Cli;
 /// <summary>
 /// The epochs loop shared by `train` and `finetune`: checkpoint and optimizer state saved
 /// atomically after every epoch (so --resume continues at the next one), test accuracy at the end.
+/// With a teacher (finetune --distill) it learns from the teacher and also reports agreement with it
+/// (and the relative error of the outputs): on the test images, or the held-out ones when there are
+/// no test images (an unlabelled folder), where the held-out score after each epoch is agreement too.
 /// </summary>
 static class TrainingSession
 {
-    public static void Run(ParseResult p, GraphModule net, CheckpointInfo info, TrainOptions options, Amc.Sessions.OpenedData data, string outPath, int firstEpoch, Action? afterStep = null)
+    public static void Run(ParseResult p, GraphModule net, CheckpointInfo info, TrainOptions options, Amc.Sessions.OpenedData data, string outPath, int firstEpoch,
+        Action? afterStep = null, (GraphModule Teacher, DistillOptions Options)? distill = null)
     {
         string optimPath = outPath + ".optim";
         // Fine-grained sparse networks keep their zeros through training: the zeros are the mask.
         if (afterStep is null && info.Sparsity is { Count: > 0 }) afterStep = Amc.Pruning.SparsityMasks.FromZeros(net).Apply;
-        var trainer = new Trainer(net, data.Train, data.Split.Train, options) { AfterStep = afterStep };
+        var trainer = new Trainer(net, data.Train, data.Split.Train, options)
+        {
+            AfterStep = afterStep, Distill = distill is var (teacher, how) ? new Distillation(teacher, how) : null,
+        };
         if (firstEpoch > 0) trainer.LoadOptimizer(optimPath);
 
         var history = new List<EpochResult>();
@@ -29,18 +36,39 @@ static class TrainingSession
             trainer.SaveOptimizer(optimPath);
             Checkpoint.From(net, info).Save(outPath);
         };
-        Func<double?> heldOut = () => data.Split.HeldOut.Length == 0 ? null : Evaluator.Evaluate(net, data.Train, data.Split.HeldOut).Top1;
+        Func<double?> heldOut = () => data.Split.HeldOut.Length == 0 ? null
+            : data.HasLabels ? Evaluator.Evaluate(net, data.Train, data.Split.HeldOut).Top1
+            : Evaluator.Compare(net, distill!.Value.Teacher, data.Train, data.Split.HeldOut).Agreement;
         if (firstEpoch < options.Epochs)
             TrainingProgress.Run(trainer, firstEpoch, options.Epochs, epochDone, heldOut);
 
-        var test = Evaluator.Evaluate(net, data.Test, data.Test.AllIndices());
-        var metrics = new Dictionary<string, double>(info.Metrics ?? []) { ["test_top1"] = test.Top1, ["test_top5"] = test.Top5 };
+        var test = data.Test.Count > 0 && data.Test.HasLabels ? Evaluator.Evaluate(net, data.Test, data.Test.AllIndices()) : null;
+        var metrics = new Dictionary<string, double>(info.Metrics ?? []);
+        if (test is not null) (metrics["test_top1"], metrics["test_top5"]) = (test.Top1, test.Top5);
+        string split = data.Test.Count > 0 ? "test" : "heldout";
+        var agreement = distill is var (t, _)
+            ? split == "test" ? Evaluator.Compare(net, t, data.Test, data.Test.AllIndices()) : Evaluator.Compare(net, t, data.Train, data.Split.HeldOut)
+            : null;
+        if (agreement is not null) (metrics[$"{split}_agreement"], metrics[$"{split}_relative_error"]) = (agreement.Agreement!.Value, agreement.RelativeError!.Value);
         info = info with { Metrics = metrics };
         Checkpoint.From(net, info).Save(outPath);
         if (p.GetValue(CommonOptions.Json))
-            Console.WriteLine(JsonSerializer.Serialize(new { checkpoint = outPath, testTop1 = test.Top1, testTop5 = test.Top5, epochs = history }, ResultJson.Options));
+            Console.WriteLine(agreement is null
+                ? JsonSerializer.Serialize(new { checkpoint = outPath, testTop1 = test?.Top1, testTop5 = test?.Top5, epochs = history }, ResultJson.Options)
+                : JsonSerializer.Serialize(new
+                {
+                    checkpoint = outPath, testTop1 = test?.Top1, testTop5 = test?.Top5, agreement = agreement.Agreement, relativeError = agreement.RelativeError,
+                    agreementSplit = split, agreementImages = agreement.Count, epochs = history,
+                }, ResultJson.Options));
         else
-            AnsiConsole.MarkupLine($"[green]done[/]: {Markup.Escape(outPath)}  test top-1 {Format.Percent(test.Top1)}, top-5 {Format.Percent(test.Top5)} on {test.Count} images");
+        {
+            string scores = string.Join("; ", new[]
+            {
+                test is null ? null : $"test top-1 {Format.Percent(test.Top1)}, top-5 {Format.Percent(test.Top5)} on {test.Count} images",
+                agreement is null ? null : $"agreement with the teacher {Format.Percent(agreement.Agreement!.Value)}, relative error {agreement.RelativeError:F4} on {agreement.Count} {(split == "test" ? "test" : "held-out")} images",
+            }.OfType<string>());
+            AnsiConsole.MarkupLine($"[green]done[/]: {Markup.Escape(outPath)}  {Markup.Escape(scores)}");
+        }
     }
 
     /// <summary>

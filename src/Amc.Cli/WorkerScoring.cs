@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Amc.Cli.Commands;
 using Amc.Distributed;
 using Amc.Search;
 using Amc.Sessions;
@@ -16,6 +17,8 @@ static class WorkerScoring
 {
     /// <summary>The engine option of `amc search`, for the workers' parse.</summary>
     static readonly Option<string> Engine = new("--eval-engine") { DefaultValueFactory = _ => "ort" };
+    /// <summary>The reward option of `amc search`: under agreement or fidelity the worker's held-out images carry the original's outputs.</summary>
+    static readonly Option<string> Reward = SearchCommand.RewardOption();
 
     static Option[] ScoringOptions() =>
     [
@@ -24,14 +27,14 @@ static class WorkerScoring
     ];
 
     /// <summary>The setup of the search parsed in <paramref name="p"/> (paths made absolute: workers check them against what they serve).</summary>
-    public static ScoringSetup Setup(ParseResult p, string fingerprint, string checkpoint, string engine)
+    public static ScoringSetup Setup(ParseResult p, string fingerprint, string checkpoint, string engine, string reward)
     {
         var args = new List<string>();
         // As the user gave them (a default is the same on the worker: the same options parse them).
         foreach (var option in ScoringOptions())
             if (p.GetResult(option) is { Implicit: false } given)
                 args.AddRange([option.Name, .. given.Tokens.Select(t => t.Value)]);
-        args.AddRange([Engine.Name, engine]);
+        args.AddRange([Engine.Name, engine, Reward.Name, reward]);
         string data = p.GetValue(DataOptions.Data)!;
         if (Path.Exists(data) && data is not (Amc.Data.DataSource.FashionMnist or Amc.Data.DataSource.FashionMnistSubset)) data = Path.GetFullPath(data);
         return new ScoringSetup(fingerprint, Path.GetFullPath(checkpoint), data, args.ToArray());
@@ -40,17 +43,18 @@ static class WorkerScoring
     /// <summary>Loads a setup on a worker: checkpoint, data, calibration images and Gram matrices, and the scorer.</summary>
     public static ScoringContext Load(ScoringSetup setup)
     {
-        var cmd = new Command("scoring") { DataOptions.Data, Engine };
+        var cmd = new Command("scoring") { DataOptions.Data, Engine, Reward };
         foreach (var option in ScoringOptions()) cmd.Options.Add(option);
         var p = cmd.Parse(["--data", setup.Data, .. setup.Arguments]);
         if (p.Errors.Count > 0) throw new UsageException("scoring options: " + string.Join("; ", p.Errors.Select(e => e.Message)));
         var ck = Checkpoint.Load(setup.Checkpoint).RequireFinite(setup.Checkpoint);
         var pruning = PruningOptions.Read(p, reconstruct: true);
-        var scoring = new SearchScoring(ck, DataOptions.OpenFor(p, ck), PruningOptions.Calibration(p), pruning);
+        var scoring = new SearchScoring(ck, DataOptions.OpenFor(p, ck), PruningOptions.Calibration(p), pruning,
+            p.GetValue(Engine) == "ort" ? ScoringEngine.OnnxRuntime : ScoringEngine.Torch, SearchCommand.RewardKindOf(p.GetValue(Reward)!));
         try
         {
             scoring.Pruner.Grams(pruning.Seed);
-            return new ScoringContext(scoring.Scorer(p.GetValue(Engine) == "ort" ? ScoringEngine.OnnxRuntime : ScoringEngine.Torch), scoring);
+            return new ScoringContext(scoring.Scorer(), scoring);
         }
         catch
         {

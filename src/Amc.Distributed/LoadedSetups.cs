@@ -36,7 +36,9 @@ public sealed class LoadedSetups(WorkerSettings settings) : IDisposable
         }
         settings.Log?.Invoke("scoring a policy");
         var score = context.Scorer.Score(Policy.OfWidths(item.Widths));
-        settings.Log?.Invoke($"scored: top-1 {score.HeldOut.Top1:F4} in {score.Times.Total:F2} s");
+        settings.Log?.Invoke(score.HeldOut.Agreement is double agreement
+            ? $"scored: agreement {agreement:F4}, relative error {score.HeldOut.RelativeError:F4} in {score.Times.Total:F2} s"
+            : $"scored: top-1 {score.HeldOut.Top1:F4} in {score.Times.Total:F2} s");
         return WorkResult.Of(score);
     }
 

@@ -184,7 +184,7 @@ public static class DemoCommand
             var cost = CostModel.Of(ck.Network);
             string ft = i == 0 ? "" : $"{100 * (ck.Info.Metrics?.GetValueOrDefault("test_top1") ?? double.NaN):F2}";
             sb.AppendLine(string.Format(ci, "| {0} | {1} | {2} | {3:F2} | {4:F2} | {5} | {6:F3} ({7:F3}-{8:F3}) | {9:F2}x | {10:F2}x |",
-                name, Format.Count(cost.Macs), Format.Count(cost.Params), 100 * before[name].HeldOutTop1, 100 * before[name].TestTop1, ft,
+                name, Format.Count(cost.Macs), Format.Count(cost.Params), 100 * before[name].HeldOut, 100 * (before[name].TestTop1 ?? double.NaN), ft,
                 latency[i].Median, latency[i].P10, latency[i].P90, baseLatency / latency[i].Median, baseMacs / cost.Macs));
         }
         sb.AppendLine().AppendLine("## AMC search").AppendLine();

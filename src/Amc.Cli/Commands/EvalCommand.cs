@@ -7,7 +7,11 @@ using Amc.Torch;
 
 namespace Amc.Cli.Commands;
 
-/// <summary>`amc eval`: top-1 / top-5 of a checkpoint on the test set or the held-out split.</summary>
+/// <summary>
+/// `amc eval`: top-1 / top-5 of a checkpoint on the test set or the held-out split and, with
+/// --against ORIGINAL, its top-1 agreement with another network (the unpruned one) and the relative
+/// error of its outputs against that network's (<see cref="Evaluation"/>), which need no labels.
+/// </summary>
 public static class EvalCommand
 {
     public static Command Create()
@@ -15,29 +19,62 @@ public static class EvalCommand
         var checkpoint = new Option<string>("--checkpoint") { Description = "Checkpoint to evaluate", Required = true };
         var split = new Option<string>("--split") { Description = "test or heldout", DefaultValueFactory = _ => "test" };
         split.AcceptOnlyFromAmong("test", "heldout");
-        var cmd = new Command("eval", "Top-1 and top-5 accuracy of a checkpoint") { checkpoint, split };
+        var against = new Option<string?>("--against")
+        {
+            Description = "Also compare with this checkpoint (e.g. the unpruned original): top-1 agreement and relative error of the outputs; works on unlabelled images",
+        };
+        var cmd = new Command("eval", "Top-1 and top-5 accuracy of a checkpoint, and its agreement with another (--against)") { checkpoint, split, against };
         DataOptions.AddTo(cmd);
         cmd.SetAction(p =>
         {
             CommonOptions.Apply(p);
             var ck = Checkpoint.Load(p.GetValue(checkpoint)!);
             var data = DataOptions.OpenFor(p, ck);
-            int images = p.GetValue(split) == "heldout" ? data.Split.HeldOut.Length : data.Test.Count;
-            MemoryCheck.Ensure(Amc.Graph.MemoryEstimate.Inference(ck.Network, Math.Clamp(images, 1, MemoryCheck.EvaluationBatch), "evaluating", weightCopies: 2));
+            string? referencePath = p.GetValue(against);
+            bool heldOut = p.GetValue(split) == "heldout";
+            if (!data.HasLabels && referencePath is null)
+                throw new UsageException($"{data.Train.Name} has no labels (images without class sub-folders); give --against ORIGINAL to measure agreement with the unpruned network");
+            if (!heldOut && data.Test.Count == 0)
+                throw new UsageException($"{data.Train.Name} has no test images (a folder of unlabelled images); evaluate on --split heldout");
+            var reference = referencePath is null ? null : Reference(referencePath, ck);
+            int images = heldOut ? data.Split.HeldOut.Length : data.Test.Count;
+            MemoryCheck.Ensure(Amc.Graph.MemoryEstimate.Inference(ck.Network, Math.Clamp(images, 1, MemoryCheck.EvaluationBatch), "evaluating", weightCopies: reference is null ? 2 : 4));
             using var net = ck.ToModule();
-            var result = p.GetValue(split) == "heldout"
-                ? Evaluator.Evaluate(net, data.Train, data.Split.HeldOut)
-                : Evaluator.Evaluate(net, data.Test, data.Test.AllIndices());
+            using var referenceNet = reference?.ToModule();
+            var (set, indices) = heldOut ? (data.Train, data.Split.HeldOut) : (data.Test, data.Test.AllIndices());
+            var result = referenceNet is null ? Evaluator.Evaluate(net, set, indices) : Evaluator.Compare(net, referenceNet, set, indices);
+            bool labelled = data.HasLabels;
             if (p.GetValue(CommonOptions.Json))
-                Console.WriteLine(JsonSerializer.Serialize(new { split = p.GetValue(split), top1 = result.Top1, top5 = result.Top5, images = result.Count, loss = result.Loss, nonFinite = result.NonFinite }, ResultJson.Options));
+                Console.WriteLine(JsonSerializer.Serialize(new
+                {
+                    split = p.GetValue(split), top1 = labelled ? result.Top1 : (double?)null, top5 = labelled ? result.Top5 : (double?)null, images = result.Count,
+                    loss = labelled ? result.Loss : (double?)null, nonFinite = result.NonFinite, agreement = result.Agreement, relativeError = result.RelativeError,
+                }, ResultJson.Options));
             else
             {
-                AnsiConsole.MarkupLine($"{p.GetValue(split)}: top-1 [bold]{Format.Percent(result.Top1)}[/], top-5 {Format.Percent(result.Top5)} on {result.Count} images");
+                if (labelled)
+                    AnsiConsole.MarkupLine($"{p.GetValue(split)}: top-1 [bold]{Format.Percent(result.Top1)}[/], top-5 {Format.Percent(result.Top5)} on {result.Count} images");
+                if (result.Agreement is double agreement)
+                    AnsiConsole.MarkupLine($"{p.GetValue(split)}: top-1 agreement with {Markup.Escape(referencePath!)} [bold]{Format.Percent(agreement)}[/], " +
+                        $"relative error of the outputs {result.RelativeError:F4} on {result.Count} images");
                 if (result.NonFinite > 0)
                     AnsiConsole.MarkupLine($"[red]warning[/]: the network gave NaN or Inf logits on {result.NonFinite} images (counted as misses); it is broken");
             }
             return ExitCodes.Ok;
         });
         return cmd;
+    }
+
+    /// <summary>The --against checkpoint: it must take the same images and give outputs of the same shape.</summary>
+    static Checkpoint Reference(string path, Checkpoint ck)
+    {
+        if (!File.Exists(path)) throw new UsageException($"--against {path} does not exist");
+        var reference = Checkpoint.Load(path);
+        if (reference.Network.Input != ck.Network.Input)
+            throw new UsageException($"--against {path} takes {reference.Network.Input} images, the checkpoint {ck.Network.Input}");
+        var outputs = (reference.Network.OutputShape(), ck.Network.OutputShape());
+        if (outputs.Item1 != outputs.Item2)
+            throw new UsageException($"--against {path} gives {outputs.Item1} outputs, the checkpoint {outputs.Item2}; they cannot be compared");
+        return reference;
     }
 }

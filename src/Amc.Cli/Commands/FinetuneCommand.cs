@@ -18,11 +18,32 @@ public static class FinetuneCommand
         var output = new Option<string>("--out") { Description = "Fine-tuned checkpoint to write (every epoch, atomically)", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue from --out and its optimizer state" };
         var images = new Option<int?>("--train-images") { Description = "Fine-tune on a seeded random subset of this many training images (default: all)" }.In(OptionRange.AtLeast(1));
-        var cmd = new Command("finetune", "Fine-tune a pruned network (SGD + momentum, cosine LR)") { checkpoint, epochs, batch, lr, wd, noAugment, output, resume, images };
+        var distill = new Option<bool>("--distill")
+        {
+            Description = "Knowledge distillation from the unpruned network (the checkpoint's parent, or --teacher): works on a folder of unlabelled images",
+        };
+        var teacher = new Option<string?>("--teacher") { Description = "--distill: the teacher checkpoint (default: the network --checkpoint was pruned from, as it records)" };
+        var temperature = new Option<double>("--distill-temperature") { Description = "--distill: softmax temperature T of the KL term (scaled by T^2)", DefaultValueFactory = _ => 4 }
+            .In(OptionRange.Positive);
+        var alpha = new Option<double>("--distill-alpha")
+        {
+            Description = "--distill: weight of the teacher's term; the rest is cross-entropy on the labels (1 = the teacher alone, no labels needed)", DefaultValueFactory = _ => 1,
+        }.In(OptionRange.Fraction);
+        var loss = new Option<string>("--distill-loss")
+        {
+            Description = "--distill: kl (softened softmax, for classifiers) or mse (the raw outputs, for feature extractors)", DefaultValueFactory = _ => "kl",
+        };
+        loss.AcceptOnlyFromAmong("kl", "mse");
+        var cmd = new Command("finetune", "Fine-tune a pruned network (SGD + momentum, cosine LR), on the labels or by distillation from the unpruned network")
+        {
+            checkpoint, epochs, batch, lr, wd, noAugment, output, resume, images, distill, teacher, temperature, alpha, loss,
+        };
         DataOptions.AddTo(cmd);
         cmd.SetAction(p =>
         {
             CommonOptions.Apply(p);
+            if (!p.GetValue(distill) && new Option[] { teacher, temperature, alpha, loss }.FirstOrDefault(o => p.GetResult(o) is { Implicit: false }) is { } stray)
+                throw new UsageException($"{stray.Name} is an option of --distill; add --distill or drop it");
             var options = new TrainOptions
             {
                 Epochs = p.GetValue(epochs),
@@ -37,6 +58,11 @@ public static class FinetuneCommand
                 [new("--checkpoint", p.GetValue(checkpoint)), new("--data", p.GetValue(DataOptions.Data))]);
             var source = Checkpoint.Load(p.GetValue(checkpoint)!);
             var data = DataOptions.OpenFor(p, source);
+            if (!data.HasLabels && !p.GetValue(distill))
+                throw new UsageException($"{data.Train.Name} has no labels (images without class sub-folders); fine-tune with --distill to learn from the unpruned network");
+            if (!data.HasLabels && p.GetValue(alpha) < 1)
+                throw new UsageException($"--distill-alpha {p.GetValue(alpha)} mixes in cross-entropy on labels, which {data.Train.Name} does not have; use 1");
+            using var teacherNet = p.GetValue(distill) ? Teacher(p.GetValue(teacher), p.GetValue(checkpoint)!, source).ToModule() : null;
             if (p.GetValue(images) is int n) data = TrainingSession.Subset(data, n, p.GetValue(CommonOptions.Seed));
             TrainingSession.CheckMemory(source.Network, options, data);
             Checkpoint start = source;
@@ -48,9 +74,33 @@ public static class FinetuneCommand
             }
             var net = start.ToModule();
             var info = p.GetValue(resume) ? start.Info : TrainingSession.FineTuneInfo(source, p.GetValue(checkpoint)!, options);
-            TrainingSession.Run(p, net, info, options, data, outPath, firstEpoch);
+            TrainingSession.Run(p, net, info, options, data, outPath, firstEpoch, distill: teacherNet is null ? null
+                : (teacherNet, new DistillOptions(p.GetValue(temperature), p.GetValue(alpha), p.GetValue(loss) == "mse" ? DistillLoss.Mse : DistillLoss.KL)));
             return ExitCodes.Ok;
         });
         return cmd;
     }
+
+    /// <summary>
+    /// The teacher: --teacher, else the network the checkpoint was pruned from (its Parent, which
+    /// `amc prune` records). It must take the student's input and give outputs of the student's shape.
+    /// </summary>
+    static Checkpoint Teacher(string? given, string studentPath, Checkpoint student)
+    {
+        string path = given ?? student.Info.Parent
+            ?? throw new UsageException($"--distill: {studentPath} does not record the network it was pruned from; give it with --teacher ORIGINAL");
+        if (!File.Exists(path))
+            throw new UsageException(given is null
+                ? $"--distill: {studentPath} was pruned from {path}, which does not exist (any more); give the original with --teacher"
+                : $"--teacher {path} does not exist");
+        var teacher = Checkpoint.Load(path).RequireFinite(path);
+        if (teacher.Network.Input != student.Network.Input)
+            throw new UsageException($"--distill: the teacher {path} takes {teacher.Network.Input} images, the student {student.Network.Input}");
+        var (to, so) = (Output(teacher), Output(student));
+        if (to != so)
+            throw new UsageException($"--distill: the teacher {path} gives {to} outputs, the student {so}; distillation needs the same outputs");
+        return teacher;
+    }
+
+    static Amc.Graph.TensorShape Output(Checkpoint ck) => ck.Network.OutputShape();
 }

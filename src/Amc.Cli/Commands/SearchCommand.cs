@@ -33,7 +33,8 @@ public static class SearchCommand
         agent.AcceptOnlyFromAmong("ddpg", "random");
         var lbound = new Option<double>("--lbound") { Description = "Smallest keep ratio of a group", DefaultValueFactory = _ => 0.2 }.In(OptionRange.Fraction);
         var rbound = new Option<double>("--rbound") { Description = "Largest keep ratio of a group", DefaultValueFactory = _ => 1.0 }.In(OptionRange.Fraction);
-        var top5 = new Option<bool>("--top5") { Description = "Reward on top-5 error instead of top-1" };
+        var top5 = new Option<bool>("--top5") { Description = "Reward on top-5 error instead of top-1 (--reward accuracy)" };
+        var reward = RewardOption();
         var resume = new Option<bool>("--resume") { Description = "Continue the search saved in --out" };
         var noBaselines = new Option<bool>("--no-baselines") { Description = "Skip the uniform / deep / shallow baselines" };
         var engine = new Option<string>("--eval-engine") { Description = "Score candidates with ONNX Runtime (ort: 1.5x faster here, export and session creation included) or TorchSharp (torch)", DefaultValueFactory = _ => "ort" };
@@ -55,7 +56,7 @@ public static class SearchCommand
         var cluster = new Option<string?>("--cluster") { Description = "Score on the workers (`amc worker`) of the cluster in this config (JSON)" };
         var cmd = new Command("search", "AMC: search per-group keep ratios under a budget with DDPG, score without fine-tuning")
         {
-            checkpoint, output, targetMacs, targetParams, targetLatency, latencyThreads, mode, episodes, warmup, sigmaDecay, finalSigma, actorLr, agent, lbound, rbound, top5, resume, noBaselines, engine, confirmTop, rollouts,
+            checkpoint, output, targetMacs, targetParams, targetLatency, latencyThreads, mode, episodes, warmup, sigmaDecay, finalSigma, actorLr, agent, lbound, rbound, top5, reward, resume, noBaselines, engine, confirmTop, rollouts,
             workers, cluster,
         };
         PruningOptions.AddTo(cmd);
@@ -86,7 +87,7 @@ public static class SearchCommand
                     Mode = p.GetValue(mode) == "accuracy" ? SearchMode.Accuracy : SearchMode.Resource,
                     Resource = resource, Target = target, LowerBound = p.GetValue(lbound), UpperBound = p.GetValue(rbound),
                     Episodes = p.GetValue(episodes), Agent = p.GetValue(agent) == "random" ? AgentKind.Random : AgentKind.Ddpg,
-                    TopFive = p.GetValue(top5), Seed = p.GetValue(CommonOptions.Seed), Ddpg = ddpg, RolloutsPerRound = k,
+                    TopFive = p.GetValue(top5), Reward = RewardKindOf(p.GetValue(reward)!), Seed = p.GetValue(CommonOptions.Seed), Ddpg = ddpg, RolloutsPerRound = k,
                 },
                 Pruning = PruningOptions.Read(p, reconstruct: true), Calibration = PruningOptions.Calibration(p),
                 Engine = p.GetValue(engine) == "ort" ? ScoringEngine.OnnxRuntime : ScoringEngine.Torch,
@@ -116,7 +117,7 @@ public static class SearchCommand
             try
             {
                 Func<string, ICandidateScorer>? onWorkers = !distributed ? null : fingerprint =>
-                    (scoring = DistributedScoring.Start(p.GetValue(workers), p.GetValue(cluster), WorkerScoring.Setup(p, fingerprint, ckPath, p.GetValue(engine)!),
+                    (scoring = DistributedScoring.Start(p.GetValue(workers), p.GetValue(cluster), WorkerScoring.Setup(p, fingerprint, ckPath, p.GetValue(engine)!, p.GetValue(reward)!),
                         line => { if (!json) AnsiConsole.MarkupLine(Markup.Escape(line)); })).Scorer;
                 result = SearchProgressView.Run(settings, outputs.Stage, json, onWorkers);
             }
@@ -125,13 +126,33 @@ public static class SearchCommand
                 scoring?.Dispose();
             }
             if (json)
-                Console.WriteLine(JsonSerializer.Serialize(new { output = outDir, best = result.Best, results = result.Results, latency = result.Latency }, ResultJson.Options));
+                Console.WriteLine(JsonSerializer.Serialize(new { output = outDir, metric = result.Metric, best = result.Best, results = result.Results, latency = result.Latency }, ResultJson.Options));
             else
-                SearchProgressView.RenderResults(result);
+                SearchProgressView.RenderResults(result, settings.Search);
             return ExitCodes.Ok;
         });
         return cmd;
     }
+
+    /// <summary>--reward: what a candidate's score measures (<see cref="RewardKind"/>).</summary>
+    public static Option<string> RewardOption()
+    {
+        var option = new Option<string>("--reward")
+        {
+            Description = "What the search maximises: accuracy (on the data's labels, the default), agreement (top-1 agreement with the unpruned network: " +
+                "no labels needed) or fidelity (relative error of the outputs against the unpruned network's: for feature extractors)",
+            DefaultValueFactory = _ => "accuracy",
+        };
+        option.AcceptOnlyFromAmong("accuracy", "agreement", "fidelity");
+        return option;
+    }
+
+    public static RewardKind RewardKindOf(string name) => name switch
+    {
+        "agreement" => RewardKind.Agreement,
+        "fidelity" => RewardKind.Fidelity,
+        _ => RewardKind.Accuracy,
+    };
 
     /// <summary>
     /// The files a search writes in its --out folder (config.json aside: every command's resolved

@@ -50,6 +50,8 @@ public static class TrainCommand
                 if (!ModelZoo.Contains(name)) throw new UsageException($"unknown model '{name}'; choose one of: {string.Join(", ", ModelZoo.Names)}");
             }
             var data = DataOptions.Open(p);
+            if (!data.HasLabels)
+                throw new UsageException($"{data.Train.Name} has no labels (images without class sub-folders); a network is trained on labelled images (a pruned one can be fine-tuned on these with finetune --distill)");
             GraphModule net;
             CheckpointInfo info;
             int firstEpoch = 0;

@@ -15,7 +15,8 @@ public static class DataSource
         "Expected a data set name (fashion-mnist, fashion-mnist-subset) or a folder holding either "
         + "train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz] (MNIST / Fashion-MNIST IDX), "
         + "or data_batch_*.bin and test_batch.bin or a cifar-10-batches-bin folder (CIFAR-10 binary version), "
-        + "or train/ and test/ (or val/) folders with one sub-folder of images per class";
+        + "or train/ and test/ (or val/) folders with one sub-folder of images per class, "
+        + "or images directly in the folder (no labels: for --reward agreement or fidelity, finetune --distill and eval --against)";
 
     /// <summary>
     /// Loads a data set. <paramref name="imageOptions"/> applies to image folders only (channels
@@ -57,6 +58,14 @@ public static class DataSource
             var testOptions = imageOptions is { Resizes: true } ? imageOptions with { Width = train.Shape.W, Height = train.Shape.H } : imageOptions;
             var test = ImageFolderReader.Read(testFolder, testOptions, classes, fitTo: (train.Shape.W, train.Shape.H), statistics: false);
             return Finish(train with { Name = name }, test with { Name = name }, $"image folders {trainFolder} and {testFolder}");
+        }
+        if (ImageFolderReader.ImagesIn(spec).Length > 0)
+        {
+            // No labels and no test images: a user with a folder of their own images scores against
+            // the unpruned network on its held-out split and distils from it.
+            var images = ImageFolderReader.ReadUnlabelled(spec, imageOptions);
+            var none = images with { Labels = [], Files = new ImageFiles([], images.Shape, images.Files!.Transform) };
+            return Finish(images with { Name = name }, none with { Name = name }, $"unlabelled images in {spec}");
         }
         throw new DataFormatException(spec, "does not hold a data set in a recognised layout", Expected);
     }

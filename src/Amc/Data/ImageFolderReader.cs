@@ -72,14 +72,39 @@ public static class ImageFolderReader
         foreach (var name in ownClasses)
         {
             var classFolder = Path.Combine(folder, name);
-            var images = Directory.GetFiles(classFolder)
-                .Where(f => ImageExtensions.Contains(Path.GetExtension(f)))
-                .Order(StringComparer.Ordinal)
-                .ToArray();
+            var images = ImagesIn(classFolder);
             if (images.Length == 0)
                 throw new DataFormatException(classFolder, "class folder has no images (.png, .jpg, .jpeg, .bmp, .webp)");
             files.AddRange(images.Select(f => (f, labelOf[name])));
         }
+        return FromFiles(folder, files, options, classNames.Count, fitTo, statistics, hasLabels: true);
+    }
+
+    /// <summary>The image files directly in <paramref name="folder"/>, in ordinal order.</summary>
+    public static string[] ImagesIn(string folder) => Directory.GetFiles(folder)
+        .Where(f => ImageExtensions.Contains(Path.GetExtension(f)))
+        .Order(StringComparer.Ordinal)
+        .ToArray();
+
+    /// <summary>
+    /// A folder of images with no labels: the image files directly in it (sub-folders are not
+    /// read), in ordinal order. The set has one placeholder class (every label 0) and
+    /// <see cref="Dataset.HasLabels"/> false; sizes, resizes and statistics are as in <see cref="Read"/>.
+    /// </summary>
+    public static Dataset ReadUnlabelled(string folder, ImageFolderOptions? options = null)
+    {
+        options ??= new ImageFolderOptions();
+        if (options.Width is < 1 || options.Height is < 1 || (long)(options.Width ?? 1) * (options.Height ?? 1) > MaxImagePixels)
+            throw new ArgumentOutOfRangeException(nameof(options), $"resize to {options.Width}x{options.Height}: each side must be at least 1 and the image at most {MaxImagePixels:N0} pixels");
+        var images = ImagesIn(folder);
+        if (images.Length == 0)
+            throw new DataFormatException(folder, "holds no images (.png, .jpg, .jpeg, .bmp, .webp)");
+        return FromFiles(folder, images.Select(f => (f, 0)).ToList(), options, 1, null, statistics: true, hasLabels: false);
+    }
+
+    static Dataset FromFiles(string folder, List<(string Path, int Label)> files, ImageFolderOptions options, int classes,
+        (int Width, int Height)? fitTo, bool statistics, bool hasLabels)
+    {
 
         // Headers only: sizes are known, and absurd ones refused, before any pixel is decoded.
         var sizes = new (int Width, int Height)[files.Count];
@@ -102,7 +127,7 @@ public static class ImageFolderReader
         var labels = files.Select(f => f.Label).ToArray();
         var (mean, std) = statistics ? Statistics(source) : (Enumerable.Repeat(0f, shape.C).ToArray(), Enumerable.Repeat(1f, shape.C).ToArray());
         return new Dataset(Path.GetFileName(Path.TrimEndingDirectorySeparator(folder)), [], labels, shape,
-            classNames.Count, mean, std, source);
+            classes, mean, std, source, hasLabels);
     }
 
     /// <summary>Mean and Std of <see cref="StatisticsImages"/> images spread evenly over the set, decoded in parallel.</summary>

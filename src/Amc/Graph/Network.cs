@@ -14,6 +14,9 @@ public sealed record Network
 
     public Layer Output => Layers[^1];
 
+    /// <summary>The shape of the network's output for one image (inferred through every layer).</summary>
+    public TensorShape OutputShape() => ShapeInference.Infer(this)[Output.Name];
+
     public Layer this[string name] => Find(name) ?? throw new InvalidNetworkException($"no layer named '{name}'");
 
     public Layer? Find(string name)

@@ -13,8 +13,8 @@ namespace Amc.Onnx;
 /// </summary>
 internal sealed class OnnxEvaluator(TensorBatches batches)
 {
-    readonly List<(float[] Images, long[] Labels, int Count)> arrays =
-        batches.Batches.Select(b => (b.Images.data<float>().ToArray(), b.Labels.data<long>().ToArray(), (int)b.Labels.shape[0])).ToList();
+    readonly List<(float[] Images, long[] Labels, int Count, float[]? Reference)> arrays =
+        batches.Batches.Select((b, i) => (b.Images.data<float>().ToArray(), b.Labels.data<long>().ToArray(), (int)b.Labels.shape[0], batches.Reference?[i])).ToList();
 
     public Evaluation Evaluate(Network net, IReadOnlyDictionary<string, Tensor> weights, int threads) => Evaluate(net, weights, threads, out _);
 
@@ -25,8 +25,15 @@ internal sealed class OnnxEvaluator(TensorBatches batches)
         using var session = new OnnxRuntimeSession(OnnxExporter.Export(net, weights), threads);
         exportSeconds = clock.Elapsed.TotalSeconds;
         var tally = new ScoreTally();
-        foreach (var (images, labels, count) in arrays)
-            tally.Add(session.Run(images, count), labels);
+        foreach (var (images, labels, count, reference) in arrays)
+            tally.Add(session.Run(images, count), labels, reference);
         return tally.Result();
+    }
+
+    /// <summary>The network's outputs on each batch, row-major: a reference for <see cref="TensorBatches.CompareWith"/>.</summary>
+    public IReadOnlyList<float[]> Outputs(Network net, IReadOnlyDictionary<string, Tensor> weights, int threads)
+    {
+        using var session = new OnnxRuntimeSession(OnnxExporter.Export(net, weights), threads);
+        return arrays.Select(a => session.Run(a.Images, a.Count)).ToList();
     }
 }

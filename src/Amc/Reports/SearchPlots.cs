@@ -6,22 +6,30 @@ namespace Amc.Reports;
 /// <summary>PNG plots of a search: learning curve, the best policy per layer next to uniform, accuracy vs MACs.</summary>
 internal static class SearchPlots
 {
-    public static void Rewards(IReadOnlyList<EpisodeRecord> episodes, string path)
+    /// <summary>An episode's score as plotted: a percentage, or the relative error as it is.</summary>
+    static double Plotted(SearchOptions options, EpisodeRecord e) => Reward.HigherIsBetter(options) ? 100 * Reward.Score(options, e) : Reward.Score(options, e);
+
+    static string Axis(SearchOptions options) => $"held-out {Reward.MetricName(options)}{(Reward.HigherIsBetter(options) ? " (%)" : "")}";
+
+    public static void Rewards(IReadOnlyList<EpisodeRecord> episodes, string path, SearchOptions? options = null)
     {
+        options ??= new SearchOptions();
         var plot = new Plot();
         double[] x = episodes.Select(e => (double)e.Episode).ToArray();
-        var acc = plot.Add.Scatter(x, episodes.Select(e => 100 * e.Top1).ToArray());
+        var values = episodes.Select(e => Plotted(options, e)).ToArray();
+        var acc = plot.Add.Scatter(x, values);
         acc.LineWidth = 0;
         acc.MarkerSize = 3;
-        acc.LegendText = "held-out top-1 of the episode (%)";
-        double best = double.MinValue;
-        var bestSoFar = episodes.Select(e => best = Math.Max(best, 100 * e.Top1)).ToArray();
+        acc.LegendText = $"{Axis(options)} of the episode";
+        bool higher = Reward.HigherIsBetter(options);
+        double best = higher ? double.MinValue : double.MaxValue;
+        var bestSoFar = values.Select(v => best = higher ? Math.Max(best, v) : Math.Min(best, v)).ToArray();
         var line = plot.Add.Scatter(x, bestSoFar);
         line.MarkerSize = 0;
         line.LineWidth = 2;
         line.LegendText = "best so far";
         // The typical episode, not the lucky one: a learning agent's median rises and stays up.
-        var median = plot.Add.Scatter(x, RollingMedian(episodes.Select(e => 100 * e.Top1).ToArray(), MedianWindow));
+        var median = plot.Add.Scatter(x, RollingMedian(values, MedianWindow));
         median.MarkerSize = 0;
         median.LineWidth = 2;
         median.LegendText = $"median of the last {MedianWindow} episodes";
@@ -32,9 +40,9 @@ internal static class SearchPlots
             v.LinePattern = LinePattern.Dashed;
             v.LegendText = "end of warm-up";
         }
-        plot.Title("Search: held-out accuracy per episode");
+        plot.Title($"Search: {Axis(options)} per episode");
         plot.XLabel("episode");
-        plot.YLabel("held-out top-1 (%)");
+        plot.YLabel(Axis(options));
         plot.ShowLegend(Alignment.LowerRight);
         Save(plot, path);
     }
@@ -62,23 +70,27 @@ internal static class SearchPlots
         Save(plot, path, 1000, 600);
     }
 
-    public static void AccuracyVsMacs(IReadOnlyList<EpisodeRecord> episodes, IReadOnlyDictionary<string, (double MacsFraction, double Top1)> marks, string path)
+    /// <param name="marks">Policies to mark: their MACs fraction and held-out score on the reward's metric.</param>
+    public static void AccuracyVsMacs(IReadOnlyList<EpisodeRecord> episodes, IReadOnlyDictionary<string, (double MacsFraction, double Score)> marks, string path,
+        SearchOptions? options = null)
     {
+        options ??= new SearchOptions();
+        double scale = Reward.HigherIsBetter(options) ? 100 : 1;
         var plot = new Plot();
-        var all = plot.Add.Scatter(episodes.Select(e => 100 * e.MacsFraction).ToArray(), episodes.Select(e => 100 * e.Top1).ToArray());
+        var all = plot.Add.Scatter(episodes.Select(e => 100 * e.MacsFraction).ToArray(), episodes.Select(e => Plotted(options, e)).ToArray());
         all.LineWidth = 0;
         all.MarkerSize = 3;
         all.LegendText = "episodes";
         foreach (var (name, (macs, top1)) in marks)
         {
-            var m = plot.Add.Scatter(new[] { 100 * macs }, new[] { 100 * top1 });
+            var m = plot.Add.Scatter(new[] { 100 * macs }, new[] { scale * top1 });
             m.MarkerSize = 12;
             m.MarkerShape = MarkerShape.FilledDiamond;
             m.LegendText = name;
         }
-        plot.Title("Held-out accuracy vs MACs, every episode");
+        plot.Title($"{Axis(options)} vs MACs, every episode");
         plot.XLabel("MACs (% of original)");
-        plot.YLabel("held-out top-1 (%)");
+        plot.YLabel(Axis(options));
         plot.ShowLegend(Alignment.LowerRight);
         Save(plot, path);
     }

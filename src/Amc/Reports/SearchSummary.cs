@@ -13,8 +13,12 @@ public static class SearchSummary
         IReadOnlyList<PolicyResult> results,
         IReadOnlyList<(string Name, int Channels)> groups,
         IReadOnlyList<EpisodeRecord> episodes,
-        IReadOnlyList<string> plots)
+        IReadOnlyList<string> plots,
+        SearchOptions? options = null)
     {
+        options ??= new SearchOptions();
+        string metric = Reward.MetricName(options);
+        bool compared = results.Any(r => r.TestAgreement is not null);
         var ci = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         sb.AppendLine($"# {title}").AppendLine();
@@ -22,12 +26,15 @@ public static class SearchSummary
         foreach (var (k, v) in settings) sb.AppendLine($"| {k} | {v} |");
         sb.AppendLine();
         sb.AppendLine("## Policies (no fine-tuning)").AppendLine();
-        sb.AppendLine("Held-out = the held-out split of the training set the search scores on; test = the test set, measured once after the search.").AppendLine();
-        sb.AppendLine("| policy | MACs | MACs % | params | params % | held-out top-1 | test top-1 | test top-5 |");
-        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        sb.AppendLine("Held-out = the held-out split of the training set the search scores on; test = the test set, measured once after the search" +
+            (options.Reward == RewardKind.Accuracy ? "." : "; agreement and relative error are against the unpruned network's outputs (– = no test images or no labels).")).AppendLine();
+        sb.AppendLine($"| policy | MACs | MACs % | params | params % | held-out {metric} | test top-1 | test top-5 |{(compared ? " test agreement | test relative error |" : "")}");
+        sb.AppendLine($"|---|---:|---:|---:|---:|---:|---:|---:|{(compared ? "---:|---:|" : "")}");
         foreach (var r in results)
-            sb.AppendLine(string.Format(ci, "| {0} | {1:N0} | {2:F1} | {3:N0} | {4:F1} | {5:F2} | {6:F2} | {7:F2} |",
-                r.Name, r.Macs, 100 * r.MacsFraction, r.Params, 100 * r.ParamsFraction, 100 * r.HeldOutTop1, 100 * r.TestTop1, 100 * r.TestTop5));
+            sb.AppendLine(string.Format(ci, "| {0} | {1:N0} | {2:F1} | {3:N0} | {4:F1} | {5} | {6} | {7} |",
+                r.Name, r.Macs, 100 * r.MacsFraction, r.Params, 100 * r.ParamsFraction,
+                options.Reward == RewardKind.Fidelity ? r.HeldOut.ToString("F4", ci) : (100 * r.HeldOut).ToString("F2", ci), Percent(r.TestTop1), Percent(r.TestTop5)) +
+                (compared ? string.Format(ci, " {0} | {1} |", Percent(r.TestAgreement), r.TestRelativeError is double e ? e.ToString("F4", ci) : "–") : ""));
         sb.AppendLine();
         sb.AppendLine("## Channels kept per group").AppendLine();
         sb.Append("| group | original |");
@@ -62,6 +69,8 @@ public static class SearchSummary
     public static string Describe(Amc.Latency.LatencyTableBuild b) =>
         $"{b.Table.Entries.Count} entries over {b.Table.Layers.Count} layers, {(b.FromCache ? "read from cache" : $"measured in {b.File.BuildSeconds:F1} s")} " +
         $"({b.CachePath}); {b.Table.OverheadMs:F3} ms + {b.Table.Scale:F2} x entries, {b.Table.WholeNetworkMs:F3} ms at full width";
+
+    static string Percent(double? fraction) => fraction is double f ? (100 * f).ToString("F2", CultureInfo.InvariantCulture) : "–";
 
     public static double Median(IEnumerable<double> values)
     {

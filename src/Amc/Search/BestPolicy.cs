@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Amc.Graph;
 
 namespace Amc.Search;
@@ -5,4 +6,7 @@ namespace Amc.Search;
 /// <summary>The best episode so far: its policy is the search's result (as in AMC, not the final actor).</summary>
 /// <param name="Widths">The policy, named and written (as every group's width) as before the Policy type,
 /// so saved search states still resume.</param>
-public sealed record BestPolicy(int Episode, double Reward, Policy Widths, double Top1, double Top5, long Macs, long Params);
+/// <param name="Agreement">As in <see cref="EpisodeRecord"/>: only in searches rewarded on agreement or fidelity.</param>
+public sealed record BestPolicy(int Episode, double Reward, Policy Widths, double Top1, double Top5, long Macs, long Params,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Agreement = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? RelativeError = null);

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Amc.Pruning;
 
 namespace Amc.Search;
@@ -11,6 +12,10 @@ namespace Amc.Search;
 /// episode made none (warm-up, random search) and in logs written before they were recorded.
 /// ActorLoss is -mean Q(s, mu(s)); MeanQ the critic's mean Q(s, a) of the replayed actions;
 /// MeanTarget the mean of the targets it was fitted to; Baseline the reward baseline after them.</param>
+/// <param name="Agreement">Top-1 agreement with the unpruned network, and the relative error of the outputs
+/// against its outputs: written only by searches rewarded on them (--reward agreement or fidelity).
+/// Top1 and Top5 are against the data's labels, which an unlabelled folder does not have (they are then
+/// against a placeholder label 0 and mean nothing).</param>
 public sealed record EpisodeRecord(
     int Episode,
     string Phase,
@@ -34,4 +39,6 @@ public sealed record EpisodeRecord(
     double? ActorLoss = null,
     double? MeanQ = null,
     double? MeanTarget = null,
-    double? Baseline = null);
+    double? Baseline = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Agreement = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? RelativeError = null);

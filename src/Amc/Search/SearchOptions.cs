@@ -18,6 +18,13 @@ public enum SearchMode { Resource, Accuracy }
 public enum AgentKind { Ddpg, Random }
 
 /// <summary>
+/// What a candidate's score measures. Accuracy: the data's labels (AMC). Agreement: top-1
+/// agreement with the unpruned network, for data without labels. Fidelity: the relative error of
+/// the outputs against the unpruned network's, for feature extractors (<see cref="Reward"/>).
+/// </summary>
+public enum RewardKind { Accuracy, Agreement, Fidelity }
+
+/// <summary>
 /// A search's settings. Defaults are AMC's (amc-spec.md §5, §10): lbound 0.2, 400 episodes of which
 /// 100 warm-up, DDPG hyper-parameters in <see cref="DdpgOptions"/>.
 /// </summary>
@@ -33,6 +40,11 @@ public sealed record SearchOptions
     public AgentKind Agent { get; init; } = AgentKind.Ddpg;
     /// <summary>Reward on top-1 (default, the paper's -Error) or top-5 (the official code's default).</summary>
     public bool TopFive { get; init; }
+    /// <summary>What the reward measures. Left out of the JSON when Accuracy (the default), so a search
+    /// saved before it existed has the fingerprint it had and still resumes; any other kind changes it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    [JsonConverter(typeof(JsonStringEnumConverter<RewardKind>))]
+    public RewardKind Reward { get; init; }
     public int Seed { get; init; }
     public DdpgOptions Ddpg { get; init; } = new();
     /// <summary>

@@ -75,7 +75,8 @@ internal sealed class SearchRunner
             {
                 // A network with NaN or Inf outputs is never the result, however its accuracy reads.
                 if (record.NonFiniteImages == 0 && (best is null || record.Reward > best.Reward))
-                    best = new BestPolicy(record.Episode, record.Reward, env.FromSteps(record.Channels), record.Top1, record.Top5, record.Macs, record.Params);
+                    best = new BestPolicy(record.Episode, record.Reward, env.FromSteps(record.Channels), record.Top1, record.Top5, record.Macs, record.Params,
+                        record.Agreement, record.RelativeError);
                 bestAfter.Add(best);
             }
             File.AppendAllText(logPath, string.Concat(records.Select(r => JsonSerializer.Serialize(r, LogJson) + "\n")));
@@ -87,7 +88,7 @@ internal sealed class SearchRunner
                 CriticOptimizer = Convert.ToBase64String(criticOpt), Fingerprint = fingerprint,
             }.Save(statePath, ddpg.Tensors());
             for (int i = 0; i < records.Count; i++)
-                progress?.Invoke(new SearchProgress(records[i].Episode, options.Episodes, records[i].Phase, records[i].Reward, records[i].Top1, records[i].MacsFraction,
+                progress?.Invoke(new SearchProgress(records[i].Episode, options.Episodes, records[i].Phase, records[i].Reward, Reward.Score(options, records[i]), records[i].MacsFraction,
                     records[i].BudgetFraction, bestAfter[i], clock.Elapsed.TotalSeconds / (records[^1].Episode - first + 1)));
         }
         if (best is null && options.Episodes > 0)
@@ -125,7 +126,9 @@ internal sealed class SearchRunner
             env.Wall is { } wall ? Math.Round((double)wall.Measure(rollout.Policy) / wall.Original, 5) : null,
             score.HeldOut.NonFinite,
             Mean(updates, u => u.CriticLoss), Mean(updates, u => u.ActorLoss), Mean(updates, u => u.MeanQ),
-            Mean(updates, u => u.MeanTarget), learning.Baseline);
+            Mean(updates, u => u.MeanTarget), learning.Baseline,
+            options.Reward == RewardKind.Accuracy ? null : score.HeldOut.Agreement,
+            options.Reward == RewardKind.Accuracy ? null : score.HeldOut.RelativeError);
     }
 
     static double? Mean(IReadOnlyList<UpdateStats> updates, Func<UpdateStats, double> f) => updates.Count > 0 ? updates.Average(f) : null;

@@ -3,8 +3,10 @@ using Amc.Torch;
 namespace Amc.Search;
 
 /// <summary>One of the search's top policies, scored again on images the search never scored on.</summary>
+/// <param name="HeldOut">Its score on the search's scoring images and <paramref name="Confirm"/> on the
+/// confirmation images, both on the reward's metric (<see cref="Search.Reward.MetricName"/>).</param>
 /// <param name="ConfirmNonFinite">Confirmation images with NaN or Inf logits (such a policy is never chosen).</param>
-public sealed record ConfirmedPolicy(int Episode, double Reward, double HeldOutTop1, double ConfirmTop1, int ConfirmNonFinite = 0);
+public sealed record ConfirmedPolicy(int Episode, double Reward, double HeldOut, double Confirm, int ConfirmNonFinite = 0);
 
 /// <summary>
 /// Guards against the winner's curse of picking the best of hundreds of noisy scores: the best
@@ -17,8 +19,9 @@ internal static class TopPolicyConfirmation
 {
     /// <param name="confirm">Scores on the confirmation images (same pruning settings as the search's).</param>
     public static (BestPolicy Best, IReadOnlyList<ConfirmedPolicy> Scored) Choose(
-        IReadOnlyList<EpisodeRecord> episodes, PruningEnvironment env, ICandidateScorer confirm, int k)
+        IReadOnlyList<EpisodeRecord> episodes, PruningEnvironment env, ICandidateScorer confirm, int k, SearchOptions? options = null)
     {
+        options ??= new SearchOptions();
         if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, "need at least one policy to confirm");
         // Highest reward first, earliest episode first among equals, each policy once; never a
         // network whose outputs held NaN or Inf.
@@ -26,17 +29,18 @@ internal static class TopPolicyConfirmation
             .DistinctBy(e => env.FromSteps(e.Channels)).Take(k).ToList();
         var scored = new List<ConfirmedPolicy>();
         BestPolicy? best = null;
-        double bestTop1 = double.NegativeInfinity;
+        double bestError = double.PositiveInfinity;
         foreach (var e in top)
         {
             var policy = env.FromSteps(e.Channels);
             var evaluation = confirm.Score(policy).HeldOut;
-            double top1 = evaluation.Top1;
-            scored.Add(new ConfirmedPolicy(e.Episode, e.Reward, e.Top1, top1, evaluation.NonFinite));
-            if (evaluation.NonFinite == 0 && top1 > bestTop1)
+            // Chosen on the reward's own error, so a confirmation never prefers what the search did not reward.
+            double error = Reward.Error(options, evaluation);
+            scored.Add(new ConfirmedPolicy(e.Episode, e.Reward, Reward.Score(options, e), Reward.Score(options, evaluation), evaluation.NonFinite));
+            if (evaluation.NonFinite == 0 && error < bestError)
             {
-                bestTop1 = top1;
-                best = new BestPolicy(e.Episode, e.Reward, policy, e.Top1, e.Top5, e.Macs, e.Params);
+                bestError = error;
+                best = new BestPolicy(e.Episode, e.Reward, policy, e.Top1, e.Top5, e.Macs, e.Params, e.Agreement, e.RelativeError);
             }
         }
         if (best is null && top.Count > 0)

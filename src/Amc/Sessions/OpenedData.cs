@@ -30,9 +30,13 @@ public sealed record OpenedData(Dataset Train, Dataset Test, HeldOutSplit Split)
     public static OpenedData OpenFor(DataSettings settings, Checkpoint ck) =>
         Open(settings with { Images = (settings.Images ?? new ImageFolderOptions()).FedAs(ck.Info.Transform, ck.Network.Input) }).FitTo(ck);
 
+    /// <summary>True when the training images have labels (not a folder of unlabelled images).</summary>
+    public bool HasLabels => Train.HasLabels;
+
     /// <summary>
-    /// The data must match the checkpoint's input shape and class count, and images are normalised
-    /// with the statistics the network was trained with.
+    /// The data must match the checkpoint's input shape and class count (unlabelled images take the
+    /// network's, their labels being placeholders), and images are normalised with the statistics
+    /// the network was trained with.
     /// </summary>
     public OpenedData FitTo(Checkpoint ck)
     {
@@ -40,8 +44,15 @@ public sealed record OpenedData(Dataset Train, Dataset Test, HeldOutSplit Split)
             throw new SettingsException($"the checkpoint expects {ck.Network.Input} images but the data has {Train.Shape}" +
                 (ck.Network.Input.C == Train.Shape.C ? $" (an image folder can be resized with --image-size {ck.Network.Input.W}x{ck.Network.Input.H})" : ""));
         int classes = ShapeInference.Infer(ck.Network)[ck.Network.Output.Name].C;
+        if (!Train.HasLabels)
+            return (this with { Train = Train with { Classes = classes }, Test = Test with { Classes = classes } }).Normalised(ck);
         if (classes != Train.Classes)
             throw new SettingsException($"the checkpoint has {classes} outputs but the data has {Train.Classes} classes");
+        return Normalised(ck);
+    }
+
+    OpenedData Normalised(Checkpoint ck)
+    {
         if (ck.Info.Mean is { } mean && ck.Info.Std is { } std)
             return this with { Train = Train with { Mean = mean, Std = std }, Test = Test with { Mean = mean, Std = std } };
         return this;

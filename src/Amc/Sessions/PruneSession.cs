@@ -50,7 +50,8 @@ public static class PruneSession
         PruneRow Row(string name, Network net, GraphModule module)
         {
             var cost = CostModel.Of(net);
-            if (heldOut is null || test is null) return new PruneRow(name, cost.Macs, cost.Params, null, null, null);
+            // Unlabelled images calibrate the pruning but give no accuracy.
+            if (heldOut is null || test is null || !data!.HasLabels) return new PruneRow(name, cost.Macs, cost.Params, null, null, null);
             var (h, t) = (Evaluator.Evaluate(module, heldOut), Evaluator.Evaluate(module, test));
             return new PruneRow(name, cost.Macs, cost.Params, h.Top1, t.Top1, t.Top5);
         }
@@ -64,6 +65,8 @@ public static class PruneSession
     {
         var ck = Checkpoint.Load(settings.Checkpoint).RequireFinite(settings.Checkpoint);
         var data = OpenedData.OpenFor(settings.Data ?? new DataSettings(), ck);
+        if (!data.HasLabels)
+            throw new SettingsException($"{data.Train.Name} has no labels (images without class sub-folders); --sparsity scores the network on labelled images only");
         // Checkpoint, original and sparse modules; held-out and test tensors.
         PruningMemory.Ensure(MemoryEstimate.Inference(ck.Network, PruningMemory.ScoringBatch, "pruning", weightCopies: 3)
             .WithImages(ck.Network, (long)data.Split.HeldOut.Length + data.Test.Count));

@@ -25,14 +25,14 @@ static class SearchArtifacts
             table = new { path = table.CachePath, entries = table.Table.Entries.Count, fromCache = table.FromCache, buildSeconds = table.File.BuildSeconds, overheadMs = table.Table.OverheadMs, scale = table.Table.Scale, threads = s.LatencyThreads },
             networks = latency!.Select(c => new { c.Name, c.PredictedMs, measuredMs = c.Measured.Median, measured = c.Measured, c.ErrorPercent }),
         };
-        AtomicFile.WriteAllText(File("results.json"), JsonSerializer.Serialize(new { best, confirmed, results, latency = latencyJson }, ResultJson.Options));
+        AtomicFile.WriteAllText(File("results.json"), JsonSerializer.Serialize(new { metric = result.Metric, best, confirmed, results, latency = latencyJson }, ResultJson.Options));
 
         var groupNames = env.Steps.Select(g => g.Name).ToList();
         var policies = results.Where(r => r.Kind != PolicyKind.Original).ToList();
-        SearchPlots.Rewards(episodes, File("reward.png"));
+        SearchPlots.Rewards(episodes, File("reward.png"), options);
         var keeps = policies.ToDictionary(r => r.Name, r => r.Channels.Select((c, i) => (double)c / env.Steps[i].Channels).ToArray());
         SearchPlots.Policies(groupNames, keeps, File("policy.png"));
-        SearchPlots.AccuracyVsMacs(episodes, policies.ToDictionary(r => r.Name, r => (r.MacsFraction, r.HeldOutTop1)), File("accuracy-vs-macs.png"));
+        SearchPlots.AccuracyVsMacs(episodes, policies.ToDictionary(r => r.Name, r => (r.MacsFraction, r.HeldOut)), File("accuracy-vs-macs.png"), options);
         SearchPlots.Actions(episodes, groupNames, File("actions.png"));
         var plots = new List<string> { "reward.png", "policy.png", "accuracy-vs-macs.png", "actions.png" };
         // Written only when there is something to draw: a staged file must exist when the outputs are committed.
@@ -51,10 +51,11 @@ static class SearchArtifacts
             ["agent"] = $"{options.Agent}, {options.Episodes} episodes ({options.Ddpg.WarmupEpisodes} warm-up)" + (options.Agent == AgentKind.Ddpg
                 ? $", exploration sigma {options.Ddpg.InitialSigma} x {options.Ddpg.Decay(options.Episodes):0.####}^k (last episode {options.Ddpg.Sigma(options.Episodes - 1, options.Episodes):0.###})" : ""),
             ["action range"] = $"keep ratio in [{options.LowerBound}, {options.UpperBound}], channels rounded to multiples of {s.Pruning.Round}",
-            ["scoring"] = $"{s.Pruning.Criterion} selection, least squares {(s.Pruning.Reconstruct ? "on" : "off")}, BN re-estimation {(s.Pruning.RecalibrateBatchNorm ? "on" : "off")}, reward {(options.TopFive ? "top-5" : "top-1")}",
+            ["scoring"] = $"{s.Pruning.Criterion} selection, least squares {(s.Pruning.Reconstruct ? "on" : "off")}, BN re-estimation {(s.Pruning.RecalibrateBatchNorm ? "on" : "off")}, reward on {Reward.MetricName(options)}" +
+                (options.Reward == RewardKind.Accuracy ? "" : " with the unpruned network (its outputs on the same images, by the same engine)"),
             ["best episode"] = confirmed is null ? $"{best.Episode}"
                 : $"{best.Episode}, the best of the top {confirmed.Count} policies re-scored on held-out images the search did not score on: " +
-                  string.Join(", ", confirmed.Select(c => $"ep {c.Episode} {100 * c.HeldOutTop1:F2} -> {100 * c.ConfirmTop1:F2} %")),
+                  string.Join(", ", confirmed.Select(c => $"ep {c.Episode} {Reward.Format(options, c.HeldOut)} -> {Reward.Format(options, c.Confirm)}")),
             ["seed"] = $"{options.Seed}",
             ["machine"] = $"{System.Environment.ProcessorCount} cores, {System.Environment.OSVersion}",
         };
@@ -66,7 +67,7 @@ static class SearchArtifacts
             settings["latency speed-up"] = $"table {latency[0].PredictedMs / latency[1].PredictedMs:F2}x, measured {latency[0].Measured.Median / latency[1].Measured.Median:F2}x (ONNX Runtime, batch 1, timed interleaved)";
         }
         var md = SearchSummary.Markdown($"amc search: {session.Checkpoint.Network.Name}", settings, results, env.Steps.Select(g => (g.Name, g.Channels)).ToList(), episodes,
-            plots);
+            plots, options);
         AtomicFile.WriteAllText(File("summary.md"), md);
     }
 }

@@ -1,3 +1,4 @@
+using Amc.Onnx;
 using Amc.Pruning;
 using Amc.Search;
 using Amc.Torch;
@@ -8,7 +9,9 @@ namespace Amc.Sessions;
 /// <summary>
 /// How a search scores its candidates: the seeded calibration sample, the pruner over it, the
 /// held-out images and the candidate builder. A search and a distributed worker both make it
-/// here, so a worker's scores are the in-process search's.
+/// here, so a worker's scores are the in-process search's. Under a reward on agreement or
+/// fidelity the held-out images carry the unpruned network's outputs, computed once by the
+/// scoring engine itself, so the original agrees with itself exactly.
 /// </summary>
 public sealed class SearchScoring : IDisposable
 {
@@ -16,19 +19,44 @@ public sealed class SearchScoring : IDisposable
     public TensorBatches HeldOut { get; }
     public ChannelPruner Pruner { get; }
     public CandidateBuilder Builder { get; }
+    public ScoringEngine Engine { get; }
+    public RewardKind Reward { get; }
 
-    public SearchScoring(Checkpoint ck, OpenedData data, CalibrationSettings calibration, PruneOptions pruning)
+    readonly Checkpoint original;
+
+    public SearchScoring(Checkpoint ck, OpenedData data, CalibrationSettings calibration, PruneOptions pruning,
+        ScoringEngine engine = ScoringEngine.OnnxRuntime, RewardKind reward = RewardKind.Accuracy)
     {
+        original = ck;
+        Engine = engine;
+        Reward = reward;
         Calibration = data.CalibrationSample(calibration.Images, pruning.Seed);
         Pruner = calibration.Pruner(ck, Calibration);
         HeldOut = new TensorBatches(data.Train, data.Split.HeldOut, PruningMemory.ScoringBatch);
         Builder = new CandidateBuilder(Pruner, pruning);
+        Refer(HeldOut, engine);
     }
 
-    /// <summary>The scorer of <paramref name="engine"/> over <paramref name="images"/> (default: the held-out images).</summary>
-    public ICandidateScorer Scorer(ScoringEngine engine, TensorBatches? images = null) => engine == ScoringEngine.OnnxRuntime
+    /// <summary>The scorer over <paramref name="images"/> (default: the held-out images; others get <see cref="Refer"/> first).</summary>
+    public ICandidateScorer Scorer(TensorBatches? images = null) => Engine == ScoringEngine.OnnxRuntime
         ? new OnnxCandidateScorer(Builder, images ?? HeldOut)
         : new TorchCandidateScorer(Builder, images ?? HeldOut);
+
+    /// <summary>
+    /// Gives <paramref name="images"/> the unpruned network's outputs, run by <paramref name="engine"/>
+    /// (the one that will evaluate the candidates on them), when the reward compares with it.
+    /// </summary>
+    public void Refer(TensorBatches images, ScoringEngine engine)
+    {
+        if (Reward == RewardKind.Accuracy) return;
+        if (engine == ScoringEngine.OnnxRuntime)
+            images.CompareWith(new OnnxEvaluator(images).Outputs(original.Network, original.Weights, TorchSharp.torch.get_num_threads()));
+        else
+        {
+            using var module = original.ToModule();
+            images.CompareWith(Evaluator.Outputs(module, images));
+        }
+    }
 
     public void Dispose()
     {

@@ -52,8 +52,8 @@ public sealed class SearchSession : IDisposable
         LatencyTable = table;
         Data = data;
         Fingerprint = fingerprint;
-        scoring = new SearchScoring(ck, data, settings.Calibration, settings.Pruning);
-        scorer = scorerFor?.Invoke(fingerprint) ?? scoring.Scorer(settings.Engine);
+        scoring = new SearchScoring(ck, data, settings.Calibration, settings.Pruning, settings.Engine, settings.Search.Reward);
+        scorer = scorerFor?.Invoke(fingerprint) ?? scoring.Scorer();
         runner = new SearchRunner(env, scorer, settings.Search, settings.OutputFolder, fingerprint);
     }
 
@@ -81,6 +81,8 @@ public sealed class SearchSession : IDisposable
         var options = settings.Search;
         if (options.Resource == Resource.Latency && options.Mode == SearchMode.Accuracy)
             throw new SettingsException("--target-latency is a budget; it needs --mode resource");
+        if (options.TopFive && options.Reward != RewardKind.Accuracy)
+            throw new SettingsException($"--top5 is for --reward accuracy; --reward {options.Reward.ToString().ToLowerInvariant()} has no top-5 form");
         if (options.LowerBound > options.UpperBound)
             throw new SettingsException($"need --lbound <= --rbound, got {options.LowerBound} and {options.UpperBound}");
         string ckPath = settings.Checkpoint, outDir = settings.OutputFolder;
@@ -100,6 +102,9 @@ public sealed class SearchSession : IDisposable
             throw new SettingsException($"{outDir} already holds a search; add --resume to continue it or choose another --out");
 
         var data = OpenedData.OpenFor(settings.Data, ck);
+        if (!data.HasLabels && options.Reward == RewardKind.Accuracy)
+            throw new SettingsException($"{data.Train.Name} has no labels (images without class sub-folders), so accuracy cannot be measured; " +
+                "search with --reward agreement (top-1 agreement with the unpruned network) or --reward fidelity (relative error of its outputs)");
         // The confirmation images (the rest of the default held-out split), then the test images, come later.
         int confirmImages = Math.Max(0, HeldOutSplit.DefaultSize(data.Train.Count) - data.Split.HeldOut.Length);
         PruningMemory.Ensure(ck, data, settings.Calibration.Images, settings.Pruning.Reconstruct, "searching", Math.Max(confirmImages, data.Test.Count));
@@ -141,7 +146,7 @@ public sealed class SearchSession : IDisposable
         var policy = PruningPolicy.From(chosen.Widths, scoring.Pruner.Graph, Checkpoint.Info.Model, Environment.Round);
         var latency = LatencyTable is null ? null : MeasureLatency(
             results.Skip(1).Select(r => (r.Kind == PolicyKind.Search ? "best" : r.Name, Environment.FromSteps(r.Channels))).Reverse().ToList());
-        var result = new SearchResult(Settings.OutputFolder, chosen, policy, results, confirmed?.Scored, latency);
+        var result = new SearchResult(Settings.OutputFolder, chosen, policy, results, confirmed?.Scored, latency, Reward.MetricName(Settings.Search));
         SearchArtifacts.Write(this, result, SearchRunner.ReadLog(runner.LogPath), stage ?? (path => path));
         return result;
     }
@@ -159,45 +164,54 @@ public sealed class SearchSession : IDisposable
         if (fresh.Length == 0) return null;
         note?.Invoke($"confirming the best {k} policies on {fresh.Length} held-out images the search did not score on");
         using var batches = new TensorBatches(Data.Train, fresh, PruningMemory.ScoringBatch);
-        var confirm = scoring.Scorer(Settings.Engine, batches);
-        return TopPolicyConfirmation.Choose(SearchRunner.ReadLog(runner.LogPath), Environment, confirm, k);
+        scoring.Refer(batches, Settings.Engine);
+        var confirm = scoring.Scorer(batches);
+        return TopPolicyConfirmation.Choose(SearchRunner.ReadLog(runner.LogPath), Environment, confirm, k, Settings.Search);
     }
 
-    /// <summary>The original, the baselines (resource mode, unless turned off) and the best, each on the test images too.</summary>
+    /// <summary>
+    /// The original, the baselines (resource mode, unless turned off) and the best: the held-out score
+    /// on the reward's metric, and on the test images (when there are any) top-1 and top-5 (when they
+    /// have labels) and, under an agreement or fidelity reward, agreement and relative error.
+    /// </summary>
     List<PolicyResult> Compare(BestPolicy chosen, IReadOnlyList<ConfirmedPolicy>? confirmed)
     {
         var options = Settings.Search;
         var env = Environment;
         var (origMacs, origParams) = env.Cost(env.Full);
         using var test = new TensorBatches(Data.Test, Data.Test.AllIndices(), PruningMemory.ScoringBatch);
-        PolicyResult Result(PolicyKind kind, string name, Policy widths, double heldOutTop1)
+        // The test networks run on TorchSharp, so the original's test outputs do too.
+        scoring.Refer(test, ScoringEngine.Torch);
+        PolicyResult Row(PolicyKind kind, string name, int[] channels, long macs, long parameters, GraphModule module, double heldOut)
+        {
+            var t = Data.Test.Count == 0 ? null : Evaluator.Evaluate(module, test);
+            bool labelled = t is not null && Data.Test.HasLabels;
+            return new PolicyResult(kind, name, channels, macs, parameters, (double)macs / origMacs, (double)parameters / origParams, heldOut,
+                labelled ? t!.Top1 : null, labelled ? t!.Top5 : null, t?.Agreement, t?.RelativeError);
+        }
+        PolicyResult Result(PolicyKind kind, string name, Policy widths, double heldOut)
         {
             var (pruned, module) = scoring.Builder.Build(widths);
             using (module)
             {
-                var t = Evaluator.Evaluate(module, test);
                 var cost = CostModel.Of(pruned.Network);
-                return new PolicyResult(kind, name, widths.StepWidths(env.Steps), cost.Macs, cost.Params,
-                    (double)cost.Macs / origMacs, (double)cost.Params / origParams, heldOutTop1, t.Top1, t.Top5);
+                return Row(kind, name, widths.StepWidths(env.Steps), cost.Macs, cost.Params, module, heldOut);
             }
         }
         var results = new List<PolicyResult>();
         using (var original = Checkpoint.ToModule())
-        {
-            var ho = Evaluator.Evaluate(original, scoring.HeldOut);
-            var t = Evaluator.Evaluate(original, test);
-            results.Add(new PolicyResult(PolicyKind.Original, "original", env.Steps.Select(g => g.Channels).ToArray(), origMacs, origParams, 1, 1, ho.Top1, t.Top1, t.Top5));
-        }
+            results.Add(Row(PolicyKind.Original, "original", env.Steps.Select(g => g.Channels).ToArray(), origMacs, origParams, original,
+                Reward.Score(options, Evaluator.Evaluate(original, scoring.HeldOut))));
         if (Settings.Baselines && options.Mode == SearchMode.Resource)
             foreach (var name in Baselines.Names)
             {
                 var widths = Baselines.Policy(name, env, options);
-                results.Add(Result(PolicyKind.Baseline, name, widths, scorer.Score(widths).HeldOut.Top1));
+                results.Add(Result(PolicyKind.Baseline, name, widths, Reward.Score(options, scorer.Score(widths).HeldOut)));
             }
         string agentName = options.Agent == AgentKind.Random ? "random search" : "AMC (DDPG)";
         results.Add(Result(PolicyKind.Search,
             confirmed is null ? $"{agentName}, best of {options.Episodes}" : $"{agentName}, best of {options.Episodes} (top {confirmed.Count} re-scored)",
-            chosen.Widths, chosen.Top1));
+            chosen.Widths, Reward.Score(options, chosen)));
         return results;
     }
 

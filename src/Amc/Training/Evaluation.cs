@@ -3,7 +3,12 @@ namespace Amc.Training;
 /// <summary>Top-1 and top-5 accuracy (fractions in 0..1) on Count images.</summary>
 /// <param name="NonFinite">Images whose logits held NaN or Inf: each is a miss (see <see cref="ScoreTally"/>),
 /// and a network with any is broken however its accuracy reads.</param>
-public sealed record Evaluation(double Top1, double Top5, int Count, double Loss, int NonFinite = 0)
+/// <param name="Agreement">With reference outputs (those of the unpruned network): the fraction of images
+/// whose top-1 class is the reference's top-1 class. Null without a reference.</param>
+/// <param name="RelativeError">With reference outputs: ||Y - Y0||_F / ||Y0||_F over the whole image set
+/// (<see cref="ScoreTally"/>). Null without a reference.</param>
+public sealed record Evaluation(double Top1, double Top5, int Count, double Loss, int NonFinite = 0,
+    double? Agreement = null, double? RelativeError = null)
 {
     public double Error => 1 - Top1;
 }

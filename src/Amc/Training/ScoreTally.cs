@@ -8,18 +8,29 @@ namespace Amc.Training;
 /// whose logits are all equal (a zeroed classifier) would hit every image. A row holding NaN or
 /// Inf has no meaningful ranking, so it is a miss for top-1 and top-5; it is counted, and its loss
 /// is ln(classes), that of a uniform guess, so the mean loss stays finite.
+/// Given reference outputs (the unpruned network's on the same images) it also measures how far
+/// the network is from them: top-1 agreement (the same argmax rule on both rows; a non-finite row
+/// disagrees) and the relative error ||Y - Y0||_F / ||Y0||_F over the whole set. The error is taken
+/// over the set, not averaged per image, because a per-image ratio divides by each image's own
+/// norm, which can be near zero for one image (a feature map after ReLU) and then dominates the mean.
+/// Rows with NaN or Inf are left out of the error (the network is broken anyway: <see cref="Evaluation.NonFinite"/>).
 /// </summary>
 internal sealed class ScoreTally
 {
-    long top1, top5, n, nonFinite;
-    double loss;
+    long top1, top5, n, nonFinite, agree;
+    double loss, squaredError, squaredReference;
+    bool referenced;
 
     /// <param name="logits">Row-major [labels.Length, classes].</param>
-    public void Add(ReadOnlySpan<float> logits, ReadOnlySpan<long> labels)
+    /// <param name="reference">Empty, or the reference network's outputs on the same images, shaped as <paramref name="logits"/>.</param>
+    public void Add(ReadOnlySpan<float> logits, ReadOnlySpan<long> labels, ReadOnlySpan<float> reference = default)
     {
         if (labels.Length == 0) return;
         if (logits.Length % labels.Length != 0)
             throw new ArgumentException($"{logits.Length} logits do not split into {labels.Length} rows");
+        if (!reference.IsEmpty && reference.Length != logits.Length)
+            throw new ArgumentException($"{reference.Length} reference outputs for {logits.Length} outputs: the networks' outputs differ in shape");
+        if (!reference.IsEmpty) referenced = true;
         int classes = logits.Length / labels.Length;
         for (int i = 0; i < labels.Length; i++)
         {
@@ -28,6 +39,7 @@ internal sealed class ScoreTally
             if (label < 0 || label >= classes)
                 throw new ArgumentException($"label {labels[i]} is outside the network's {classes} classes");
             n++;
+            if (!reference.IsEmpty) Compare(row, reference.Slice(i * classes, classes));
             if (!AllFinite(row))
             {
                 nonFinite++;
@@ -50,6 +62,31 @@ internal sealed class ScoreTally
         }
     }
 
+    void Compare(ReadOnlySpan<float> row, ReadOnlySpan<float> reference)
+    {
+        if (!AllFinite(row)) return;
+        if (ArgMax(row) == ArgMax(reference)) agree++;
+        for (int c = 0; c < row.Length; c++)
+        {
+            double d = (double)row[c] - reference[c];
+            squaredError += d * d;
+            squaredReference += (double)reference[c] * reference[c];
+        }
+    }
+
+    /// <summary>The first index of the largest value, as an argmax gives it (and the top-1 rule above).</summary>
+    static int ArgMax(ReadOnlySpan<float> row)
+    {
+        int best = 0;
+        for (int c = 1; c < row.Length; c++)
+            if (row[c] > row[best]) best = c;
+        return best;
+    }
+
+    /// <summary>The relative error; an all-zero reference has none unless the outputs are zero too.</summary>
+    double RelativeError() => squaredReference > 0 ? Math.Sqrt(squaredError / squaredReference)
+        : squaredError == 0 ? 0 : double.PositiveInfinity;
+
     static bool AllFinite(ReadOnlySpan<float> row)
     {
         foreach (var v in row)
@@ -59,5 +96,6 @@ internal sealed class ScoreTally
 
     public Evaluation Result() => n == 0
         ? new Evaluation(0, 0, 0, 0)
-        : new Evaluation((double)top1 / n, (double)top5 / n, (int)n, loss / n, (int)nonFinite);
+        : new Evaluation((double)top1 / n, (double)top5 / n, (int)n, loss / n, (int)nonFinite,
+            referenced ? (double)agree / n : null, referenced ? RelativeError() : null);
 }

@@ -27,6 +27,24 @@ public sealed class TensorBatches : IDisposable
 
     public IReadOnlyList<Tensor> Images => Batches.Select(b => b.Images).ToList();
 
+    /// <summary>
+    /// The outputs of a reference network (the unpruned one) on each batch, row-major, which
+    /// evaluations compare a network with (<see cref="Evaluation.Agreement"/>,
+    /// <see cref="Evaluation.RelativeError"/>); null until <see cref="CompareWith"/>.
+    /// </summary>
+    public IReadOnlyList<float[]>? Reference { get; private set; }
+
+    /// <summary>Sets the reference outputs, one array per batch (see <see cref="Reference"/>).</summary>
+    public void CompareWith(IReadOnlyList<float[]> outputs)
+    {
+        if (outputs.Count != Batches.Count)
+            throw new ArgumentException($"{outputs.Count} reference batches for {Batches.Count} batches");
+        Reference = outputs;
+    }
+
+    /// <summary>The reference outputs of batch <paramref name="i"/>, or empty without a reference.</summary>
+    public ReadOnlySpan<float> ReferenceOf(int i) => Reference is { } r ? r[i] : default;
+
     public void Dispose()
     {
         foreach (var (x, y) in Batches)

@@ -22,6 +22,12 @@ public sealed class Trainer(GraphModule model, Dataset data, int[] trainIndices,
     /// <summary>Optional masks (fine-grained sparsity) re-applied after every step.</summary>
     public Action? AfterStep { get; init; }
 
+    /// <summary>
+    /// Learn from a teacher instead of (or besides) the labels. On data without labels the training
+    /// accuracy reported is agreement with the teacher's top-1.
+    /// </summary>
+    public Distillation? Distill { get; init; }
+
     double LearningRateAt(long step, long total) =>
         0.5 * options.LearningRate * (1 + Math.Cos(Math.PI * step / Math.Max(1, total)));
 
@@ -46,12 +52,14 @@ public sealed class Trainer(GraphModule model, Dataset data, int[] trainIndices,
                     var (x, y) = batch.ToTensors();
                     optimizer.zero_grad();
                     var logits = model.call(x);
-                    var loss = nn.functional.cross_entropy(logits, y);
+                    var teacher = Distill?.Teach(x);
+                    var loss = Distill is { } d ? d.Loss(logits, teacher!, data.HasLabels ? y : null) : nn.functional.cross_entropy(logits, y);
+                    if (!data.HasLabels) y = (teacher ?? throw new InvalidOperationException("training on unlabelled images needs a teacher")).reshape(x.shape[0], -1).argmax(1);
                     loss.backward();
                     optimizer.step();
                     AfterStep?.Invoke();
                     lossSum += loss.item<float>() * batch.Count;
-                    correct += logits.argmax(1).eq(y).sum().item<long>();
+                    correct += logits.reshape(x.shape[0], -1).argmax(1).eq(y).sum().item<long>();
                     seen += batch.Count;
                 }
                 b++;

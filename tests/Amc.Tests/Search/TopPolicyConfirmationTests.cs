@@ -32,11 +32,11 @@ public class TopPolicyConfirmationTests
         var policies = scored.Select(s => string.Join(',', episodes.Single(e => e.Episode == s.Episode).Channels)).ToHashSet();
         Assert.All(episodes.Where(e => !policies.Contains(string.Join(',', e.Channels))), e => Assert.True(e.Reward <= scored[^1].Reward));
         // The winner is the one the new images score best (the first such on a tie).
-        var winner = scored.First(s => s.ConfirmTop1 == scored.Max(c => c.ConfirmTop1));
+        var winner = scored.First(s => s.Confirm == scored.Max(c => c.Confirm));
         Assert.Equal(winner.Episode, best.Episode);
         var record = episodes.Single(e => e.Episode == best.Episode);
         Assert.Equal(record.Top1, best.Top1);
         Assert.Equal(record.Channels, best.Widths.StepWidths(env.Steps));
-        Assert.Equal(confirm.Score(best.Widths).HeldOut.Top1, winner.ConfirmTop1);
+        Assert.Equal(confirm.Score(best.Widths).HeldOut.Top1, winner.Confirm);
     }
 }
