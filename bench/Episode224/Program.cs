@@ -136,7 +136,7 @@ void Episodes(string dir, string model, int policies, int threads, bool torchBn)
     clock.Restart();
     scoring.Pruner.Grams(options.Seed);
     double gramSeconds = clock.Elapsed.TotalSeconds;
-    var scorer = scoring.Scorer(ScoringEngine.OnnxRuntime);
+    var scorer = scoring.Scorer();
     var evaluator = new OnnxEvaluator(scoring.HeldOut);
     var reference = ReferenceImages(scoring);
     var graph = scoring.Pruner.Graph;
