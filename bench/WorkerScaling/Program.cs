@@ -29,6 +29,11 @@ for (int i = 0; i + 1 < args.Length; i += 2)
         default: throw new ArgumentException($"unknown option {args[i]}");
     }
 
+// Every worker silo here shares this process's thread pool, and a worker blocks a pool thread for
+// each policy it scores (as it does in its own process, where that is its only work): enough
+// threads from the start, or the pool's slow growth would be measured instead of the cluster.
+ThreadPool.SetMinThreads(Math.Max(64, 4 * counts.Max()), 64);
+
 // Policy i's cost, the same in every run.
 var random = new Random(7);
 var costs = Enumerable.Range(0, episodes).Select(_ => costMs * (1 + jitter * (2 * random.NextDouble() - 1))).ToArray();

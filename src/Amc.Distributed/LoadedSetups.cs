@@ -68,7 +68,7 @@ public sealed class LoadedSetups(WorkerSettings settings) : IDisposable
     {
         string full = Path.GetFullPath(path);
         return settings.Served.Select(Path.GetFullPath).Any(s =>
-            full == s || full.StartsWith(Path.TrimEndingDirectorySeparator(s) + Path.DirectorySeparatorChar, StringComparison.Ordinal));
+            full == s || full.StartsWith(Path.EndsInDirectorySeparator(s) ? s : s + Path.DirectorySeparatorChar, StringComparison.Ordinal));
     }
 
     public void Dispose()
