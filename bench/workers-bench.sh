@@ -3,9 +3,9 @@
 # for docs/BENCHMARKS.md "Scoring on Orleans workers":
 #   overhead  --workers 1, K = 1, 24 episodes: per episode, the log's seconds minus the agent's
 #             seconds and the worker's own scoring time (stages) is what the round trip costs
-#   speed     --workers 1 and 2 (K = N), 16 and 48 episodes, interleaved: the wall clock per
-#             episode is the difference over the 32 extra episodes, so start-up and loading cancel
-#   quality   best policy after 60 episodes (20 warm-up), K = 4 (what --workers 4 gives: tested
+#   speed     --workers 1 and 2 (K = N), 12 and 36 episodes, interleaved: the wall clock per
+#             episode is the difference over the 24 extra episodes, so start-up and loading cancel
+#   quality   best policy after 48 episodes (16 warm-up), K = 4 (what --workers 4 gives: tested
 #             equal, episode by episode) vs K = 1, seeds 1 and 2, in one process
 #   bench/workers-bench.sh [PARTS]   e.g. bench/workers-bench.sh "overhead speed quality"
 set -euo pipefail
@@ -22,6 +22,7 @@ run() { # name, args...: runs a search into $out/name, appends "name wall-second
   local start end
   start=$(date +%s.%N)
   "${amc[@]}" search "${common[@]}" "$@" --out "$out/$name" > "$out/$name.json" 2> "$out/$name.log"
+  rm -f "$out/$name/.lock"
   end=$(date +%s.%N)
   echo "$name $(echo "$end - $start" | bc) load $(cut -d' ' -f1-3 /proc/loadavg) $(date -u +%H:%M:%S)" | tee -a "$out/runs.txt"
 }
@@ -29,12 +30,12 @@ for part in $parts; do
   case "$part" in
     overhead) run overhead-w1-k1 --episodes 24 --warmup 8 --workers 1 --rollouts-per-round 1 ;;
     speed)
-      for e in 16 48; do
+      for e in 12 36; do
         for w in 1 2; do run "speed-w$w-e$e" --episodes "$e" --warmup 8 --workers "$w"; done
       done ;;
     quality)
       for seed in 1 2; do
-        for k in 1 4; do run "quality-k$k-seed$seed" --episodes 60 --warmup 20 --seed "$seed" --rollouts-per-round "$k"; done
+        for k in 1 4; do run "quality-k$k-seed$seed" --episodes 48 --warmup 16 --seed "$seed" --rollouts-per-round "$k"; done
       done ;;
     *) echo "unknown part $part (overhead, speed or quality)" >&2; exit 2 ;;
   esac
