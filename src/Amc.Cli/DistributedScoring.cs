@@ -46,7 +46,7 @@ sealed class DistributedScoring : IDisposable
                 coordinator.WaitForWorkers(1, TimeSpan.FromMinutes(10)).GetAwaiter().GetResult();
                 say($"{coordinator.Workers().Count} scoring worker(s) in the cluster");
             }
-            return new DistributedScoring(coordinator, local, new RemoteCandidateScorer(coordinator, setup, TimeSpan.FromSeconds(60)));
+            return new DistributedScoring(coordinator, local, new RemoteCandidateScorer(coordinator, setup, TimeSpan.FromSeconds(60), say));
         }
         catch
         {
@@ -58,6 +58,7 @@ sealed class DistributedScoring : IDisposable
 
     public void Dispose()
     {
+        Scorer.Dispose();
         local?.Dispose();
         coordinator.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }

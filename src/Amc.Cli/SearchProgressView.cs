@@ -1,3 +1,4 @@
+using Amc.Distributed;
 using Amc.Latency;
 using Amc.Reports;
 using Amc.Search;
@@ -15,7 +16,9 @@ static class SearchProgressView
 {
     /// <param name="stage">Where the session writes each of its result files (CommandOutputs.Stage), or null for in place.</param>
     /// <param name="scorerFor">Scores the candidates elsewhere (workers), given the fingerprint; null: in this process.</param>
-    public static SearchResult Run(SearchSettings settings, Func<string, string>? stage, bool quiet, Func<string, ICandidateScorer>? scorerFor = null)
+    /// <param name="workers">The workers' states now, when the candidates are scored on workers.</param>
+    public static SearchResult Run(SearchSettings settings, Func<string, string>? stage, bool quiet, Func<string, ICandidateScorer>? scorerFor = null,
+        Func<IReadOnlyList<WorkerState>>? workers = null)
     {
         using var session = settings.Search.Resource == Resource.Latency
             ? LatencyTableView.Show(progress => SearchSession.Open(settings, progress, scorerFor), quiet)
@@ -27,11 +30,11 @@ static class SearchProgressView
             AnsiConsole.MarkupLine($"[bold]amc search[/] {Markup.Escape(session.Checkpoint.Network.Name)}: {session.Environment.StepCount} groups, {options.Mode} mode, " +
                 $"{options.Resource} target {options.Target:0.###}, agent {options.Agent}, {options.Episodes} episodes");
         }
-        Episodes(session, quiet);
+        Episodes(session, quiet, workers);
         return session.Finish(stage, quiet ? null : note => AnsiConsole.MarkupLine(Markup.Escape(note)));
     }
 
-    static void Episodes(SearchSession session, bool quiet)
+    static void Episodes(SearchSession session, bool quiet, Func<IReadOnlyList<WorkerState>>? workers)
     {
         var options = session.Settings.Search;
         string Describe(SearchProgress pr) =>
@@ -44,7 +47,8 @@ static class SearchProgressView
             {
                 if (quiet) return;
                 if ((pr.Episode + 1) % 10 == 0 || pr.Episode + 1 == pr.Episodes || pr.Episode < 3)
-                    Console.Error.WriteLine($"{Describe(pr)}  {pr.SecondsPerEpisode:F2} s/episode, ETA {Format.Duration(TimeSpan.FromSeconds(pr.SecondsPerEpisode * (pr.Episodes - pr.Episode - 1)))}");
+                    Console.Error.WriteLine($"{Describe(pr)}  {pr.SecondsPerEpisode:F2} s/episode, ETA {Format.Duration(TimeSpan.FromSeconds(pr.SecondsPerEpisode * (pr.Episodes - pr.Episode - 1)))}" +
+                        (workers is null ? "" : " | workers: " + Count(workers())));
             });
             return;
         }
@@ -53,6 +57,11 @@ static class SearchProgressView
             .Start(ctx =>
             {
                 var task = ctx.AddTask("search", maxValue: options.Episodes);
+                // Refreshed on a timer: a worker's state changes while the search waits for a round's scores.
+                var workersTask = workers is null ? null : ctx.AddTask("workers", maxValue: 1);
+                if (workersTask is not null) workersTask.IsIndeterminate = true;
+                using var refresh = new Timer(_ => workersTask!.Description = Markup.Escape("workers: " + string.Join(", ", workers!())),
+                    null, workersTask is null ? Timeout.Infinite : 0, 500);
                 session.Search(pr =>
                 {
                     task.Description = Markup.Escape(Describe(pr));
@@ -60,6 +69,10 @@ static class SearchProgressView
                 });
             });
     }
+
+    /// <summary>How many workers do what, e.g. "2 scoring, 1 loading, 1 gone".</summary>
+    static string Count(IReadOnlyList<WorkerState> workers) =>
+        string.Join(", ", workers.GroupBy(w => w.Activity).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key.ToString().ToLowerInvariant()}"));
 
     public static void RenderResults(SearchResult result, SearchOptions? options = null)
     {

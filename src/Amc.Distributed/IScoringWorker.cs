@@ -6,5 +6,8 @@ namespace Amc.Distributed;
 /// </summary>
 public interface IScoringWorker : IGrainWithStringKey
 {
+    /// <summary>Loads a search's setup (checkpoint, data, Gram matrices) before its first policy; the refusal, if the worker refuses the work.</summary>
+    Task<string?> Load(ScoringSetup setup, string secret);
+
     Task<WorkResult> Score(WorkItem item);
 }

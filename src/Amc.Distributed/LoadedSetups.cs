@@ -17,42 +17,50 @@ public sealed class LoadedSetups(WorkerSettings settings) : IDisposable
     readonly Lock gate = new();
     (string Key, ScoringContext Context)? current;
 
+    /// <summary>Loads the setup unless it is loaded already; the refusal, if the work is refused.</summary>
+    public string? Load(ScoringSetup setup, string secret) => Context(setup, secret).Refusal;
+
     public WorkResult Score(WorkItem item)
     {
-        if (Refusal(item) is string reason) return WorkResult.Refused(reason);
-        ScoringContext context;
-        lock (gate)
-        {
-            string key = string.Join('\n', [item.Setup.Fingerprint, item.Setup.Checkpoint, item.Setup.Data, .. item.Setup.Arguments]);
-            if (current?.Key != key)
-            {
-                current?.Context.Dispose();
-                current = null;
-                settings.Log?.Invoke($"loading search {item.Setup.Fingerprint}: {item.Setup.Checkpoint}, data {item.Setup.Data}");
-                try { current = (key, settings.Load(item.Setup)); }
-                catch (Exception e) { return WorkResult.Refused($"worker cannot load the search's setup: {e.Message}"); }
-            }
-            context = current.Value.Context;
-        }
+        var (context, refusal) = Context(item.Setup, item.Secret);
+        if (refusal is not null) return WorkResult.Refused(refusal);
         settings.Log?.Invoke("scoring a policy");
-        var score = context.Scorer.Score(Policy.OfWidths(item.Widths));
+        var score = context!.Scorer.Score(Policy.OfWidths(item.Widths));
         settings.Log?.Invoke(score.HeldOut.Agreement is double agreement
             ? $"scored: agreement {agreement:F4}, relative error {score.HeldOut.RelativeError:F4} in {score.Times.Total:F2} s"
             : $"scored: top-1 {score.HeldOut.Top1:F4} in {score.Times.Total:F2} s");
         return WorkResult.Of(score);
     }
 
-    string? Refusal(WorkItem item)
+    (ScoringContext? Context, string? Refusal) Context(ScoringSetup setup, string secret)
     {
-        if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(item.Secret), Encoding.UTF8.GetBytes(settings.Secret)))
+        if (Refusal(setup, secret) is string reason) return (null, reason);
+        lock (gate)
+        {
+            string key = string.Join('\n', [setup.Fingerprint, setup.Checkpoint, setup.Data, .. setup.Arguments]);
+            if (current?.Key != key)
+            {
+                current?.Context.Dispose();
+                current = null;
+                settings.Log?.Invoke($"loading search {setup.Fingerprint}: {setup.Checkpoint}, data {setup.Data}");
+                try { current = (key, settings.Load(setup)); }
+                catch (Exception e) { return (null, $"worker cannot load the search's setup: {e.Message}"); }
+            }
+            return (current.Value.Context, null);
+        }
+    }
+
+    string? Refusal(ScoringSetup setup, string secret)
+    {
+        if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(settings.Secret)))
             return "the worker refused the work: wrong cluster secret";
-        if (!IsServed(item.Setup.Checkpoint))
-            return $"the worker does not serve the checkpoint {item.Setup.Checkpoint} (start it with --serve for that file or its folder)";
-        bool builtIn = item.Setup.Data is DataSource.FashionMnist or DataSource.FashionMnistSubset;
-        if (!builtIn && !IsServed(item.Setup.Data))
-            return $"the worker does not serve the data {item.Setup.Data} (start it with --serve for that folder)";
+        if (!IsServed(setup.Checkpoint))
+            return $"the worker does not serve the checkpoint {setup.Checkpoint} (start it with --serve for that file or its folder)";
+        bool builtIn = setup.Data is DataSource.FashionMnist or DataSource.FashionMnistSubset;
+        if (!builtIn && !IsServed(setup.Data))
+            return $"the worker does not serve the data {setup.Data} (start it with --serve for that folder)";
         // A response file (@file) would make the worker read a path nobody checked.
-        if (item.Setup.Arguments.Any(a => a.StartsWith('@')))
+        if (setup.Arguments.Any(a => a.StartsWith('@')))
             return "the worker refused the work: response files (@file) are not accepted in scoring options";
         return null;
     }
@@ -62,7 +70,7 @@ public sealed class LoadedSetups(WorkerSettings settings) : IDisposable
     {
         string full = Path.GetFullPath(path);
         return settings.Served.Select(Path.GetFullPath).Any(s =>
-            full == s || full.StartsWith(Path.TrimEndingDirectorySeparator(s) + Path.DirectorySeparatorChar, StringComparison.Ordinal));
+            full == s || full.StartsWith(Path.EndsInDirectorySeparator(s) ? s : s + Path.DirectorySeparatorChar, StringComparison.Ordinal));
     }
 
     public void Dispose()

@@ -7,5 +7,7 @@ namespace Amc.Distributed;
 [OnSiloPlacement]
 public sealed class ScoringWorker(LoadedSetups setups) : Grain, IScoringWorker
 {
+    public Task<string?> Load(ScoringSetup setup, string secret) => Task.Run(() => setups.Load(setup, secret));
+
     public Task<WorkResult> Score(WorkItem item) => Task.Run(() => setups.Score(item));
 }

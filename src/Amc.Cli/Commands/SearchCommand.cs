@@ -54,10 +54,15 @@ public static class SearchCommand
             Description = "Score on N local worker processes (Orleans silos, one thread each); K (--rollouts-per-round) defaults to N",
         }.In(OptionRange.Between(1, 64));
         var cluster = new Option<string?>("--cluster") { Description = "Score on the workers (`amc worker`) of the cluster in this config (JSON)" };
+        var asynchronous = new Option<bool>("--async")
+        {
+            Description = "With --workers or --cluster: no rounds; K policies are always being scored, and the agent learns from each score as it arrives " +
+                "and proposes the next one (for workers of uneven speed; the search then depends on the timing and is not reproducible)",
+        };
         var cmd = new Command("search", "AMC: search per-group keep ratios under a budget with DDPG, score without fine-tuning")
         {
             checkpoint, output, targetMacs, targetParams, targetLatency, latencyThreads, mode, episodes, warmup, sigmaDecay, finalSigma, actorLr, agent, lbound, rbound, top5, reward, resume, noBaselines, engine, confirmTop, rollouts,
-            workers, cluster,
+            workers, cluster, asynchronous,
         };
         PruningOptions.AddTo(cmd);
         DataOptions.AddTo(cmd);
@@ -71,6 +76,7 @@ public static class SearchCommand
             double target = p.GetValue(targetParams) ?? p.GetValue(targetLatency) ?? p.GetValue(targetMacs) ?? 0.5;
             if (p.GetValue(sigmaDecay) is not null && p.GetValue(finalSigma) is not null) throw new UsageException("give --sigma-decay or --final-sigma, not both");
             if (p.GetValue(workers) is not null && p.GetValue(cluster) is not null) throw new UsageException("give --workers (local workers) or --cluster (a cluster's workers), not both");
+            if (p.GetValue(asynchronous) && p.GetValue(workers) is null && p.GetValue(cluster) is null) throw new UsageException("--async scores on workers: give --workers or --cluster");
             // Workers read only the checkpoint and data they serve; a class list is another file.
             if ((p.GetValue(workers) is not null || p.GetValue(cluster) is not null) && p.GetValue(DataOptions.Classes) is not null)
                 throw new UsageException("--classes cannot be used with --workers or --cluster yet (workers read only the paths they serve); rename the class folders or search in one process");
@@ -88,6 +94,7 @@ public static class SearchCommand
                     Resource = resource, Target = target, LowerBound = p.GetValue(lbound), UpperBound = p.GetValue(rbound),
                     Episodes = p.GetValue(episodes), Agent = p.GetValue(agent) == "random" ? AgentKind.Random : AgentKind.Ddpg,
                     TopFive = p.GetValue(top5), Reward = RewardKindOf(p.GetValue(reward)!), Seed = p.GetValue(CommonOptions.Seed), Ddpg = ddpg, RolloutsPerRound = k,
+                    Asynchronous = p.GetValue(asynchronous),
                 },
                 Pruning = PruningOptions.Read(p, reconstruct: true), Calibration = PruningOptions.Calibration(p),
                 Engine = p.GetValue(engine) == "ort" ? ScoringEngine.OnnxRuntime : ScoringEngine.Torch,
@@ -119,7 +126,7 @@ public static class SearchCommand
                 Func<string, ICandidateScorer>? onWorkers = !distributed ? null : fingerprint =>
                     (scoring = DistributedScoring.Start(p.GetValue(workers), p.GetValue(cluster), WorkerScoring.Setup(p, fingerprint, ckPath, p.GetValue(engine)!, p.GetValue(reward)!),
                         line => { if (!json) AnsiConsole.MarkupLine(Markup.Escape(line)); })).Scorer;
-                result = SearchProgressView.Run(settings, outputs.Stage, json, onWorkers);
+                result = SearchProgressView.Run(settings, outputs.Stage, json, onWorkers, distributed ? () => scoring?.Scorer.Workers() ?? [] : null);
             }
             finally
             {

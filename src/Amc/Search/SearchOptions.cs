@@ -57,6 +57,17 @@ public sealed record SearchOptions
     /// a search saved before K existed has the fingerprint it had and still resumes.</summary>
     [JsonInclude, JsonPropertyName(nameof(RolloutsPerRound)), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     int? RolloutsPerRoundUnlessOne { get => RolloutsPerRound == 1 ? null : RolloutsPerRound; init => RolloutsPerRound = value ?? 1; }
+    /// <summary>
+    /// No rounds: K policies are always being scored, each new one proposed from the agent as it is
+    /// when a score arrives, and the agent learns from every score as it arrives. For workers of
+    /// uneven speed; the search then depends on the timing and is not reproducible. The scorer's
+    /// <see cref="ICandidateScorer.Score"/> must allow K calls at once.
+    /// </summary>
+    [JsonIgnore]
+    public bool Asynchronous { get; init; }
+    /// <summary>In the JSON only when set (see <see cref="RolloutsPerRoundUnlessOne"/>).</summary>
+    [JsonInclude, JsonPropertyName(nameof(Asynchronous)), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    bool? AsynchronousIfSet { get => Asynchronous ? true : null; init => Asynchronous = value ?? false; }
 }
 
 /// <summary>DDPG hyper-parameters as in the official AMC code (amc-spec.md §5), except the actor's

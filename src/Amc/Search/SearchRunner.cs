@@ -67,30 +67,21 @@ internal sealed class SearchRunner
         }
 
         var clock = Stopwatch.StartNew();
-        for (int start = first; start < options.Episodes; start += options.RolloutsPerRound)
-        {
-            var records = RunRound(start, Math.Min(options.RolloutsPerRound, options.Episodes - start), agent, random);
-            var bestAfter = new List<BestPolicy?>(records.Count);
-            foreach (var record in records)
+        if (options.Asynchronous) best = RunAsynchronously(first, best, agent, random, ddpg, clock, progress);
+        else
+            for (int start = first; start < options.Episodes; start += options.RolloutsPerRound)
             {
-                // A network with NaN or Inf outputs is never the result, however its accuracy reads.
-                if (record.NonFiniteImages == 0 && (best is null || record.Reward > best.Reward))
-                    best = new BestPolicy(record.Episode, record.Reward, env.FromSteps(record.Channels), record.Top1, record.Top5, record.Macs, record.Params,
-                        record.Agreement, record.RelativeError);
-                bestAfter.Add(best);
+                var records = RunRound(start, Math.Min(options.RolloutsPerRound, options.Episodes - start), agent, random);
+                var bestAfter = new List<BestPolicy?>(records.Count);
+                foreach (var record in records)
+                {
+                    best = Better(best, record);
+                    bestAfter.Add(best);
+                }
+                Save(records, best, random, ddpg);
+                for (int i = 0; i < records.Count; i++)
+                    progress?.Invoke(Progress(records[i], bestAfter[i], clock.Elapsed.TotalSeconds / (records[^1].Episode - first + 1)));
             }
-            File.AppendAllText(logPath, string.Concat(records.Select(r => JsonSerializer.Serialize(r, LogJson) + "\n")));
-            var (actorOpt, criticOpt) = ddpg.OptimizerStates();
-            new SearchState
-            {
-                NextEpisode = records[^1].Episode + 1, Random = random.State, Baseline = ddpg.Baseline, Best = best,
-                Replay = ddpg.Replay.InOrder().ToList(), ActorOptimizer = Convert.ToBase64String(actorOpt),
-                CriticOptimizer = Convert.ToBase64String(criticOpt), Fingerprint = fingerprint,
-            }.Save(statePath, ddpg.Tensors());
-            for (int i = 0; i < records.Count; i++)
-                progress?.Invoke(new SearchProgress(records[i].Episode, options.Episodes, records[i].Phase, records[i].Reward, Reward.Score(options, records[i]), records[i].MacsFraction,
-                    records[i].BudgetFraction, bestAfter[i], clock.Elapsed.TotalSeconds / (records[^1].Episode - first + 1)));
-        }
         if (best is null && options.Episodes > 0)
             throw new CheckpointException($"every one of the {options.Episodes} policies the search scored gave NaN or Inf outputs on the held-out images, " +
                 "so there is no policy to choose; check the checkpoint with 'amc eval' (its weights may be broken) or search wider keep ratios (--lbound)");
@@ -108,6 +99,63 @@ internal sealed class SearchRunner
         var learnings = agent.Learn(rollouts.Zip(rewards).ToList(), random);
         return rollouts.Select((r, i) => Record(r, scores[i], rewards[i], learnings[i], count == 1 ? scoreSeconds : scores[i].Times.Total)).ToList();
     }
+
+    /// <summary>
+    /// The asynchronous search: K policies in flight, each scored on its own thread (the scorer
+    /// sends it to a worker); as a score arrives the agent learns from it and the next policy is
+    /// proposed. Episodes are numbered in the order they are learned from, so the log, the state
+    /// and a resume work as in rounds of one; a policy keeps the phase and noise it was proposed with.
+    /// Policies still in flight when the search is killed are proposed anew on resume.
+    /// </summary>
+    BestPolicy? RunAsynchronously(int first, BestPolicy? best, ISearchAgent agent, SearchRandom random, DdpgAgent ddpg, Stopwatch clock, Action<SearchProgress>? progress)
+    {
+        var inFlight = new List<(Rollout Rollout, Task<CandidateScore> Score, Stopwatch Clock)>();
+        int proposed = first;
+        for (int episode = first; episode < options.Episodes; episode++)
+        {
+            while (inFlight.Count < options.RolloutsPerRound && proposed < options.Episodes)
+            {
+                var rollout = agent.Propose(proposed++, env, random);
+                // A thread of its own, not the pool's: the scorer's call blocks until a worker answers.
+                inFlight.Add((rollout, Task.Factory.StartNew(() => scorer.Score(rollout.Policy), TaskCreationOptions.LongRunning), Stopwatch.StartNew()));
+            }
+            int done = Task.WaitAny(inFlight.Select(f => (Task)f.Score).ToArray());
+            var (proposal, task, scoreClock) = inFlight[done];
+            inFlight.RemoveAt(done);
+            var score = task.GetAwaiter().GetResult();
+            double reward = Reward.Of(score, options, originalMacs, originalParams);
+            // Learned from as proposed (warm-up or not), logged under the order it is learned in.
+            var learning = agent.Learn([(proposal, reward)], random)[0];
+            var record = Record(proposal with { Episode = episode }, score, reward, learning, scoreClock.Elapsed.TotalSeconds);
+            best = Better(best, record);
+            Save([record], best, random, ddpg);
+            progress?.Invoke(Progress(record, best, clock.Elapsed.TotalSeconds / (episode - first + 1)));
+        }
+        return best;
+    }
+
+    /// <summary>The best policy after <paramref name="record"/>: a network with NaN or Inf outputs is never the result, however its accuracy reads.</summary>
+    BestPolicy? Better(BestPolicy? best, EpisodeRecord record) =>
+        record.NonFiniteImages == 0 && (best is null || record.Reward > best.Reward)
+            ? new BestPolicy(record.Episode, record.Reward, env.FromSteps(record.Channels), record.Top1, record.Top5, record.Macs, record.Params,
+                record.Agreement, record.RelativeError)
+            : best;
+
+    /// <summary>Appends the records to the log, then saves the state after them (a resume starts at the next episode).</summary>
+    void Save(IReadOnlyList<EpisodeRecord> records, BestPolicy? best, SearchRandom random, DdpgAgent ddpg)
+    {
+        File.AppendAllText(logPath, string.Concat(records.Select(r => JsonSerializer.Serialize(r, LogJson) + "\n")));
+        var (actorOpt, criticOpt) = ddpg.OptimizerStates();
+        new SearchState
+        {
+            NextEpisode = records[^1].Episode + 1, Random = random.State, Baseline = ddpg.Baseline, Best = best,
+            Replay = ddpg.Replay.InOrder().ToList(), ActorOptimizer = Convert.ToBase64String(actorOpt),
+            CriticOptimizer = Convert.ToBase64String(criticOpt), Fingerprint = fingerprint,
+        }.Save(statePath, ddpg.Tensors());
+    }
+
+    SearchProgress Progress(EpisodeRecord r, BestPolicy? best, double secondsPerEpisode) =>
+        new(r.Episode, options.Episodes, r.Phase, r.Reward, Reward.Score(options, r), r.MacsFraction, r.BudgetFraction, best, secondsPerEpisode);
 
     EpisodeRecord Record(Rollout rollout, CandidateScore score, double reward, Learning learning, double scoreSeconds)
     {

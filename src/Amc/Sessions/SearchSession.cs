@@ -85,6 +85,9 @@ public sealed class SearchSession : IDisposable
             throw new SettingsException($"--top5 is for --reward accuracy; --reward {options.Reward.ToString().ToLowerInvariant()} has no top-5 form");
         if (options.LowerBound > options.UpperBound)
             throw new SettingsException($"need --lbound <= --rbound, got {options.LowerBound} and {options.UpperBound}");
+        // The scorers of this process score one policy per call; only workers take several calls at once.
+        if (options.Asynchronous && scorerFor is null)
+            throw new SettingsException("an asynchronous search scores on workers: give --workers or --cluster");
         string ckPath = settings.Checkpoint, outDir = settings.OutputFolder;
         var ck = Checkpoint.Load(ckPath).RequireFinite(ckPath);
         var graph = ChannelGraph.Build(ck.Network);

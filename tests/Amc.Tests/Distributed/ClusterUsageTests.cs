@@ -22,5 +22,7 @@ public class ClusterUsageTests(TrainedModel model)
         Assert.Contains("no such file or folder", CliAssert.BadInput(CliRun.Amc("worker", "--cluster", good, "--serve", temp.File("nothing"))));
         Assert.Contains("not both", CliAssert.BadInput(CliRun.Amc("search", "--checkpoint", model.Checkpoint, "--data", model.Data,
             "--out", model.NewPath("s"), "--workers", "2", "--cluster", good)));
+        Assert.Contains("--async scores on workers", CliAssert.BadInput(CliRun.Amc("search", "--checkpoint", model.Checkpoint, "--data", model.Data,
+            "--out", model.NewPath("s"), "--async")));
     }
 }

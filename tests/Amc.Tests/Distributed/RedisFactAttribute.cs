@@ -17,14 +17,23 @@ public sealed class RedisFactAttribute : FactAttribute
             Skip = $"no Redis at {Address} (start one: redis-server --port 6390 --daemonize yes); on CI this test fails instead";
     }
 
-    public static bool Reachable()
+    public static bool Reachable() => Reachable(Address, TimeSpan.FromSeconds(2));
+
+    /// <summary>Whether a TCP server answers at <paramref name="address"/> (host:port) within <paramref name="wait"/>.</summary>
+    public static bool Reachable(string address, TimeSpan wait)
     {
-        int colon = Address.LastIndexOf(':');
-        try
+        int colon = address.LastIndexOf(':');
+        var deadline = DateTime.UtcNow + wait;
+        do
         {
-            using var client = new TcpClient();
-            return client.ConnectAsync(Address[..colon], int.Parse(Address[(colon + 1)..])).Wait(TimeSpan.FromSeconds(2));
-        }
-        catch (Exception e) when (e is SocketException or AggregateException or FormatException) { return false; }
+            try
+            {
+                using var client = new TcpClient();
+                if (client.ConnectAsync(address[..colon], int.Parse(address[(colon + 1)..])).Wait(TimeSpan.FromSeconds(2))) return true;
+            }
+            catch (Exception e) when (e is SocketException or AggregateException or FormatException) { }
+            Thread.Sleep(100);
+        } while (DateTime.UtcNow < deadline);
+        return false;
     }
 }

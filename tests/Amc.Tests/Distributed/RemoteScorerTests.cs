@@ -47,23 +47,38 @@ public class RemoteScorerTests
         }
     }
 
-    static async Task<Cluster> Start(int workers, string workerSecret = Secret)
+    /// <param name="room">Workers the cluster may have in all (some may join later: <see cref="AddWorker"/>).</param>
+    static async Task<Cluster> Start(int workers, string workerSecret = Secret, int? room = null)
     {
         var config = ClusterConfig.Create("localhost", $"127.0.0.1:{SiloSetup.FreePort(IPAddress.Loopback)}", "test-" + Guid.NewGuid().ToString("N")[..6], Secret, "test");
         var coordinator = await Coordinator.StartAsync(config);
-        var cluster = new Cluster { Coordinator = coordinator, Workers = [], Loads = new int[workers], Scores = new int[workers] };
-        for (int i = 0; i < workers; i++)
-        {
-            int id = i;
-            var settings = new WorkerSettings(workerSecret, [Served], _ =>
-            {
-                Interlocked.Increment(ref cluster.Loads[id]);
-                return new ScoringContext(new WidthScorer(() => Interlocked.Increment(ref cluster.Scores[id])), new MemoryStream());
-            });
-            cluster.Workers.Add(await WorkerHost.StartAsync(config with { Secret = workerSecret }, IPAddress.Loopback, 0, settings));
-        }
+        var cluster = new Cluster { Coordinator = coordinator, Workers = [], Loads = new int[room ?? workers], Scores = new int[room ?? workers] };
+        for (int i = 0; i < workers; i++) await AddWorker(cluster, workerSecret);
         await coordinator.WaitForWorkers(workers, TimeSpan.FromSeconds(60));
         return cluster;
+    }
+
+    static async Task AddWorker(Cluster cluster, string workerSecret = Secret)
+    {
+        int id = cluster.Workers.Count;
+        var settings = new WorkerSettings(workerSecret, [Served], _ =>
+        {
+            Interlocked.Increment(ref cluster.Loads[id]);
+            return new ScoringContext(new WidthScorer(() => Interlocked.Increment(ref cluster.Scores[id])), new MemoryStream());
+        });
+        cluster.Workers.Add(await WorkerHost.StartAsync(cluster.Coordinator.Config with { Secret = workerSecret }, IPAddress.Loopback, 0, settings));
+    }
+
+    /// <summary>Waits until the scorer sees the workers as <paramref name="expected"/> says; how long it took.</summary>
+    static TimeSpan Until(RemoteCandidateScorer scorer, Func<IReadOnlyList<WorkerState>, bool> expected, string what)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!expected(scorer.Workers()))
+        {
+            if (clock.Elapsed > TimeSpan.FromSeconds(60)) Assert.Fail($"{what} within 60 s: {string.Join(", ", scorer.Workers())}");
+            Thread.Sleep(20);
+        }
+        return clock.Elapsed;
     }
 
     static ScoringSetup Setup(string fingerprint = "f1", string? checkpoint = null) =>
@@ -75,7 +90,7 @@ public class RemoteScorerTests
     public async Task Policies_are_scored_on_every_worker_and_come_back_in_their_order()
     {
         await using var cluster = await Start(2);
-        var scorer = new RemoteCandidateScorer(cluster.Coordinator, Setup(), TimeSpan.FromSeconds(10));
+        using var scorer = new RemoteCandidateScorer(cluster.Coordinator, Setup(), TimeSpan.FromSeconds(10));
         var policies = Policies(8);
         var scores = scorer.ScoreAll(policies);
         Assert.Equal(policies, scores.Select(s => s.Policy));
@@ -88,19 +103,45 @@ public class RemoteScorerTests
         Assert.Equal([1, 1], cluster.Loads);
         Assert.Equal(0, scorer.Resent);
         // Another search's fingerprint: loaded again by the worker(s) it reached.
-        new RemoteCandidateScorer(cluster.Coordinator, Setup("f2"), TimeSpan.FromSeconds(10)).ScoreAll(Policies(4));
+        using (var other = new RemoteCandidateScorer(cluster.Coordinator, Setup("f2"), TimeSpan.FromSeconds(10))) other.ScoreAll(Policies(4));
         Assert.InRange(cluster.Loads.Sum(), 3, 4);
         // The same fingerprint with other scoring options (calibration images are not in the fingerprint): loaded again too.
         int before = cluster.Loads.Sum();
-        new RemoteCandidateScorer(cluster.Coordinator, Setup("f2") with { Arguments = ["--calibration-images", "10"] }, TimeSpan.FromSeconds(10)).ScoreAll(Policies(4));
+        using (var other = new RemoteCandidateScorer(cluster.Coordinator, Setup("f2") with { Arguments = ["--calibration-images", "10"] }, TimeSpan.FromSeconds(10))) other.ScoreAll(Policies(4));
         Assert.True(cluster.Loads.Sum() > before);
+    }
+
+    [Fact]
+    public async Task A_worker_that_joins_late_gets_work_and_one_that_leaves_is_seen_gone()
+    {
+        await using var cluster = await Start(1, room: 2);
+        using var scorer = new RemoteCandidateScorer(cluster.Coordinator, Setup(), TimeSpan.FromSeconds(10));
+        scorer.ScoreAll(Policies(3));
+        Until(scorer, w => w is [{ Activity: WorkerActivity.Idle, Scored: 3 }], "the first worker idle after its 3 policies");
+
+        await AddWorker(cluster);
+        Until(scorer, w => w.Count == 2 && w.All(s => s.Activity == WorkerActivity.Idle), "the late worker loaded");
+        Assert.Equal([1, 1], cluster.Loads);
+        var policies = Policies(8);
+        Assert.Equal(policies, scorer.ScoreAll(policies).Select(s => s.Policy));
+        Assert.True(cluster.Scores[1] > 0, $"the late worker scored none of the 8 policies ({cluster.Scores[0]} on the first)");
+
+        // The first worker leaves; the second takes all the work from then on.
+        var first = cluster.Workers[0];
+        cluster.Workers.RemoveAt(0);
+        await first.StopAsync(TimeSpan.FromSeconds(5));
+        first.Dispose();
+        Until(scorer, w => w.Count(s => s.Activity == WorkerActivity.Gone) == 1, "the worker that left seen gone");
+        int before = cluster.Scores[1];
+        scorer.ScoreAll(Policies(2));
+        Assert.Equal(before + 2, cluster.Scores[1]);
     }
 
     [Fact]
     public async Task Work_without_the_cluster_secret_is_refused()
     {
         await using var cluster = await Start(1, workerSecret: "another-secret-of-enough-length");
-        var scorer = new RemoteCandidateScorer(cluster.Coordinator, Setup(), TimeSpan.FromSeconds(10));
+        using var scorer = new RemoteCandidateScorer(cluster.Coordinator, Setup(), TimeSpan.FromSeconds(10));
         var e = Assert.Throws<ClusterException>(() => scorer.ScoreAll(Policies(2)));
         Assert.Contains("wrong cluster secret", e.Message);
         Assert.Equal([0], cluster.Loads);
@@ -112,13 +153,13 @@ public class RemoteScorerTests
         await using var cluster = await Start(1);
         foreach (var path in new[] { "/etc/passwd", Path.Combine(Served, "..", "elsewhere.amc"), Served + "-sibling/base.amc" })
         {
-            var scorer = new RemoteCandidateScorer(cluster.Coordinator, Setup(checkpoint: path), TimeSpan.FromSeconds(10));
+            using var scorer = new RemoteCandidateScorer(cluster.Coordinator, Setup(checkpoint: path), TimeSpan.FromSeconds(10));
             var e = Assert.Throws<ClusterException>(() => scorer.Score(Policies(1)[0]));
             Assert.Contains("does not serve the checkpoint", e.Message);
         }
-        var data = new RemoteCandidateScorer(cluster.Coordinator, Setup() with { Data = "/tmp/other-data" }, TimeSpan.FromSeconds(10));
+        using var data = new RemoteCandidateScorer(cluster.Coordinator, Setup() with { Data = "/tmp/other-data" }, TimeSpan.FromSeconds(10));
         Assert.Contains("does not serve the data", Assert.Throws<ClusterException>(() => data.Score(Policies(1)[0])).Message);
-        var responseFile = new RemoteCandidateScorer(cluster.Coordinator, Setup() with { Arguments = ["@/etc/passwd"] }, TimeSpan.FromSeconds(10));
+        using var responseFile = new RemoteCandidateScorer(cluster.Coordinator, Setup() with { Arguments = ["@/etc/passwd"] }, TimeSpan.FromSeconds(10));
         Assert.Contains("response files", Assert.Throws<ClusterException>(() => responseFile.Score(Policies(1)[0])).Message);
         Assert.Equal([0], cluster.Loads);
     }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using Amc.Distributed;
+using Amc.Search;
 using Amc.Tests.Cli;
 using Amc.Tests.Data;
 using Amc.Tests.Search;
@@ -19,7 +20,7 @@ public class WorkerProcessTests(TrainedModel model)
         File.ReadAllLines(Path.Combine(outDir, "episodes.jsonl")).Select(SearchGoldenTests.WithoutTimes).ToArray();
 
     string[] Search(string outDir, string data, params string[] more) =>
-        ["search", "--checkpoint", model.Checkpoint, "--data", data, "--episodes", "6", "--warmup", "2", "--seed", "4",
+        ["search", "--checkpoint", model.Checkpoint, "--data", data, .. more.Contains("--episodes") ? Array.Empty<string>() : ["--episodes", "6"], "--warmup", "2", "--seed", "4",
          "--calibration-images", "40", "--bn-images", "20", "--no-baselines", "--confirm-top", "0", "--out", outDir, .. more];
 
     [Fact]
@@ -94,6 +95,57 @@ public class WorkerProcessTests(TrainedModel model)
                 process.Dispose();
             }
         }
+    }
+
+    [Fact]
+    public void A_coordinator_killed_with_kill_9_continues_with_resume_to_the_uninterrupted_search()
+    {
+        using var temp = new TempFolder();
+        // 2000 held-out images: a round lasts long enough (about half a second) for the kill to land between the first round and the last.
+        string data = TinyIdxData.Write(temp.Folder("data"), train: 3000, test: 50);
+        string[] scoring = ["--heldout", "2000", "--episodes", "8"];
+        string reference = model.NewPath("reference"), killed = model.NewPath("killed");
+        CliAssert.Ok(CliRun.Amc(Search(reference, data, [.. scoring, "--rollouts-per-round", "2"])));
+
+        var search = CliRun.Start(Search(killed, data, [.. scoring, "--workers", "2"]));
+        var output = new System.Text.StringBuilder();
+        search.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        search.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        search.BeginOutputReadLine();
+        search.BeginErrorReadLine();
+        string log = Path.Combine(killed, "episodes.jsonl"), state = Path.Combine(killed, "search-state.safetensors");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(240);
+        // Killed as soon as the first round's state is saved: the search is then past its start and far from its end.
+        while (!search.HasExited && !File.Exists(state) && DateTime.UtcNow < deadline) Thread.Sleep(10);
+        bool exited = search.HasExited;
+        search.Kill(); // SIGKILL, the coordinator only: its local workers must notice it is gone by themselves
+        search.WaitForExit();
+        search.Dispose();
+        lock (output) Assert.False(exited, $"the search exited before it could be killed: {output}");
+        int done = File.ReadAllLines(log).Length;
+        Assert.InRange(done, 2, 7);
+
+        var r = CliRun.Run(CliRun.Start(Search(killed, data, [.. scoring, "--workers", "2", "--resume"])), [], timeoutSeconds: 300);
+        CliAssert.Ok(r);
+        Assert.Equal(Episodes(reference), Episodes(killed));
+    }
+
+    [Fact]
+    public void An_asynchronous_search_on_local_workers_gives_a_search_with_the_usual_files()
+    {
+        string sync = model.NewPath("sync"), async = model.NewPath("async");
+        CliAssert.Ok(CliRun.Amc(Search(sync, model.Data, "--rollouts-per-round", "2")));
+        var r = CliRun.Run(CliRun.Start(Search(async, model.Data, "--workers", "2", "--async")), [], timeoutSeconds: 300);
+        CliAssert.Ok(r);
+        Assert.Equal(Directory.GetFiles(sync).Select(Path.GetFileName).Order(), Directory.GetFiles(async).Select(Path.GetFileName).Order());
+        // Every episode once, in the order learned from; the warm-up's two random policies are two of the first (K = 2 in flight).
+        var episodes = SearchRunner.ReadLog(Path.Combine(async, "episodes.jsonl"));
+        Assert.Equal(Enumerable.Range(0, 6), episodes.Select(e => e.Episode));
+        Assert.Equal(2, episodes.Count(e => e.Phase == "warmup"));
+        Assert.All(episodes, e => Assert.InRange(e.Top1, 0, 1));
+        using var config = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(async, "search-config.json")));
+        Assert.True(config.RootElement.GetProperty("search").GetProperty("Asynchronous").GetBoolean());
+        Assert.True(File.Exists(Path.Combine(async, "best-policy.json")));
     }
 
     [RedisFact]

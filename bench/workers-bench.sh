@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# ResNet-20 (bench/models/resnet20-fmnist.amc, the Fashion-MNIST subset) scored on Orleans workers,
+# for docs/BENCHMARKS.md "Scoring on Orleans workers":
+#   overhead  --workers 1, K = 1, 24 episodes: per episode, the log's seconds minus the agent's
+#             seconds and the worker's own scoring time (stages) is what the round trip costs
+#   speed     --workers 1 and 2 (K = N), 12 and 36 episodes, interleaved: the wall clock per
+#             episode is the difference over the 24 extra episodes, so start-up and loading cancel
+#   quality   best policy after 48 episodes (16 warm-up), K = 4 (what --workers 4 gives: tested
+#             equal, episode by episode) vs K = 1, seeds 1 and 2, in one process
+#   bench/workers-bench.sh [PARTS]   e.g. bench/workers-bench.sh "overhead speed quality"
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+parts="${1:-overhead speed quality}"
+out="$root/bench/results/workers"
+mkdir -p "$out"
+amc=(${AMC:-$root/amc})
+common=(--checkpoint "$root/bench/models/resnet20-fmnist.amc" --data fashion-mnist-subset --no-baselines --confirm-top 0 --threads 1 --json)
+export OMP_WAIT_POLICY=PASSIVE
+run() { # name, args...: runs a search into $out/name, appends "name wall-seconds load" to $out/runs.txt
+  local name="$1"; shift
+  rm -rf "$out/$name"
+  local start end
+  start=$(date +%s.%N)
+  "${amc[@]}" search "${common[@]}" "$@" --out "$out/$name" > "$out/$name.json" 2> "$out/$name.log"
+  rm -f "$out/$name/.lock"
+  end=$(date +%s.%N)
+  echo "$name $(echo "$end - $start" | bc) load $(cut -d' ' -f1-3 /proc/loadavg) $(date -u +%H:%M:%S)" | tee -a "$out/runs.txt"
+}
+for part in $parts; do
+  case "$part" in
+    overhead) run overhead-w1-k1 --episodes 24 --warmup 8 --workers 1 --rollouts-per-round 1 ;;
+    speed)
+      for e in 12 36; do
+        for w in 1 2; do run "speed-w$w-e$e" --episodes "$e" --warmup 8 --workers "$w"; done
+      done ;;
+    quality)
+      for seed in 1 2; do
+        for k in 1 4; do run "quality-k$k-seed$seed" --episodes 48 --warmup 16 --seed "$seed" --rollouts-per-round "$k"; done
+      done ;;
+    *) echo "unknown part $part (overhead, speed or quality)" >&2; exit 2 ;;
+  esac
+done
