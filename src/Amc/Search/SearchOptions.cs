@@ -97,4 +97,26 @@ public sealed record DdpgOptions
 
     /// <summary>Moving-average factor of the reward baseline (code: b += 0.5 (mean - b)).</summary>
     public double BaselineRate { get; init; } = 0.5;
+
+    /// <summary>
+    /// Which action the replay buffer keeps and the critic is fitted on. Realised (the default):
+    /// the keep ratio the environment made of the action (clipped, rounded, walled), so the critic
+    /// sees the widths that were scored: with channels rounded to multiples of 8, raw actions 0.24
+    /// and 0.26 give 8 and 16 channels, a step in the reward that a smooth critic of the raw action
+    /// cannot represent, and under the wall a raw action says nothing about the width it got.
+    /// Raw: the agent's output before any of that, as the official code stores it.
+    /// </summary>
+    [JsonIgnore]
+    public ReplayedAction ReplayedAction { get; init; } = ReplayedAction.Realised;
+    /// <summary>In the JSON (resume fingerprint, search-config.json) only when not Raw, so a search saved
+    /// before the option existed (which replayed raw actions) has the fingerprint it had.</summary>
+    [JsonInclude, JsonPropertyName(nameof(ReplayedAction)), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    string? ReplayedActionUnlessRaw
+    {
+        get => ReplayedAction == ReplayedAction.Raw ? null : ReplayedAction.ToString();
+        init => ReplayedAction = value is null ? ReplayedAction.Raw : Enum.Parse<ReplayedAction>(value);
+    }
 }
+
+/// <summary>What DDPG's replay buffer stores as a step's action: see <see cref="DdpgOptions.ReplayedAction"/>.</summary>
+public enum ReplayedAction { Realised, Raw }

@@ -1,8 +1,9 @@
 namespace Amc.Search;
 
 /// <summary>
-/// One step of an episode as DDPG learns from it. Action is the agent's raw output (before the
-/// budget wall and rounding), as in the official code; Reward is the episode's final reward,
+/// One step of an episode as DDPG learns from it. Action is the realised keep ratio (after the
+/// budget wall and rounding) or the agent's raw output, as the official code stores it
+/// (<see cref="DdpgOptions.ReplayedAction"/>); Reward is the episode's final reward,
 /// given to every step of the episode.
 /// </summary>
 internal sealed record Transition(float[] State, float Action, float Reward, float[] Next, bool Done);

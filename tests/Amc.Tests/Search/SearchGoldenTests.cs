@@ -13,10 +13,10 @@ namespace Amc.Tests.Search;
 [Collection(SerialSearchCollection.Name)]
 public class SearchGoldenTests
 {
-    static SearchOptions Options(AgentKind agent) => new()
+    static SearchOptions Options(AgentKind agent, ReplayedAction replayed = ReplayedAction.Realised) => new()
     {
         Episodes = 12, Seed = 5, Target = 0.6, Agent = agent,
-        Ddpg = new DdpgOptions { WarmupEpisodes = 4, BatchSize = 8, Hidden = 32 },
+        Ddpg = new DdpgOptions { WarmupEpisodes = 4, BatchSize = 8, Hidden = 32, ReplayedAction = replayed },
     };
 
     sealed class Interrupt : Exception;
@@ -29,6 +29,17 @@ public class SearchGoldenTests
         var runner = setup.Runner(Options(AgentKind.Ddpg), dir.Folder("ddpg"));
         runner.Run(resume: false);
         AssertGolden("episodes-ddpg.jsonl", runner.LogPath);
+    }
+
+    /// <summary>The log written before the replay kept realised keep ratios: raw actions reproduce it.</summary>
+    [Fact]
+    public void Ddpg_search_replaying_raw_actions_reproduces_the_golden_log()
+    {
+        using var setup = new TinySearchSetup();
+        using var dir = new TempFolder();
+        var runner = setup.Runner(Options(AgentKind.Ddpg, ReplayedAction.Raw), dir.Folder("ddpg-raw"));
+        runner.Run(resume: false);
+        AssertGolden("episodes-ddpg-raw.jsonl", runner.LogPath);
     }
 
     [Fact]
