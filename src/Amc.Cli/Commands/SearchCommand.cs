@@ -31,8 +31,8 @@ public static class SearchCommand
         var actorLr = new Option<double>("--actor-lr") { Description = "Adam learning rate of the DDPG actor (default 1e-5; the official code: 1e-4)", DefaultValueFactory = _ => 1e-5 }.In(OptionRange.Positive);
         var replayedAction = new Option<string>("--replayed-action")
         {
-            Description = "Action DDPG's critic learns from: realised (the keep ratio after rounding and the budget wall) or raw (the actor's output, as the official code)",
-            DefaultValueFactory = _ => "realised",
+            Description = "Action DDPG's critic learns from: raw (the actor's output, as the official code) or realised (the keep ratio after rounding and the budget wall; experimental)",
+            DefaultValueFactory = _ => "raw",
         };
         replayedAction.AcceptOnlyFromAmong("realised", "raw");
         var agent = new Option<string>("--agent") { Description = "ddpg (AMC) or random (random search, same episodes)", DefaultValueFactory = _ => "ddpg" };

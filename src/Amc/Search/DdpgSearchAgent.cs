@@ -5,7 +5,7 @@ namespace Amc.Search;
 /// <summary>
 /// AMC's agent: uniform random keep ratios for the warm-up episodes, then the actor's action with
 /// truncated normal noise of decaying sigma. Every step of a scored episode goes to the replay
-/// buffer with the episode's reward (and its realised keep ratio, or the raw action: <see cref="DdpgOptions.ReplayedAction"/>); after warm-up each episode is followed by as many DDPG
+/// buffer with the episode's reward (and its raw action, or the realised keep ratio: <see cref="DdpgOptions.ReplayedAction"/>); after warm-up each episode is followed by as many DDPG
 /// updates as it has steps.
 /// </summary>
 internal sealed class DdpgSearchAgent(DdpgAgent ddpg, SearchOptions options) : ISearchAgent

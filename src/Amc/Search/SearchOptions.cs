@@ -99,17 +99,17 @@ public sealed record DdpgOptions
     public double BaselineRate { get; init; } = 0.5;
 
     /// <summary>
-    /// Which action the replay buffer keeps and the critic is fitted on. Realised (the default):
-    /// the keep ratio the environment made of the action (clipped, rounded, walled), so the critic
-    /// sees the widths that were scored: with channels rounded to multiples of 8, raw actions 0.24
-    /// and 0.26 give 8 and 16 channels, a step in the reward that a smooth critic of the raw action
-    /// cannot represent, and under the wall a raw action says nothing about the width it got.
-    /// Raw: the agent's output before any of that, as the official code stores it.
+    /// Which action the replay buffer keeps and the critic is fitted on. Raw (the default): the
+    /// agent's output before clipping, rounding and the wall, as the official code stores it.
+    /// Realised: the keep ratio the environment made of it, so the critic sees the widths that were
+    /// scored (with channels rounded to multiples of 8, raw actions 0.24 and 0.26 give 8 and 16
+    /// channels: a step a smooth critic of the raw action cannot represent). Not the default: the
+    /// critic then never sees a realised action above the wall's cap, but the actor's (and the
+    /// target actor's) raw actions go above it, where the critic extrapolates; its Q values grew
+    /// tenfold within 40 learning episodes (docs/BENCHMARKS.md, "Result quality").
     /// </summary>
     [JsonIgnore]
-    public ReplayedAction ReplayedAction { get; init; } = ReplayedAction.Realised;
-    /// <summary>In the JSON (resume fingerprint, search-config.json) only when not Raw, so a search saved
-    /// before the option existed (which replayed raw actions) has the fingerprint it had.</summary>
+    public ReplayedAction ReplayedAction { get; init; } = ReplayedAction.Raw;
     [JsonInclude, JsonPropertyName(nameof(ReplayedAction)), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     string? ReplayedActionUnlessRaw
     {

@@ -1,8 +1,8 @@
 namespace Amc.Search;
 
 /// <summary>
-/// One step of an episode as DDPG learns from it. Action is the realised keep ratio (after the
-/// budget wall and rounding) or the agent's raw output, as the official code stores it
+/// One step of an episode as DDPG learns from it. Action is the agent's raw output (before the
+/// budget wall and rounding), as the official code stores it, or the realised keep ratio
 /// (<see cref="DdpgOptions.ReplayedAction"/>); Reward is the episode's final reward,
 /// given to every step of the episode.
 /// </summary>

@@ -35,8 +35,8 @@ public class ReplayedActionTests
     [Fact]
     public void Raw_replay_leaves_the_settings_json_as_before_the_option_existed()
     {
-        string raw = System.Text.Json.JsonSerializer.Serialize(new DdpgOptions { ReplayedAction = ReplayedAction.Raw });
-        string realised = System.Text.Json.JsonSerializer.Serialize(new DdpgOptions());
+        string raw = System.Text.Json.JsonSerializer.Serialize(new DdpgOptions());
+        string realised = System.Text.Json.JsonSerializer.Serialize(new DdpgOptions { ReplayedAction = ReplayedAction.Realised });
         Assert.DoesNotContain("ReplayedAction", raw);
         Assert.Contains("\"ReplayedAction\":\"Realised\"", realised);
     }

@@ -13,7 +13,7 @@ namespace Amc.Tests.Search;
 [Collection(SerialSearchCollection.Name)]
 public class SearchGoldenTests
 {
-    static SearchOptions Options(AgentKind agent, ReplayedAction replayed = ReplayedAction.Realised) => new()
+    static SearchOptions Options(AgentKind agent, ReplayedAction replayed = ReplayedAction.Raw) => new()
     {
         Episodes = 12, Seed = 5, Target = 0.6, Agent = agent,
         Ddpg = new DdpgOptions { WarmupEpisodes = 4, BatchSize = 8, Hidden = 32, ReplayedAction = replayed },
@@ -31,15 +31,14 @@ public class SearchGoldenTests
         AssertGolden("episodes-ddpg.jsonl", runner.LogPath);
     }
 
-    /// <summary>The log written before the replay kept realised keep ratios: raw actions reproduce it.</summary>
     [Fact]
-    public void Ddpg_search_replaying_raw_actions_reproduces_the_golden_log()
+    public void Ddpg_search_replaying_realised_keep_ratios_reproduces_the_golden_log()
     {
         using var setup = new TinySearchSetup();
         using var dir = new TempFolder();
-        var runner = setup.Runner(Options(AgentKind.Ddpg, ReplayedAction.Raw), dir.Folder("ddpg-raw"));
+        var runner = setup.Runner(Options(AgentKind.Ddpg, ReplayedAction.Realised), dir.Folder("ddpg-realised"));
         runner.Run(resume: false);
-        AssertGolden("episodes-ddpg-raw.jsonl", runner.LogPath);
+        AssertGolden("episodes-ddpg-realised.jsonl", runner.LogPath);
     }
 
     [Fact]
