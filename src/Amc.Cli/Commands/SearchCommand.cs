@@ -29,6 +29,12 @@ public static class SearchCommand
         }.In(OptionRange.Fraction);
         var finalSigma = new Option<double?>("--final-sigma") { Description = "Exploration noise at the last episode when --sigma-decay is not given (default 0.05)" }.In(OptionRange.Between(1e-6, 0.5));
         var actorLr = new Option<double>("--actor-lr") { Description = "Adam learning rate of the DDPG actor (default 1e-5; the official code: 1e-4)", DefaultValueFactory = _ => 1e-5 }.In(OptionRange.Positive);
+        var replayedAction = new Option<string>("--replayed-action")
+        {
+            Description = "Action DDPG's critic learns from: raw (the actor's output, as the official code) or realised (the keep ratio after rounding and the budget wall; experimental)",
+            DefaultValueFactory = _ => "raw",
+        };
+        replayedAction.AcceptOnlyFromAmong("realised", "raw");
         var agent = new Option<string>("--agent") { Description = "ddpg (AMC) or random (random search, same episodes)", DefaultValueFactory = _ => "ddpg" };
         agent.AcceptOnlyFromAmong("ddpg", "random");
         var lbound = new Option<double>("--lbound") { Description = "Smallest keep ratio of a group", DefaultValueFactory = _ => 0.2 }.In(OptionRange.Fraction);
@@ -61,7 +67,7 @@ public static class SearchCommand
         };
         var cmd = new Command("search", "AMC: search per-group keep ratios under a budget with DDPG, score without fine-tuning")
         {
-            checkpoint, output, targetMacs, targetParams, targetLatency, latencyThreads, mode, episodes, warmup, sigmaDecay, finalSigma, actorLr, agent, lbound, rbound, top5, reward, resume, noBaselines, engine, confirmTop, rollouts,
+            checkpoint, output, targetMacs, targetParams, targetLatency, latencyThreads, mode, episodes, warmup, sigmaDecay, finalSigma, actorLr, replayedAction, agent, lbound, rbound, top5, reward, resume, noBaselines, engine, confirmTop, rollouts,
             workers, cluster, asynchronous,
         };
         PruningOptions.AddTo(cmd);
@@ -81,7 +87,11 @@ public static class SearchCommand
             if ((p.GetValue(workers) is not null || p.GetValue(cluster) is not null) && p.GetValue(DataOptions.Classes) is not null)
                 throw new UsageException("--classes cannot be used with --workers or --cluster yet (workers read only the paths they serve); rename the class folders or search in one process");
             int k = p.GetResult(rollouts) is null or { Implicit: true } && p.GetValue(workers) is int n ? n : p.GetValue(rollouts);
-            var ddpg = new DdpgOptions { WarmupEpisodes = p.GetValue(warmup), ActorLearningRate = p.GetValue(actorLr) };
+            var ddpg = new DdpgOptions
+            {
+                WarmupEpisodes = p.GetValue(warmup), ActorLearningRate = p.GetValue(actorLr),
+                ReplayedAction = p.GetValue(replayedAction) == "raw" ? ReplayedAction.Raw : ReplayedAction.Realised,
+            };
             if (p.GetValue(sigmaDecay) is double decay) ddpg = ddpg with { SigmaDecay = decay };
             else ddpg = ddpg with { FinalSigma = p.GetValue(finalSigma) };
             string outDir = p.GetValue(output)!, ckPath = p.GetValue(checkpoint)!;

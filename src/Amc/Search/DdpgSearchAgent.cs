@@ -5,7 +5,7 @@ namespace Amc.Search;
 /// <summary>
 /// AMC's agent: uniform random keep ratios for the warm-up episodes, then the actor's action with
 /// truncated normal noise of decaying sigma. Every step of a scored episode goes to the replay
-/// buffer with the episode's reward; after warm-up each episode is followed by as many DDPG
+/// buffer with the episode's reward (and its raw action, or the realised keep ratio: <see cref="DdpgOptions.ReplayedAction"/>); after warm-up each episode is followed by as many DDPG
 /// updates as it has steps.
 /// </summary>
 internal sealed class DdpgSearchAgent(DdpgAgent ddpg, SearchOptions options) : ISearchAgent
@@ -26,7 +26,10 @@ internal sealed class DdpgSearchAgent(DdpgAgent ddpg, SearchOptions options) : I
         {
             long start = Stopwatch.GetTimestamp();
             foreach (var (state, step) in rollout.Steps)
-                ddpg.Replay.Add(new Transition(state, (float)step.RawAction, (float)reward, step.Next, step.Done));
+            {
+                double action = options.Ddpg.ReplayedAction == ReplayedAction.Raw ? step.RawAction : step.RealizedKeep;
+                ddpg.Replay.Add(new Transition(state, (float)action, (float)reward, step.Next, step.Done));
+            }
             var updates = new List<UpdateStats>();
             if (rollout.Episode >= options.Ddpg.WarmupEpisodes)
                 for (int i = 0; i < rollout.Steps.Count; i++) updates.Add(ddpg.Update(random));

@@ -120,4 +120,26 @@ public sealed record DdpgOptions
 
     /// <summary>Moving-average factor of the reward baseline (code: b += 0.5 (mean - b)).</summary>
     public double BaselineRate { get; init; } = 0.5;
+
+    /// <summary>
+    /// Which action the replay buffer keeps and the critic is fitted on. Raw (the default): the
+    /// agent's output before clipping, rounding and the wall, as the official code stores it.
+    /// Realised: the keep ratio the environment made of it, so the critic sees the widths that were
+    /// scored (with channels rounded to multiples of 8, raw actions 0.24 and 0.26 give 8 and 16
+    /// channels: a step a smooth critic of the raw action cannot represent). Not the default: the
+    /// critic then never sees a realised action above the wall's cap, but the actor's (and the
+    /// target actor's) raw actions go above it, where the critic extrapolates; its Q values grew
+    /// tenfold within 40 learning episodes (docs/BENCHMARKS.md, "Result quality").
+    /// </summary>
+    [JsonIgnore]
+    public ReplayedAction ReplayedAction { get; init; } = ReplayedAction.Raw;
+    [JsonInclude, JsonPropertyName(nameof(ReplayedAction)), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    string? ReplayedActionUnlessRaw
+    {
+        get => ReplayedAction == ReplayedAction.Raw ? null : ReplayedAction.ToString();
+        init => ReplayedAction = value is null ? ReplayedAction.Raw : Enum.Parse<ReplayedAction>(value);
+    }
 }
+
+/// <summary>What DDPG's replay buffer stores as a step's action: see <see cref="DdpgOptions.ReplayedAction"/>.</summary>
+public enum ReplayedAction { Realised, Raw }

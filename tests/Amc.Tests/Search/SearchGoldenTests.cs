@@ -13,10 +13,10 @@ namespace Amc.Tests.Search;
 [Collection(SerialSearchCollection.Name)]
 public class SearchGoldenTests
 {
-    static SearchOptions Options(AgentKind agent) => new()
+    static SearchOptions Options(AgentKind agent, ReplayedAction replayed = ReplayedAction.Raw) => new()
     {
         Episodes = 12, Seed = 5, Target = 0.6, Agent = agent,
-        Ddpg = new DdpgOptions { WarmupEpisodes = 4, BatchSize = 8, Hidden = 32 },
+        Ddpg = new DdpgOptions { WarmupEpisodes = 4, BatchSize = 8, Hidden = 32, ReplayedAction = replayed },
     };
 
     sealed class Interrupt : Exception;
@@ -29,6 +29,16 @@ public class SearchGoldenTests
         var runner = setup.Runner(Options(AgentKind.Ddpg), dir.Folder("ddpg"));
         runner.Run(resume: false);
         AssertGolden("episodes-ddpg.jsonl", runner.LogPath);
+    }
+
+    [Fact]
+    public void Ddpg_search_replaying_realised_keep_ratios_reproduces_the_golden_log()
+    {
+        using var setup = new TinySearchSetup();
+        using var dir = new TempFolder();
+        var runner = setup.Runner(Options(AgentKind.Ddpg, ReplayedAction.Realised), dir.Folder("ddpg-realised"));
+        runner.Run(resume: false);
+        AssertGolden("episodes-ddpg-realised.jsonl", runner.LogPath);
     }
 
     [Fact]
