@@ -1,3 +1,4 @@
+using Amc.Sessions;
 using Amc.Files;
 using System.CommandLine;
 using System.Text.Json;
@@ -13,8 +14,25 @@ namespace Amc.Cli;
 /// </summary>
 static class TrainingSession
 {
-    public static void Run(ParseResult p, GraphModule net, CheckpointInfo info, TrainOptions options, Amc.Sessions.OpenedData data, string outPath, int firstEpoch, Action? afterStep = null)
+    public static readonly Option<double?> MaxMemory = new Option<double?>(TrainingMemory.BudgetOption)
     {
+        Description = $"GB of memory the run may take: without --batch-size the default batch ({TrainingMemory.DefaultBatch}) is lowered to fit, a --batch-size that does not fit is refused (default: {TrainingMemory.DefaultBudget >> 30}, or the free memory if less)",
+    }.In(OptionRange.Positive);
+
+    public static readonly Option<string> EvalEngine = EngineOption.Create("--eval-engine",
+        "Evaluate the held-out images after each epoch and the test set at the end with ONNX Runtime (ort, faster here; the current weights exported in memory) or TorchSharp (torch)");
+
+    /// <summary>--batch-size of train and finetune: no default value, so the memory check knows whether the user chose it.</summary>
+    public static Option<int?> BatchSize() => new Option<int?>("--batch-size")
+    {
+        Description = $"Batch size (default: {TrainingMemory.DefaultBatch}, lowered to the largest power of two that fits in {TrainingMemory.BudgetOption})",
+    }.In(OptionRange.AtLeast(1));
+
+    public static void Run(ParseResult p, GraphModule net, CheckpointInfo info, TrainOptions options, OpenedData data, string outPath, int firstEpoch,
+        ScoringEngine engine = ScoringEngine.OnnxRuntime, Action? afterStep = null)
+    {
+        int threads = p.GetValue(CommonOptions.Threads);
+        Evaluation Evaluate(Amc.Data.Dataset images, int[] indices) => ModelEvaluation.Evaluate(net, images, indices, engine, threads);
         string optimPath = outPath + ".optim";
         // Fine-grained sparse networks keep their zeros through training: the zeros are the mask.
         if (afterStep is null && info.Sparsity is { Count: > 0 }) afterStep = Amc.Pruning.SparsityMasks.FromZeros(net).Apply;
@@ -29,11 +47,11 @@ static class TrainingSession
             trainer.SaveOptimizer(optimPath);
             Checkpoint.From(net, info).Save(outPath);
         };
-        Func<double?> heldOut = () => data.Split.HeldOut.Length == 0 ? null : Evaluator.Evaluate(net, data.Train, data.Split.HeldOut).Top1;
+        Func<double?> heldOut = () => data.Split.HeldOut.Length == 0 ? null : Evaluate(data.Train, data.Split.HeldOut).Top1;
         if (firstEpoch < options.Epochs)
             TrainingProgress.Run(trainer, firstEpoch, options.Epochs, epochDone, heldOut);
 
-        var test = Evaluator.Evaluate(net, data.Test, data.Test.AllIndices());
+        var test = Evaluate(data.Test, data.Test.AllIndices());
         var metrics = new Dictionary<string, double>(info.Metrics ?? []) { ["test_top1"] = test.Top1, ["test_top5"] = test.Top5 };
         info = info with { Metrics = metrics };
         Checkpoint.From(net, info).Save(outPath);
@@ -44,20 +62,25 @@ static class TrainingSession
     }
 
     /// <summary>
-    /// Refuses a training run that cannot fit: the training step at the batch size (no larger
-    /// than the training images) and the held-out evaluation after each epoch.
+    /// The options with the batch the run fits in (<see cref="TrainingMemory.Choose"/>; a lowered
+    /// default is said on stderr), after refusing a run whose evaluation cannot fit.
     /// </summary>
-    public static void CheckMemory(Amc.Graph.Network net, TrainOptions options, Amc.Sessions.OpenedData data)
+    /// <param name="requested">--batch-size as given; null: the default, lowered to fit.</param>
+    /// <param name="maxMemoryGb">--max-memory as given; null: <see cref="TrainingMemory.DefaultBudget"/>.</param>
+    public static TrainOptions FitBatch(Amc.Graph.Network net, TrainOptions options, OpenedData data, int? requested, double? maxMemoryGb, ScoringEngine engine)
     {
-        MemoryCheck.Ensure(Amc.Graph.MemoryEstimate.Training(net, Math.Min(options.BatchSize, Math.Max(1, data.Split.Train.Length))), "--batch-size");
-        MemoryCheck.Ensure(Amc.Graph.MemoryEstimate.Inference(net, Math.Min(MemoryCheck.EvaluationBatch, Math.Max(1, Math.Max(data.Split.HeldOut.Length, data.Test.Count))), "evaluating"));
+        long available = Amc.Host.AvailableMemory.Bytes();
+        MemoryCheck.Ensure(MemoryCheck.Evaluation(net, engine), available);
+        long? stated = maxMemoryGb is double gb ? (long)Math.Min(long.MaxValue, gb * (1L << 30)) : null;
+        var (budget, limit) = TrainingMemory.Budget(stated, available);
+        var choice = TrainingMemory.Choose(net, requested, data.Split.Train.Length, budget, limit);
+        if (choice.Note is string note) Console.Error.WriteLine(note);
+        return options with { BatchSize = choice.Batch };
     }
 
     /// <summary>A zoo model to train from scratch on the data, and the checkpoint info that records how.</summary>
-    public static (GraphModule Net, CheckpointInfo Info) NewModel(string name, double width, Amc.Sessions.OpenedData data, TrainOptions options)
+    public static (GraphModule Net, CheckpointInfo Info) NewModel(Amc.Graph.Network arch, string name, OpenedData data, TrainOptions options)
     {
-        var arch = Amc.Models.ModelZoo.Build(name, new Amc.Models.ModelOptions(data.Train.Shape, data.Train.Classes, width));
-        CheckMemory(arch, options, data);
         var info = new CheckpointInfo
         {
             Model = name, Dataset = data.Train.Name, Mean = data.Train.Mean, Std = data.Train.Std, Transform = data.Train.Transform,
@@ -74,7 +97,7 @@ static class TrainingSession
     };
 
     /// <summary>The data with its training split cut to a seeded random subset of <paramref name="images"/> images (--train-images).</summary>
-    public static Amc.Sessions.OpenedData Subset(Amc.Sessions.OpenedData data, int images, int seed)
+    public static OpenedData Subset(OpenedData data, int images, int seed)
     {
         var rng = new Random(seed);
         return data with { Split = data.Split with { Train = data.Split.Train.OrderBy(_ => rng.Next()).Take(images).Order().ToArray() } };

@@ -1,7 +1,7 @@
 using Amc.Files;
 using System.CommandLine;
 using System.Text.Json;
-using Amc.Training;
+using Amc.Sessions;
 using Spectre.Console;
 using Amc.Torch;
 
@@ -15,19 +15,20 @@ public static class EvalCommand
         var checkpoint = new Option<string>("--checkpoint") { Description = "Checkpoint to evaluate", Required = true };
         var split = new Option<string>("--split") { Description = "test or heldout", DefaultValueFactory = _ => "test" };
         split.AcceptOnlyFromAmong("test", "heldout");
-        var cmd = new Command("eval", "Top-1 and top-5 accuracy of a checkpoint") { checkpoint, split };
+        var engine = EngineOption.Create("--engine", "Evaluate with ONNX Runtime (ort, faster here) or TorchSharp (torch)");
+        var cmd = new Command("eval", "Top-1 and top-5 accuracy of a checkpoint") { checkpoint, split, engine };
         DataOptions.AddTo(cmd);
         cmd.SetAction(p =>
         {
             CommonOptions.Apply(p);
             var ck = Checkpoint.Load(p.GetValue(checkpoint)!);
             var data = DataOptions.OpenFor(p, ck);
-            int images = p.GetValue(split) == "heldout" ? data.Split.HeldOut.Length : data.Test.Count;
-            MemoryCheck.Ensure(Amc.Graph.MemoryEstimate.Inference(ck.Network, Math.Clamp(images, 1, MemoryCheck.EvaluationBatch), "evaluating", weightCopies: 2));
+            var eng = EngineOption.Parse(p.GetValue(engine)!);
+            MemoryCheck.Ensure(MemoryCheck.Evaluation(ck.Network, eng));
             using var net = ck.ToModule();
             var result = p.GetValue(split) == "heldout"
-                ? Evaluator.Evaluate(net, data.Train, data.Split.HeldOut)
-                : Evaluator.Evaluate(net, data.Test, data.Test.AllIndices());
+                ? ModelEvaluation.Evaluate(net, data.Train, data.Split.HeldOut, eng, p.GetValue(CommonOptions.Threads))
+                : ModelEvaluation.Evaluate(net, data.Test, data.Test.AllIndices(), eng, p.GetValue(CommonOptions.Threads));
             if (p.GetValue(CommonOptions.Json))
                 Console.WriteLine(JsonSerializer.Serialize(new { split = p.GetValue(split), top1 = result.Top1, top5 = result.Top5, images = result.Count, loss = result.Loss, nonFinite = result.NonFinite }, ResultJson.Options));
             else

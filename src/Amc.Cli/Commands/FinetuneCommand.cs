@@ -11,14 +11,14 @@ public static class FinetuneCommand
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "Checkpoint to fine-tune (e.g. from amc prune)", Required = true };
         var epochs = new Option<int>("--epochs") { Description = "Fine-tuning epochs", DefaultValueFactory = _ => 10 }.In(OptionRange.AtLeast(1));
-        var batch = new Option<int>("--batch-size") { Description = "Batch size", DefaultValueFactory = _ => 128 }.In(OptionRange.AtLeast(1));
+        var batch = TrainingSession.BatchSize();
         var lr = new Option<double>("--lr") { Description = "Peak learning rate (cosine schedule)", DefaultValueFactory = _ => 0.01 }.In(OptionRange.Positive);
         var wd = new Option<double>("--weight-decay") { Description = "Weight decay", DefaultValueFactory = _ => 5e-4 }.In(OptionRange.NonNegative);
         var noAugment = new Option<bool>("--no-augment") { Description = "Turn off augmentation (pad + random crop + flip; random-resized crop + flip for image folders)" };
         var output = new Option<string>("--out") { Description = "Fine-tuned checkpoint to write (every epoch, atomically)", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue from --out and its optimizer state" };
         var images = new Option<int?>("--train-images") { Description = "Fine-tune on a seeded random subset of this many training images (default: all)" }.In(OptionRange.AtLeast(1));
-        var cmd = new Command("finetune", "Fine-tune a pruned network (SGD + momentum, cosine LR)") { checkpoint, epochs, batch, lr, wd, noAugment, output, resume, images };
+        var cmd = new Command("finetune", "Fine-tune a pruned network (SGD + momentum, cosine LR)") { checkpoint, epochs, batch, lr, wd, noAugment, output, resume, images, TrainingSession.MaxMemory, TrainingSession.EvalEngine };
         DataOptions.AddTo(cmd);
         cmd.SetAction(p =>
         {
@@ -26,7 +26,6 @@ public static class FinetuneCommand
             var options = new TrainOptions
             {
                 Epochs = p.GetValue(epochs),
-                BatchSize = p.GetValue(batch),
                 LearningRate = p.GetValue(lr),
                 WeightDecay = p.GetValue(wd),
                 Augment = !p.GetValue(noAugment),
@@ -38,7 +37,8 @@ public static class FinetuneCommand
             var source = Checkpoint.Load(p.GetValue(checkpoint)!);
             var data = DataOptions.OpenFor(p, source);
             if (p.GetValue(images) is int n) data = TrainingSession.Subset(data, n, p.GetValue(CommonOptions.Seed));
-            TrainingSession.CheckMemory(source.Network, options, data);
+            var engine = EngineOption.Parse(p.GetValue(TrainingSession.EvalEngine)!);
+            options = TrainingSession.FitBatch(source.Network, options, data, p.GetValue(batch), p.GetValue(TrainingSession.MaxMemory), engine);
             Checkpoint start = source;
             int firstEpoch = 0;
             if (p.GetValue(resume))
@@ -48,7 +48,7 @@ public static class FinetuneCommand
             }
             var net = start.ToModule();
             var info = p.GetValue(resume) ? start.Info : TrainingSession.FineTuneInfo(source, p.GetValue(checkpoint)!, options);
-            TrainingSession.Run(p, net, info, options, data, outPath, firstEpoch);
+            TrainingSession.Run(p, net, info, options, data, outPath, firstEpoch, engine);
             return ExitCodes.Ok;
         });
         return cmd;

@@ -16,13 +16,13 @@ public static class TrainCommand
         var model = new Option<string>("--model") { Description = $"Zoo model: {string.Join(", ", ModelZoo.Names)}", DefaultValueFactory = _ => "resnet20" };
         var width = new Option<double>("--width") { Description = "Width multiplier", DefaultValueFactory = _ => 1.0 }.In(WidthRange);
         var epochs = new Option<int>("--epochs") { Description = "Training epochs", DefaultValueFactory = _ => 30 }.In(OptionRange.AtLeast(1));
-        var batch = new Option<int>("--batch-size") { Description = "Batch size", DefaultValueFactory = _ => 128 }.In(OptionRange.AtLeast(1));
+        var batch = TrainingSession.BatchSize();
         var lr = new Option<double>("--lr") { Description = "Peak learning rate (cosine schedule)", DefaultValueFactory = _ => 0.1 }.In(OptionRange.Positive);
         var wd = new Option<double>("--weight-decay") { Description = "Weight decay", DefaultValueFactory = _ => 5e-4 }.In(OptionRange.NonNegative);
         var noAugment = new Option<bool>("--no-augment") { Description = "Turn off augmentation (pad + random crop + flip; random-resized crop + flip for image folders)" };
         var output = new Option<string>("--out") { Description = "Checkpoint to write (every epoch, atomically)", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue from --out and its optimizer state" };
-        var cmd = new Command("train", "Train a model (SGD + momentum, cosine LR, weight decay)") { model, width, epochs, batch, lr, wd, noAugment, output, resume };
+        var cmd = new Command("train", "Train a model (SGD + momentum, cosine LR, weight decay)") { model, width, epochs, batch, lr, wd, noAugment, output, resume, TrainingSession.MaxMemory, TrainingSession.EvalEngine };
         DataOptions.AddTo(cmd);
         cmd.SetAction(p =>
         {
@@ -30,7 +30,6 @@ public static class TrainCommand
             var options = new TrainOptions
             {
                 Epochs = p.GetValue(epochs),
-                BatchSize = p.GetValue(batch),
                 LearningRate = p.GetValue(lr),
                 WeightDecay = p.GetValue(wd),
                 Augment = !p.GetValue(noAugment),
@@ -50,6 +49,8 @@ public static class TrainCommand
                 if (!ModelZoo.Contains(name)) throw new UsageException($"unknown model '{name}'; choose one of: {string.Join(", ", ModelZoo.Names)}");
             }
             var data = DataOptions.Open(p);
+            var engine = EngineOption.Parse(p.GetValue(TrainingSession.EvalEngine)!);
+            TrainOptions Fit(Network arch) => TrainingSession.FitBatch(arch, options, data, p.GetValue(batch), p.GetValue(TrainingSession.MaxMemory), engine);
             GraphModule net;
             CheckpointInfo info;
             int firstEpoch = 0;
@@ -58,7 +59,7 @@ public static class TrainCommand
                 var ck = TrainingSession.Resume(outPath, options.Epochs);
                 // Data of another shape or class count fails in libtorch or, past global pooling, trains on without a word.
                 data = data.FitTo(ck);
-                TrainingSession.CheckMemory(ck.Network, options, data);
+                options = Fit(ck.Network);
                 net = ck.ToModule();
                 info = ck.Info;
                 firstEpoch = info.EpochsDone ?? 0;
@@ -67,9 +68,11 @@ public static class TrainCommand
             }
             else
             {
-                (net, info) = TrainingSession.NewModel(name, p.GetValue(width), data, options);
+                var arch = ModelZoo.Build(name, new ModelOptions(data.Train.Shape, data.Train.Classes, p.GetValue(width)));
+                options = Fit(arch);
+                (net, info) = TrainingSession.NewModel(arch, name, data, options);
             }
-            TrainingSession.Run(p, net, info, options, data, outPath, firstEpoch);
+            TrainingSession.Run(p, net, info, options, data, outPath, firstEpoch, engine);
             return ExitCodes.Ok;
         });
         return cmd;

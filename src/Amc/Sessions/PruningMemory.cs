@@ -1,12 +1,11 @@
 using Amc.Graph;
-using Amc.Host;
 using Amc.Torch;
 
 namespace Amc.Sessions;
 
 /// <summary>
-/// Refuses a prune or search that cannot fit, before it allocates: one message with the estimate,
-/// what is available and what to change, instead of the OS killing the process halfway through.
+/// The memory estimate of a prune or search (weights, scoring batch, Gram matrices, image tensors)
+/// and the fix its refusal names; <see cref="MemoryCheck"/> refuses.
 /// </summary>
 public static class PruningMemory
 {
@@ -32,9 +31,5 @@ public static class PruningMemory
         Ensure(estimate, fix);
     }
 
-    public static void Ensure(MemoryEstimate estimate, string fix = "use a smaller network or input, or a machine with more memory")
-    {
-        long available = AvailableMemory.Bytes();
-        if (!estimate.Fits(available)) throw new SettingsException($"{estimate.Describe(available)}; {fix}");
-    }
+    public static void Ensure(MemoryEstimate estimate, string fix = MemoryCheck.DefaultFix) => MemoryCheck.Ensure(estimate, fix: fix);
 }
