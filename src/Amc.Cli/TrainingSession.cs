@@ -63,17 +63,17 @@ static class TrainingSession
 
     /// <summary>
     /// The options with the batch the run fits in (<see cref="TrainingMemory.Choose"/>; a lowered
-    /// default is said on stderr), after refusing a run whose evaluation cannot fit.
+    /// default is said on stderr); a run whose evaluation cannot fit is refused too.
     /// </summary>
     /// <param name="requested">--batch-size as given; null: the default, lowered to fit.</param>
     /// <param name="maxMemoryGb">--max-memory as given; null: <see cref="TrainingMemory.DefaultBudget"/>.</param>
     public static TrainOptions FitBatch(Amc.Graph.Network net, TrainOptions options, OpenedData data, int? requested, double? maxMemoryGb, ScoringEngine engine)
     {
         long available = Amc.Host.AvailableMemory.Bytes();
-        MemoryCheck.Ensure(MemoryCheck.Evaluation(net, engine), available);
         long? stated = maxMemoryGb is double gb ? (long)Math.Min(long.MaxValue, gb * (1L << 30)) : null;
         var (budget, limit) = TrainingMemory.Budget(stated, available);
         var choice = TrainingMemory.Choose(net, requested, data.Split.Train.Length, budget, limit);
+        MemoryCheck.Ensure(MemoryCheck.Evaluation(net, engine), available);
         if (choice.Note is string note) Console.Error.WriteLine(note);
         return options with { BatchSize = choice.Batch };
     }

@@ -65,7 +65,7 @@ public static class PruneSession
         var ck = Checkpoint.Load(settings.Checkpoint).RequireFinite(settings.Checkpoint);
         var data = OpenedData.OpenFor(settings.Data ?? new DataSettings(), ck);
         // Checkpoint, original and sparse modules; held-out and test tensors.
-        PruningMemory.Ensure(MemoryEstimate.Inference(ck.Network, PruningMemory.ScoringBatch, "pruning", weightCopies: 3)
+        PruningMemory.Ensure(MemoryEstimate.Inference(ck.Network, Math.Min(PruningMemory.ScoringBatch, Evaluator.BatchFor(ck.Network)), "pruning", weightCopies: 3)
             .WithImages(ck.Network, (long)data.Split.HeldOut.Length + data.Test.Count));
         using var before = ck.ToModule();
         using var after = ck.ToModule();

@@ -1,5 +1,6 @@
 using Amc.Graph;
 using Amc.Torch;
+using Amc.Training;
 
 namespace Amc.Sessions;
 
@@ -13,7 +14,7 @@ public static class PruningMemory
     public const int ScoringBatch = 250;
 
     /// <summary>
-    /// The original network scored at the scoring batch with four copies of its weights alive
+    /// The original network scored at the scoring batch (or the slice of it TorchSharp runs at once) with four copies of its weights alive
     /// (checkpoint, original module, candidate weights, candidate module or ONNX session), the Gram
     /// matrices when reconstructing, and the image tensors made up front (calibration, held-out,
     /// and <paramref name="laterImages"/> made later while those are alive: test or confirmation images).
@@ -21,7 +22,9 @@ public static class PruningMemory
     public static void Ensure(Checkpoint ck, OpenedData data, int calibrationImages, bool reconstruct, string task, long laterImages)
     {
         long images = Math.Min(calibrationImages, data.Split.Train.Length) + data.Split.HeldOut.Length + laterImages;
-        var estimate = MemoryEstimate.Inference(ck.Network, ScoringBatch, task, weightCopies: 4).WithImages(ck.Network, images);
+        // TorchSharp evaluates the scoring batches in slices that fit its activation budget.
+        int batch = Math.Min(ScoringBatch, Evaluator.BatchFor(ck.Network));
+        var estimate = MemoryEstimate.Inference(ck.Network, batch, task, weightCopies: 4).WithImages(ck.Network, images);
         if (reconstruct) estimate = estimate.WithGrams(ck.Network);
         string fix = estimate.Grams > estimate.Data && estimate.Grams > estimate.Activations
             ? "the least-squares Gram matrices are the largest part: " + (task == "pruning" ? "drop --reconstruct, or " : "") + "use a machine with more memory"

@@ -40,12 +40,12 @@ public static class Evaluator
         return tally.Result();
     }
 
-    /// <summary>Batches larger than <see cref="BatchFor"/> are run in slices of it.</summary>
-    public static Evaluation Evaluate(GraphModule model, TensorBatches batches)
+    /// <summary>Batches larger than <paramref name="maxBatch"/> (default <see cref="BatchFor"/>) are run in slices of it.</summary>
+    public static Evaluation Evaluate(GraphModule model, TensorBatches batches, int? maxBatch = null)
     {
         var tally = new ScoreTally();
         model.eval();
-        int most = BatchFor(model.Network);
+        int most = maxBatch ?? BatchFor(model.Network);
         using var _ = no_grad();
         foreach (var (x, y) in batches.Batches)
         {
