@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Amc.Training;
-using Amc.Torch;
+using Amc.Sessions;
 
 namespace Amc.Cli.Commands;
 
@@ -34,21 +34,12 @@ public static class FinetuneCommand
             string outPath = p.GetValue(output)!;
             CommandOutputs.Of(p).Declare([new("--out", outPath), new("the optimizer state (of --out)", outPath + ".optim")],
                 [new("--checkpoint", p.GetValue(checkpoint)), new("--data", p.GetValue(DataOptions.Data))]);
-            var source = Checkpoint.Load(p.GetValue(checkpoint)!);
-            var data = DataOptions.OpenFor(p, source);
-            if (p.GetValue(images) is int n) data = TrainingSession.Subset(data, n, p.GetValue(CommonOptions.Seed));
-            var engine = EngineOption.Parse(p.GetValue(TrainingSession.EvalEngine)!);
-            options = TrainingSession.FitBatch(source.Network, options, data, p.GetValue(batch), p.GetValue(TrainingSession.MaxMemory), engine);
-            Checkpoint start = source;
-            int firstEpoch = 0;
-            if (p.GetValue(resume))
+            var settings = new TrainSettings
             {
-                start = TrainingSession.Resume(outPath, options.Epochs);
-                firstEpoch = start.Info.EpochsDone ?? 0;
-            }
-            var net = start.ToModule();
-            var info = p.GetValue(resume) ? start.Info : TrainingSession.FineTuneInfo(source, p.GetValue(checkpoint)!, options);
-            TrainingSession.Run(p, net, info, options, data, outPath, firstEpoch, engine);
+                Out = outPath, Checkpoint = p.GetValue(checkpoint)!, Data = DataOptions.Settings(p),
+                Training = options, TrainImages = p.GetValue(images), Resume = p.GetValue(resume),
+            }.WithCommandLine(p, batch);
+            TrainingSession.Run(p, settings);
             return ExitCodes.Ok;
         });
         return cmd;

@@ -1,10 +1,7 @@
 using System.CommandLine;
-using System.Text.Json;
-using Amc.Graph;
+using Amc.Sessions;
 using Amc.Models;
 using Amc.Training;
-using Spectre.Console;
-using Amc.Torch;
 
 namespace Amc.Cli.Commands;
 
@@ -35,44 +32,15 @@ public static class TrainCommand
                 Augment = !p.GetValue(noAugment),
                 Seed = p.GetValue(CommonOptions.Seed),
             };
-            string outPath = p.GetValue(output)!, optimPath = outPath + ".optim", name = p.GetValue(model)!;
+            string outPath = p.GetValue(output)!;
             // --resume reads --out on purpose; the data is the only input --out could destroy.
-            CommandOutputs.Of(p).Declare([new("--out", outPath), new("the optimizer state (of --out)", optimPath)], [new("--data", p.GetValue(DataOptions.Data))]);
-            // Checked before loading the data, which takes seconds for a full data set.
-            if (p.GetValue(resume))
+            CommandOutputs.Of(p).Declare([new("--out", outPath), new("the optimizer state (of --out)", outPath + ".optim")], [new("--data", p.GetValue(DataOptions.Data))]);
+            var settings = new TrainSettings
             {
-                if (!File.Exists(outPath)) throw new UsageException($"--resume: {outPath} does not exist; drop --resume to start a new run");
-                if (!File.Exists(optimPath)) throw new UsageException($"--resume: optimizer state {optimPath} is missing; drop --resume to start over");
-            }
-            else
-            {
-                if (!ModelZoo.Contains(name)) throw new UsageException($"unknown model '{name}'; choose one of: {string.Join(", ", ModelZoo.Names)}");
-            }
-            var data = DataOptions.Open(p);
-            var engine = EngineOption.Parse(p.GetValue(TrainingSession.EvalEngine)!);
-            TrainOptions Fit(Network arch) => TrainingSession.FitBatch(arch, options, data, p.GetValue(batch), p.GetValue(TrainingSession.MaxMemory), engine);
-            GraphModule net;
-            CheckpointInfo info;
-            int firstEpoch = 0;
-            if (p.GetValue(resume))
-            {
-                var ck = TrainingSession.Resume(outPath, options.Epochs);
-                // Data of another shape or class count fails in libtorch or, past global pooling, trains on without a word.
-                data = data.FitTo(ck);
-                options = Fit(ck.Network);
-                net = ck.ToModule();
-                info = ck.Info;
-                firstEpoch = info.EpochsDone ?? 0;
-                if (info.Seed is int seed && seed != options.Seed)
-                    throw new UsageException($"--resume: the run was started with --seed {seed}, which fixes its data order; resume with the same value");
-            }
-            else
-            {
-                var arch = ModelZoo.Build(name, new ModelOptions(data.Train.Shape, data.Train.Classes, p.GetValue(width)));
-                options = Fit(arch);
-                (net, info) = TrainingSession.NewModel(arch, name, data, options);
-            }
-            TrainingSession.Run(p, net, info, options, data, outPath, firstEpoch, engine);
+                Out = outPath, Model = p.GetValue(model)!, Width = p.GetValue(width), Data = DataOptions.Settings(p),
+                Training = options, Resume = p.GetValue(resume),
+            }.WithCommandLine(p, batch);
+            TrainingSession.Run(p, settings);
             return ExitCodes.Ok;
         });
         return cmd;
