@@ -9,8 +9,10 @@ namespace Amc.Cli;
 /// </summary>
 static class TrainingProgress
 {
-    public static void Run(Trainer trainer, int firstEpoch, int epochs, Action<EpochResult> epochDone, Func<double?> heldOut)
+    public static void Run(Amc.Sessions.TrainSession session)
     {
+        int firstEpoch = session.FirstEpoch, epochs = session.Options.Epochs;
+        if (firstEpoch >= epochs) return;
         void Line(EpochResult r) => Console.Error.WriteLine(
             $"epoch {r.Epoch + 1}/{epochs}  loss {r.Loss:F4}  train {Format.Percent(r.TrainAccuracy)}" +
             (r.HeldOutAccuracy is double h ? $"  held-out {Format.Percent(h)}" : "") +
@@ -21,7 +23,7 @@ static class TrainingProgress
             // A log still hears from a long epoch: a line every half minute, with the epoch's ETA.
             var clock = System.Diagnostics.Stopwatch.StartNew();
             double lastLine = 0, epochStart = 0;
-            trainer.Run(firstEpoch, pr =>
+            session.Train(pr =>
             {
                 double now = clock.Elapsed.TotalSeconds;
                 if (now - lastLine < 30 || pr.Batch == pr.Batches) return;
@@ -29,7 +31,7 @@ static class TrainingProgress
                 double left = (now - epochStart) / pr.Batch * (pr.Batches - pr.Batch);
                 Console.Error.WriteLine($"epoch {pr.Epoch + 1}/{pr.Epochs}  batch {pr.Batch}/{pr.Batches}  loss {pr.Loss:F4}  " +
                     $"{pr.ImagesPerSecond:F0} img/s  epoch ends in {Format.Duration(TimeSpan.FromSeconds(left))}");
-            }, r => { epochDone(r); Line(r); lastLine = epochStart = clock.Elapsed.TotalSeconds; }, heldOut);
+            }, r => { Line(r); lastLine = epochStart = clock.Elapsed.TotalSeconds; });
             return;
         }
         AnsiConsole.Progress()
@@ -37,14 +39,13 @@ static class TrainingProgress
             .Start(ctx =>
             {
                 var task = ctx.AddTask("training", maxValue: epochs - firstEpoch);
-                trainer.Run(firstEpoch,
+                session.Train(
                     pr =>
                     {
                         task.Description = $"epoch {pr.Epoch + 1}/{pr.Epochs} loss {pr.Loss:F3} acc {100 * pr.Accuracy:F1}% {pr.ImagesPerSecond:F0} img/s";
                         task.Value = pr.Epoch - firstEpoch + (double)pr.Batch / pr.Batches;
                     },
-                    r => { epochDone(r); AnsiConsole.MarkupLine(Markup.Escape($"epoch {r.Epoch + 1}/{epochs}  loss {r.Loss:F4}  train {Format.Percent(r.TrainAccuracy)}" + (r.HeldOutAccuracy is double h ? $"  held-out {Format.Percent(h)}" : ""))); },
-                    heldOut);
+                    r => AnsiConsole.MarkupLine(Markup.Escape($"epoch {r.Epoch + 1}/{epochs}  loss {r.Loss:F4}  train {Format.Percent(r.TrainAccuracy)}" + (r.HeldOutAccuracy is double h ? $"  held-out {Format.Percent(h)}" : ""))));
             });
     }
 }

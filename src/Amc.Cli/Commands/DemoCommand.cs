@@ -58,10 +58,11 @@ public static class DemoCommand
             if (p.GetValue(train))
             {
                 Step(1, "train a base ResNet-20 (3 epochs)", "train", "--model", "resnet20", "--data", data, "--epochs", "3", "--out", basePath);
-                var options = new TrainOptions { Epochs = 3, Seed = seed };
-                var opened = OpenedData.Open(new DataSettings(data));
-                var (net, info) = TrainingSession.NewModel("resnet20", 1.0, opened, options);
-                TrainingSession.Run(p, net, info, options, opened, basePath, firstEpoch: 0);
+                TrainingSession.Run(p, new TrainSettings
+                {
+                    Out = basePath, Model = "resnet20", Data = new DataSettings(data), Training = new TrainOptions { Epochs = 3, Seed = seed },
+                    EvaluationThreads = p.GetValue(CommonOptions.Threads), CommandLine = CommonOptions.CommandLine,
+                });
             }
             else
             {
@@ -103,10 +104,11 @@ public static class DemoCommand
                 PruneCommand.Render(result.Rows, prune.Pruning);
 
                 Step(5, $"{name}: fine-tune one epoch on {finetuneImages.ToString(ci)} images", "finetune", "--checkpoint", pruned, "--data", data, "--epochs", "1", "--train-images", finetuneImages.ToString(ci), "--out", tuned);
-                var options = new TrainOptions { Epochs = 1, LearningRate = 0.01, Seed = seed };
-                var opened = TrainingSession.Subset(OpenedData.OpenFor(new DataSettings(data), result.Pruned), finetuneImages, seed);
-                TrainingSession.CheckMemory(result.Pruned.Network, options, opened);
-                TrainingSession.Run(p, result.Pruned.ToModule(), TrainingSession.FineTuneInfo(result.Pruned, pruned, options), options, opened, tuned, firstEpoch: 0);
+                TrainingSession.Run(p, new TrainSettings
+                {
+                    Out = tuned, Checkpoint = pruned, Data = new DataSettings(data), Training = new TrainOptions { Epochs = 1, LearningRate = 0.01, Seed = seed },
+                    TrainImages = finetuneImages, EvaluationThreads = p.GetValue(CommonOptions.Threads), CommandLine = CommonOptions.CommandLine,
+                });
             }
             Step(6, "export the fine-tuned AMC network to ONNX", "export", "--checkpoint", P("amc-ft.amc"), "--onnx", P("amc-ft.onnx"));
             var amcTuned = Checkpoint.Load(P("amc-ft.amc"));

@@ -1,9 +1,10 @@
 using Amc.Files;
 using System.CommandLine;
 using System.Text.Json;
-using Amc.Training;
+using Amc.Sessions;
 using Spectre.Console;
 using Amc.Torch;
+using Amc.Training;
 
 namespace Amc.Cli.Commands;
 
@@ -23,7 +24,8 @@ public static class EvalCommand
         {
             Description = "Also compare with this checkpoint (e.g. the unpruned original): top-1 agreement and relative error of the outputs; works on unlabelled images",
         };
-        var cmd = new Command("eval", "Top-1 and top-5 accuracy of a checkpoint, and its agreement with another (--against)") { checkpoint, split, against };
+        var engine = EngineOption.Create("--engine", "Evaluate with ONNX Runtime (ort, faster here) or TorchSharp (torch; --against always compares in TorchSharp)");
+        var cmd = new Command("eval", "Top-1 and top-5 accuracy of a checkpoint, and its agreement with another (--against)") { checkpoint, split, engine, against };
         DataOptions.AddTo(cmd);
         cmd.SetAction(p =>
         {
@@ -37,12 +39,15 @@ public static class EvalCommand
             if (!heldOut && data.Test.Count == 0)
                 throw new UsageException($"{data.Train.Name} has no test images (a folder of unlabelled images); evaluate on --split heldout");
             var reference = referencePath is null ? null : Reference(referencePath, ck);
-            int images = heldOut ? data.Split.HeldOut.Length : data.Test.Count;
-            MemoryCheck.Ensure(Amc.Graph.MemoryEstimate.Inference(ck.Network, Math.Clamp(images, 1, MemoryCheck.EvaluationBatch), "evaluating", weightCopies: reference is null ? 2 : 4));
+            var eng = reference is null ? EngineOption.Parse(p.GetValue(engine)!) : ScoringEngine.Torch;
+            var estimate = MemoryCheck.Evaluation(ck.Network, eng);
+            MemoryCheck.Ensure(reference is null ? estimate : estimate with { Weights = 2 * estimate.Weights });
             using var net = ck.ToModule();
             using var referenceNet = reference?.ToModule();
             var (set, indices) = heldOut ? (data.Train, data.Split.HeldOut) : (data.Test, data.Test.AllIndices());
-            var result = referenceNet is null ? Evaluator.Evaluate(net, set, indices) : Evaluator.Compare(net, referenceNet, set, indices);
+            var result = referenceNet is null
+                ? ModelEvaluation.Evaluate(net, set, indices, eng, p.GetValue(CommonOptions.Threads))
+                : Evaluator.Compare(net, referenceNet, set, indices);
             bool labelled = data.HasLabels;
             if (p.GetValue(CommonOptions.Json))
                 Console.WriteLine(JsonSerializer.Serialize(new

@@ -1,3 +1,4 @@
+using Amc.Sessions;
 using System.CommandLine;
 using System.Text.Json;
 using Amc.Graph;

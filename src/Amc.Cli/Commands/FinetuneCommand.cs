@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Amc.Training;
-using Amc.Torch;
+using Amc.Sessions;
 
 namespace Amc.Cli.Commands;
 
@@ -11,7 +11,7 @@ public static class FinetuneCommand
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "Checkpoint to fine-tune (e.g. from amc prune)", Required = true };
         var epochs = new Option<int>("--epochs") { Description = "Fine-tuning epochs", DefaultValueFactory = _ => 10 }.In(OptionRange.AtLeast(1));
-        var batch = new Option<int>("--batch-size") { Description = "Batch size", DefaultValueFactory = _ => 128 }.In(OptionRange.AtLeast(1));
+        var batch = TrainingSession.BatchSize();
         var lr = new Option<double>("--lr") { Description = "Peak learning rate (cosine schedule)", DefaultValueFactory = _ => 0.01 }.In(OptionRange.Positive);
         var wd = new Option<double>("--weight-decay") { Description = "Weight decay", DefaultValueFactory = _ => 5e-4 }.In(OptionRange.NonNegative);
         var noAugment = new Option<bool>("--no-augment") { Description = "Turn off augmentation (pad + random crop + flip; random-resized crop + flip for image folders)" };
@@ -36,7 +36,7 @@ public static class FinetuneCommand
         loss.AcceptOnlyFromAmong("kl", "mse");
         var cmd = new Command("finetune", "Fine-tune a pruned network (SGD + momentum, cosine LR), on the labels or by distillation from the unpruned network")
         {
-            checkpoint, epochs, batch, lr, wd, noAugment, output, resume, images, distill, teacher, temperature, alpha, loss,
+            checkpoint, epochs, batch, lr, wd, noAugment, output, resume, images, distill, teacher, temperature, alpha, loss, TrainingSession.MaxMemory, TrainingSession.EvalEngine,
         };
         DataOptions.AddTo(cmd);
         cmd.SetAction(p =>
@@ -47,7 +47,6 @@ public static class FinetuneCommand
             var options = new TrainOptions
             {
                 Epochs = p.GetValue(epochs),
-                BatchSize = p.GetValue(batch),
                 LearningRate = p.GetValue(lr),
                 WeightDecay = p.GetValue(wd),
                 Augment = !p.GetValue(noAugment),
@@ -56,51 +55,16 @@ public static class FinetuneCommand
             string outPath = p.GetValue(output)!;
             CommandOutputs.Of(p).Declare([new("--out", outPath), new("the optimizer state (of --out)", outPath + ".optim")],
                 [new("--checkpoint", p.GetValue(checkpoint)), new("--data", p.GetValue(DataOptions.Data))]);
-            var source = Checkpoint.Load(p.GetValue(checkpoint)!);
-            var data = DataOptions.OpenFor(p, source);
-            if (!data.HasLabels && !p.GetValue(distill))
-                throw new UsageException($"{data.Train.Name} has no labels (images without class sub-folders); fine-tune with --distill to learn from the unpruned network");
-            if (!data.HasLabels && p.GetValue(alpha) < 1)
-                throw new UsageException($"--distill-alpha {p.GetValue(alpha)} mixes in cross-entropy on labels, which {data.Train.Name} does not have; use 1");
-            using var teacherNet = p.GetValue(distill) ? Teacher(p.GetValue(teacher), p.GetValue(checkpoint)!, source).ToModule() : null;
-            if (p.GetValue(images) is int n) data = TrainingSession.Subset(data, n, p.GetValue(CommonOptions.Seed));
-            TrainingSession.CheckMemory(source.Network, options, data);
-            Checkpoint start = source;
-            int firstEpoch = 0;
-            if (p.GetValue(resume))
+            var settings = new TrainSettings
             {
-                start = TrainingSession.Resume(outPath, options.Epochs);
-                firstEpoch = start.Info.EpochsDone ?? 0;
-            }
-            var net = start.ToModule();
-            var info = p.GetValue(resume) ? start.Info : TrainingSession.FineTuneInfo(source, p.GetValue(checkpoint)!, options);
-            TrainingSession.Run(p, net, info, options, data, outPath, firstEpoch, distill: teacherNet is null ? null
-                : (teacherNet, new DistillOptions(p.GetValue(temperature), p.GetValue(alpha), p.GetValue(loss) == "mse" ? DistillLoss.Mse : DistillLoss.KL)));
+                Out = outPath, Checkpoint = p.GetValue(checkpoint)!, Data = DataOptions.Settings(p),
+                Training = options, TrainImages = p.GetValue(images), Resume = p.GetValue(resume),
+                Distill = !p.GetValue(distill) ? null : new DistillSettings(p.GetValue(teacher),
+                    new DistillOptions(p.GetValue(temperature), p.GetValue(alpha), p.GetValue(loss) == "mse" ? DistillLoss.Mse : DistillLoss.KL)),
+            }.WithCommandLine(p, batch);
+            TrainingSession.Run(p, settings);
             return ExitCodes.Ok;
         });
         return cmd;
     }
-
-    /// <summary>
-    /// The teacher: --teacher, else the network the checkpoint was pruned from (its Parent, which
-    /// `amc prune` records). It must take the student's input and give outputs of the student's shape.
-    /// </summary>
-    static Checkpoint Teacher(string? given, string studentPath, Checkpoint student)
-    {
-        string path = given ?? student.Info.Parent
-            ?? throw new UsageException($"--distill: {studentPath} does not record the network it was pruned from; give it with --teacher ORIGINAL");
-        if (!File.Exists(path))
-            throw new UsageException(given is null
-                ? $"--distill: {studentPath} was pruned from {path}, which does not exist (any more); give the original with --teacher"
-                : $"--teacher {path} does not exist");
-        var teacher = Checkpoint.Load(path).RequireFinite(path);
-        if (teacher.Network.Input != student.Network.Input)
-            throw new UsageException($"--distill: the teacher {path} takes {teacher.Network.Input} images, the student {student.Network.Input}");
-        var (to, so) = (Output(teacher), Output(student));
-        if (to != so)
-            throw new UsageException($"--distill: the teacher {path} gives {to} outputs, the student {so}; distillation needs the same outputs");
-        return teacher;
-    }
-
-    static Amc.Graph.TensorShape Output(Checkpoint ck) => ck.Network.OutputShape();
 }

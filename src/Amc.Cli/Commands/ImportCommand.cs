@@ -1,3 +1,4 @@
+using Amc.Sessions;
 using System.CommandLine;
 using Amc.Graph;
 using Spectre.Console;

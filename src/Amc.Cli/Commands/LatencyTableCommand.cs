@@ -1,3 +1,4 @@
+using Amc.Sessions;
 using Amc.Files;
 using System.CommandLine;
 using System.Diagnostics;

@@ -1,10 +1,7 @@
 using System.CommandLine;
-using System.Text.Json;
-using Amc.Graph;
+using Amc.Sessions;
 using Amc.Models;
 using Amc.Training;
-using Spectre.Console;
-using Amc.Torch;
 
 namespace Amc.Cli.Commands;
 
@@ -16,13 +13,13 @@ public static class TrainCommand
         var model = new Option<string>("--model") { Description = $"Zoo model: {string.Join(", ", ModelZoo.Names)}", DefaultValueFactory = _ => "resnet20" };
         var width = new Option<double>("--width") { Description = "Width multiplier", DefaultValueFactory = _ => 1.0 }.In(WidthRange);
         var epochs = new Option<int>("--epochs") { Description = "Training epochs", DefaultValueFactory = _ => 30 }.In(OptionRange.AtLeast(1));
-        var batch = new Option<int>("--batch-size") { Description = "Batch size", DefaultValueFactory = _ => 128 }.In(OptionRange.AtLeast(1));
+        var batch = TrainingSession.BatchSize();
         var lr = new Option<double>("--lr") { Description = "Peak learning rate (cosine schedule)", DefaultValueFactory = _ => 0.1 }.In(OptionRange.Positive);
         var wd = new Option<double>("--weight-decay") { Description = "Weight decay", DefaultValueFactory = _ => 5e-4 }.In(OptionRange.NonNegative);
         var noAugment = new Option<bool>("--no-augment") { Description = "Turn off augmentation (pad + random crop + flip; random-resized crop + flip for image folders)" };
         var output = new Option<string>("--out") { Description = "Checkpoint to write (every epoch, atomically)", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue from --out and its optimizer state" };
-        var cmd = new Command("train", "Train a model (SGD + momentum, cosine LR, weight decay)") { model, width, epochs, batch, lr, wd, noAugment, output, resume };
+        var cmd = new Command("train", "Train a model (SGD + momentum, cosine LR, weight decay)") { model, width, epochs, batch, lr, wd, noAugment, output, resume, TrainingSession.MaxMemory, TrainingSession.EvalEngine };
         DataOptions.AddTo(cmd);
         cmd.SetAction(p =>
         {
@@ -30,48 +27,20 @@ public static class TrainCommand
             var options = new TrainOptions
             {
                 Epochs = p.GetValue(epochs),
-                BatchSize = p.GetValue(batch),
                 LearningRate = p.GetValue(lr),
                 WeightDecay = p.GetValue(wd),
                 Augment = !p.GetValue(noAugment),
                 Seed = p.GetValue(CommonOptions.Seed),
             };
-            string outPath = p.GetValue(output)!, optimPath = outPath + ".optim", name = p.GetValue(model)!;
+            string outPath = p.GetValue(output)!;
             // --resume reads --out on purpose; the data is the only input --out could destroy.
-            CommandOutputs.Of(p).Declare([new("--out", outPath), new("the optimizer state (of --out)", optimPath)], [new("--data", p.GetValue(DataOptions.Data))]);
-            // Checked before loading the data, which takes seconds for a full data set.
-            if (p.GetValue(resume))
+            CommandOutputs.Of(p).Declare([new("--out", outPath), new("the optimizer state (of --out)", outPath + ".optim")], [new("--data", p.GetValue(DataOptions.Data))]);
+            var settings = new TrainSettings
             {
-                if (!File.Exists(outPath)) throw new UsageException($"--resume: {outPath} does not exist; drop --resume to start a new run");
-                if (!File.Exists(optimPath)) throw new UsageException($"--resume: optimizer state {optimPath} is missing; drop --resume to start over");
-            }
-            else
-            {
-                if (!ModelZoo.Contains(name)) throw new UsageException($"unknown model '{name}'; choose one of: {string.Join(", ", ModelZoo.Names)}");
-            }
-            var data = DataOptions.Open(p);
-            if (!data.HasLabels)
-                throw new UsageException($"{data.Train.Name} has no labels (images without class sub-folders); a network is trained on labelled images (a pruned one can be fine-tuned on these with finetune --distill)");
-            GraphModule net;
-            CheckpointInfo info;
-            int firstEpoch = 0;
-            if (p.GetValue(resume))
-            {
-                var ck = TrainingSession.Resume(outPath, options.Epochs);
-                // Data of another shape or class count fails in libtorch or, past global pooling, trains on without a word.
-                data = data.FitTo(ck);
-                TrainingSession.CheckMemory(ck.Network, options, data);
-                net = ck.ToModule();
-                info = ck.Info;
-                firstEpoch = info.EpochsDone ?? 0;
-                if (info.Seed is int seed && seed != options.Seed)
-                    throw new UsageException($"--resume: the run was started with --seed {seed}, which fixes its data order; resume with the same value");
-            }
-            else
-            {
-                (net, info) = TrainingSession.NewModel(name, p.GetValue(width), data, options);
-            }
-            TrainingSession.Run(p, net, info, options, data, outPath, firstEpoch);
+                Out = outPath, Model = p.GetValue(model)!, Width = p.GetValue(width), Data = DataOptions.Settings(p),
+                Training = options, Resume = p.GetValue(resume),
+            }.WithCommandLine(p, batch);
+            TrainingSession.Run(p, settings);
             return ExitCodes.Ok;
         });
         return cmd;

@@ -25,14 +25,15 @@ namespace Amc.Graph;
 /// 1x28x28 (peak resident memory between two batch sizes): TorchSharp inference takes 1.1x the
 /// activations counted here, a training step 1.4x (allocator caching, autograd's bookkeeping).
 /// </summary>
-public sealed record MemoryEstimate(string Task, int Batch, long Weights, long ActivationsPerImage, long Grams = 0, long Data = 0)
+/// <param name="Runtime">The runtimes and allocator slack, where measured (training; see <see cref="Calibrated"/>).</param>
+public sealed record MemoryEstimate(string Task, int Batch, long Weights, long ActivationsPerImage, long Grams = 0, long Data = 0, long Runtime = 0)
 {
     public const int FloatBytes = 4, DoubleBytes = 8;
 
     // Saturating arithmetic: an absurd request must read as "far too much", not wrap to a small number.
     public long Activations => ShapeInference.Product(ActivationsPerImage, Batch);
 
-    public long Total => Sum(Sum(Weights, Activations), Sum(Grams, Data));
+    public long Total => Sum(Sum(Sum(Weights, Activations), Sum(Grams, Data)), Runtime);
 
     static long Sum(long a, long b) => a > long.MaxValue - b ? long.MaxValue : a + b;
 
@@ -51,6 +52,16 @@ public sealed record MemoryEstimate(string Task, int Batch, long Weights, long A
     /// <summary>Weights alone (import): <paramref name="copies"/> of them, no forward pass.</summary>
     public static MemoryEstimate WeightsOnly(Network net, string task, int copies) =>
         new($"{task} {net.Name}", 0, copies * ParameterBytes(net), 0);
+
+    /// <summary>
+    /// From the floor to a peak measured on real runs: activations times <paramref name="activationFactor"/>
+    /// (what the allocator and autograd hold beyond the tensors counted) plus <paramref name="runtime"/> bytes.
+    /// </summary>
+    public MemoryEstimate Calibrated(double activationFactor, long runtime) => this with
+    {
+        ActivationsPerImage = (long)Math.Min(long.MaxValue, ActivationsPerImage * activationFactor),
+        Runtime = runtime,
+    };
 
     /// <summary>Adds the Gram matrices least-squares reconstruction collects.</summary>
     public MemoryEstimate WithGrams(Network net) => this with { Grams = GramBytes(net) };
@@ -113,7 +124,7 @@ public sealed record MemoryEstimate(string Task, int Batch, long Weights, long A
     /// <summary>The largest batch whose estimate fits in <paramref name="available"/> bytes, or 0 when none does.</summary>
     public int LargestBatch(long available)
     {
-        long rest = available - Sum(Weights, Sum(Grams, Data));
+        long rest = available - Sum(Sum(Weights, Runtime), Sum(Grams, Data));
         if (rest <= 0 || ActivationsPerImage <= 0) return 0;
         return (int)Math.Min(int.MaxValue, rest / ActivationsPerImage);
     }
@@ -121,13 +132,16 @@ public sealed record MemoryEstimate(string Task, int Batch, long Weights, long A
     public bool Fits(long available) => Total <= available;
 
     /// <summary>"needs about 31.2 GB (weights 0.1 GB, activations 30.5 GB), 22.8 GB is available".</summary>
-    public string Describe(long available)
+    /// <param name="limit">What set <paramref name="available"/> when it is not the free memory, e.g. "--max-memory".</param>
+    public string Describe(long available, string? limit = null)
     {
         var parts = new List<string> { $"weights {Bytes(Weights)}" };
         if (Activations > 0) parts.Add($"activations {Bytes(Activations)}");
         if (Grams > 0) parts.Add($"Gram matrices {Bytes(Grams)}");
         if (Data > 0) parts.Add($"image tensors {Bytes(Data)}");
-        return $"{Task} needs about {Bytes(Total)} ({string.Join(", ", parts)}), {Bytes(available)} is available";
+        if (Runtime > 0) parts.Add($"runtime {Bytes(Runtime)}");
+        return $"{Task} needs about {Bytes(Total)} ({string.Join(", ", parts)}), " +
+            (limit is null ? $"{Bytes(available)} is available" : $"{limit} allows {Bytes(available)}");
     }
 
     /// <summary>2.1 TB, 1.5 GB, 230 MB: one decimal in TB and GB, whole MB below (binary units).</summary>

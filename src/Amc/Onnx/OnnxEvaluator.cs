@@ -1,4 +1,6 @@
+using Amc.Data;
 using Amc.Graph;
+using Amc.Torch;
 using Amc.Training;
 using static TorchSharp.torch;
 
@@ -11,7 +13,7 @@ namespace Amc.Onnx;
 /// "Measurements behind design choices"), which more than pays for the export and session creation when a search scores thousands of images.
 /// Scored by <see cref="ScoreTally"/>, as the TorchSharp evaluator is.
 /// </summary>
-internal sealed class OnnxEvaluator(TensorBatches batches)
+public sealed class OnnxEvaluator(TensorBatches batches)
 {
     readonly List<(float[] Images, long[] Labels, int Count, float[]? Reference)> arrays =
         batches.Batches.Select((b, i) => (b.Images.data<float>().ToArray(), b.Labels.data<long>().ToArray(), (int)b.Labels.shape[0], batches.Reference?[i])).ToList();
@@ -35,5 +37,21 @@ internal sealed class OnnxEvaluator(TensorBatches batches)
     {
         using var session = new OnnxRuntimeSession(OnnxExporter.Export(net, weights), threads);
         return arrays.Select(a => session.Run(a.Images, a.Count)).ToList();
+    }
+
+    /// <summary>
+    /// The module's current weights (BN statistics included) exported in memory and run on the
+    /// images streamed from <paramref name="data"/>: one decoded batch at a time, so the memory does
+    /// not grow with the number of images. ONNX Runtime frees each output once read, so its batch
+    /// is sized by <see cref="MemoryEstimate.StreamingBytesPerImage"/>.
+    /// </summary>
+    /// <param name="threads">ONNX Runtime threads; 0 lets it choose (one per core).</param>
+    public static Evaluation Evaluate(GraphModule model, Dataset data, int[] indices, int threads)
+    {
+        using var session = new OnnxRuntimeSession(OnnxExporter.Export(model.Network, model.Tensors()), threads);
+        var tally = new ScoreTally();
+        foreach (var batch in new BatchLoader(data, indices, Evaluator.BatchFor(model.Network, keepsOutputs: false), shuffle: false, augment: false, seed: 0))
+            tally.Add(session.Run(batch.Images, batch.Count), batch.Labels);
+        return tally.Result();
     }
 }

@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using Amc.Graph;
 using static TorchSharp.torch;
 using Amc.Torch;
+using Amc.Training;
 
 namespace Amc.Pruning;
 
@@ -44,9 +45,12 @@ public sealed class LayerInputGram
         var rng = new Random(seed);
         int images = 0;
         original.eval();
+        // ForwardAll holds every layer's output of the batch: a 224x224 network runs a calibration
+        // batch in slices that keep them within the evaluation's activation budget.
+        int most = Evaluator.BatchFor(net);
         using (no_grad())
         {
-            foreach (var x in batches)
+            foreach (var x in batches.SelectMany(b => Slices(b, most)))
             {
                 using var scope = NewDisposeScope();
                 // Layer by layer, each activation released after its last reader (in layer order, so
@@ -69,6 +73,18 @@ public sealed class LayerInputGram
             }
         }
         return new LayerInputGram(result, images);
+    }
+
+    /// <summary>The batch itself when it is at most <paramref name="most"/> images, else views of consecutive slices of it.</summary>
+    static IEnumerable<Tensor> Slices(Tensor batch, int most)
+    {
+        if (batch.shape[0] <= most)
+        {
+            yield return batch;
+            yield break;
+        }
+        for (long start = 0; start < batch.shape[0]; start += most)
+            yield return batch.narrow(0, start, Math.Min(most, batch.shape[0] - start));
     }
 
     /// <summary>[rows, features] samples of a layer's input, as its weight sees them (im2col order c, kh, kw).</summary>

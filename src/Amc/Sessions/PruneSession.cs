@@ -68,7 +68,7 @@ public static class PruneSession
         if (!data.HasLabels)
             throw new SettingsException($"{data.Train.Name} has no labels (images without class sub-folders); --sparsity scores the network on labelled images only");
         // Checkpoint, original and sparse modules; held-out and test tensors.
-        PruningMemory.Ensure(MemoryEstimate.Inference(ck.Network, PruningMemory.ScoringBatch, "pruning", weightCopies: 3)
+        PruningMemory.Ensure(MemoryEstimate.Inference(ck.Network, Math.Min(PruningMemory.ScoringBatch, Evaluator.BatchFor(ck.Network)), "pruning", weightCopies: 3)
             .WithImages(ck.Network, (long)data.Split.HeldOut.Length + data.Test.Count));
         using var before = ck.ToModule();
         using var after = ck.ToModule();

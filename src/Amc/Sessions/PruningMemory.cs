@@ -1,12 +1,12 @@
 using Amc.Graph;
-using Amc.Host;
 using Amc.Torch;
+using Amc.Training;
 
 namespace Amc.Sessions;
 
 /// <summary>
-/// Refuses a prune or search that cannot fit, before it allocates: one message with the estimate,
-/// what is available and what to change, instead of the OS killing the process halfway through.
+/// The memory estimate of a prune or search (weights, scoring batch, Gram matrices, image tensors)
+/// and the fix its refusal names; <see cref="MemoryCheck"/> refuses.
 /// </summary>
 public static class PruningMemory
 {
@@ -14,7 +14,7 @@ public static class PruningMemory
     public const int ScoringBatch = 250;
 
     /// <summary>
-    /// The original network scored at the scoring batch with four copies of its weights alive
+    /// The original network scored at the scoring batch (or the slice of it TorchSharp runs at once) with four copies of its weights alive
     /// (checkpoint, original module, candidate weights, candidate module or ONNX session), the Gram
     /// matrices when reconstructing, and the image tensors made up front (calibration, held-out,
     /// and <paramref name="laterImages"/> made later while those are alive: test or confirmation images).
@@ -26,7 +26,10 @@ public static class PruningMemory
     public static void Ensure(Checkpoint ck, OpenedData data, int calibrationImages, bool reconstruct, string task, long laterImages)
     {
         long images = Math.Min(calibrationImages, data.Split.Train.Length) + data.Split.HeldOut.Length + laterImages;
-        var estimate = MemoryEstimate.Inference(ck.Network, ScoringBatch, task, weightCopies: 4, keepsOutputs: false).WithImages(ck.Network, images);
+        // TorchSharp evaluates the scoring batches in slices that fit its activation budget, releasing
+        // each activation after its last reader; ONNX Runtime frees its outputs once read.
+        int batch = Math.Min(ScoringBatch, Evaluator.BatchFor(ck.Network));
+        var estimate = MemoryEstimate.Inference(ck.Network, batch, task, weightCopies: 4, keepsOutputs: false).WithImages(ck.Network, images);
         if (reconstruct) estimate = estimate.WithGrams(ck.Network);
         string fix = estimate.Grams > estimate.Data && estimate.Grams > estimate.Activations
             ? "the least-squares Gram matrices are the largest part: " + (task == "pruning" ? "drop --reconstruct, or " : "") + "use a machine with more memory"
@@ -36,9 +39,5 @@ public static class PruningMemory
         Ensure(estimate, fix);
     }
 
-    public static void Ensure(MemoryEstimate estimate, string fix = "use a smaller network or input, or a machine with more memory")
-    {
-        long available = AvailableMemory.Bytes();
-        if (!estimate.Fits(available)) throw new SettingsException($"{estimate.Describe(available)}; {fix}");
-    }
+    public static void Ensure(MemoryEstimate estimate, string fix = MemoryCheck.DefaultFix) => MemoryCheck.Ensure(estimate, fix: fix);
 }

@@ -1,4 +1,5 @@
 using Amc.Data;
+using Amc.Graph;
 using static TorchSharp.torch;
 using Amc.Torch;
 
@@ -7,12 +8,30 @@ namespace Amc.Training;
 /// <summary>Accuracy of a module on a subset of a data set, in eval mode, without gradients (scored by <see cref="ScoreTally"/>).</summary>
 public static class Evaluator
 {
-    public static Evaluation Evaluate(GraphModule model, Dataset data, int[] indices, int batchSize = 256)
+    /// <summary>The batch evaluation runs in when the network's activations allow it.</summary>
+    public const int MaxBatch = 256;
+
+    /// <summary>
+    /// The activations one forward pass may hold: a TorchSharp forward pass keeps every layer's
+    /// output of the batch until it ends, which for a 224x224 network is tens of MB per image,
+    /// and a larger batch makes evaluation no faster on a CPU.
+    /// </summary>
+    public const long ActivationBudget = 1L << 30;
+
+    /// <summary>The largest batch up to <see cref="MaxBatch"/> whose activations stay within <see cref="ActivationBudget"/> (at least 1).</summary>
+    public static int BatchFor(Network net, bool keepsOutputs = true)
+    {
+        long perImage = keepsOutputs ? MemoryEstimate.ActivationBytesPerImage(net, training: false) : MemoryEstimate.StreamingBytesPerImage(net);
+        return (int)Math.Clamp(ActivationBudget / Math.Max(1, perImage), 1, MaxBatch);
+    }
+
+    /// <summary>Streams the images from <paramref name="data"/> (decoded batch by batch), in batches of <see cref="BatchFor"/>.</summary>
+    public static Evaluation Evaluate(GraphModule model, Dataset data, int[] indices)
     {
         var tally = new ScoreTally();
         model.eval();
         using var _ = no_grad();
-        foreach (var batch in new BatchLoader(data, indices, batchSize, shuffle: false, augment: false, seed: 0))
+        foreach (var batch in new BatchLoader(data, indices, BatchFor(model.Network), shuffle: false, augment: false, seed: 0))
         {
             using var scope = NewDisposeScope();
             var (x, y) = batch.ToTensors();
@@ -21,18 +40,27 @@ public static class Evaluator
         return tally.Result();
     }
 
-    public static Evaluation Evaluate(GraphModule model, TensorBatches batches)
+    /// <summary>Batches larger than <paramref name="maxBatch"/> (default <see cref="BatchFor"/>) are run in slices of it.</summary>
+    public static Evaluation Evaluate(GraphModule model, TensorBatches batches, int? maxBatch = null)
     {
         var tally = new ScoreTally();
         model.eval();
+        int most = maxBatch ?? BatchFor(model.Network);
         using var _ = no_grad();
         for (int i = 0; i < batches.Batches.Count; i++)
         {
-            using var scope = NewDisposeScope();
             var (x, y) = batches.Batches[i];
-            // Each activation released after its last reader: the same logits as a forward pass
-            // in a fraction of the memory at 224x224 (docs/BENCHMARKS.md, "Search episode at 224x224").
-            Add(tally, model.ForwardReleasing(x, (_, _) => { }), y, batches.ReferenceOf(i));
+            var reference = batches.ReferenceOf(i);
+            int outputs = reference.IsEmpty ? 0 : reference.Length / (int)x.shape[0];
+            for (long start = 0; start < x.shape[0]; start += most)
+            {
+                using var scope = NewDisposeScope();
+                long length = Math.Min(most, x.shape[0] - start);
+                var (xs, ys) = length == x.shape[0] ? (x, y) : (x.narrow(0, start, length), y.narrow(0, start, length));
+                // Each activation released after its last reader: the same logits as a forward pass
+                // in a fraction of the memory at 224x224 (docs/BENCHMARKS.md, "Search episode at 224x224").
+                Add(tally, model.ForwardReleasing(xs, (_, _) => { }), ys, reference.IsEmpty ? default : reference.Slice((int)start * outputs, (int)length * outputs));
+            }
         }
         return tally.Result();
     }
@@ -42,8 +70,9 @@ public static class Evaluator
     /// its unpruned original) on the same images, batch by batch, so no set of outputs is held:
     /// accuracy on the labels, plus agreement and relative error (<see cref="Evaluation"/>).
     /// </summary>
-    public static Evaluation Compare(GraphModule model, GraphModule reference, Dataset data, int[] indices, int batchSize = 256)
+    public static Evaluation Compare(GraphModule model, GraphModule reference, Dataset data, int[] indices)
     {
+        int batchSize = Math.Min(BatchFor(model.Network), BatchFor(reference.Network));
         var tally = new ScoreTally();
         model.eval();
         reference.eval();
@@ -52,7 +81,7 @@ public static class Evaluator
         {
             using var scope = NewDisposeScope();
             var (x, y) = batch.ToTensors();
-            Add(tally, model.call(x), y, Outputs(reference.call(x)));
+            Add(tally, model.ForwardReleasing(x, (_, _) => { }), y, Outputs(reference.ForwardReleasing(x, (_, _) => { })));
         }
         return tally.Result();
     }

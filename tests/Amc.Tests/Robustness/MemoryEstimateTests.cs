@@ -1,4 +1,4 @@
-using Amc.Cli;
+using Amc.Sessions;
 using Amc.Graph;
 using Amc.Models;
 using Amc.Tests.Cli;
@@ -85,7 +85,7 @@ public class MemoryEstimateTests
     {
         // The demo searches ResNet-20 on 1x28x28 Fashion-MNIST; this estimate must not refuse it on a small machine.
         var net = ModelZoo.Build("resnet20", new ModelOptions(new TensorShape(1, 28, 28), 10));
-        var search = MemoryEstimate.Inference(net, MemoryCheck.ScoringBatch, "searching", weightCopies: 4).WithGrams(net).WithImages(net, 3000 + 1000 + 10000);
+        var search = MemoryEstimate.Inference(net, PruningMemory.ScoringBatch, "searching", weightCopies: 4).WithGrams(net).WithImages(net, 3000 + 1000 + 10000);
         Assert.True(search.Total < 1 * GB, search.Describe(0));
         Assert.True(MemoryEstimate.Training(net, 128).Total < GB / 2);
     }
@@ -106,7 +106,7 @@ public class MemoryEstimateTests
         var net = ModelZoo.Build("resnet50", new ModelOptions(new TensorShape(3, 224, 224), 1000));
         var estimate = MemoryEstimate.Training(net, 128);
         long available = 4 * GB;
-        var e = Assert.Throws<UsageException>(() => MemoryCheck.Ensure(estimate, available, "--batch-size"));
+        var e = Assert.Throws<SettingsException>(() => MemoryCheck.Ensure(estimate, available, "--batch-size"));
         Assert.StartsWith("training resnet50 at batch 128 needs about ", e.Message);
         Assert.Contains("(weights 391 MB, activations ", e.Message);
         Assert.Contains("4.0 GB is available", e.Message);
@@ -126,7 +126,7 @@ public class MemoryEstimateTests
     {
         var net = ModelZoo.Build("vgg16", new ModelOptions(new TensorShape(3, 224, 224), 1000));
         var estimate = MemoryEstimate.Inference(net, 250, "pruning", 4).WithGrams(net);
-        var e = Assert.Throws<UsageException>(() => MemoryCheck.Ensure(estimate, 6 * GB, fix: "drop --reconstruct"));
+        var e = Assert.Throws<SettingsException>(() => MemoryCheck.Ensure(estimate, 6 * GB, fix: "drop --reconstruct"));
         Assert.Contains("Gram matrices", e.Message);
         Assert.EndsWith("; drop --reconstruct", e.Message);
     }

@@ -44,6 +44,8 @@ public class OptionsRobustnessTests
     [InlineData("train", "--epochs", "0", "--epochs must be at least 1, got 0")]
     [InlineData("train", "--batch-size", "-4", "--batch-size must be at least 1")]
     [InlineData("train", "--heldout", "0", "--heldout must be at least 1")]
+    [InlineData("train", "--max-memory", "0", "--max-memory must be a finite number > 0, got 0")]
+    [InlineData("finetune", "--max-memory", "NaN", "--max-memory must be a finite number > 0, got NaN")]
     [InlineData("finetune", "--lr", "-1", "--lr must be a finite number > 0")]
     [InlineData("finetune", "--train-images", "0", "--train-images must be at least 1")]
     [InlineData("finetune", "--epochs", "-1", "--epochs must be at least 1")]

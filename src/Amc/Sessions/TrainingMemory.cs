@@ -1,0 +1,75 @@
+using Amc.Graph;
+
+namespace Amc.Sessions;
+
+/// <summary>The batch a training run uses, and why, when it is not the one asked for.</summary>
+/// <param name="Note">Set when the default batch was lowered to fit: what it would have needed and the limit.</param>
+public sealed record BatchChoice(int Batch, string? Note);
+
+/// <summary>
+/// The peak memory of a training run, estimated from the network before it allocates and
+/// calibrated against measured peaks, and the batch that keeps it within a budget: a batch the
+/// user gave is refused (with the batch to use) when it does not fit; the default is lowered to
+/// the largest power of two that fits, so `amc train --model resnet50` on 224x224 images runs
+/// instead of being killed by the OS.
+/// </summary>
+public static class TrainingMemory
+{
+    public const int DefaultBatch = 128;
+
+    /// <summary>The memory a run may take unless a budget is stated (and the free memory allows as much).</summary>
+    public const long DefaultBudget = 6L << 30;
+
+    /// <summary>The option that states the budget, named in notes and refusals.</summary>
+    public const string BudgetOption = "--max-memory";
+
+    // Peak resident memory of `amc train` on ResNet-50 and MobileNetV2 at 224x224, batches 8 to 64
+    // (bench/Memory224, docs/BENCHMARKS.md "Peak memory of every command at 224x224"), fitted as
+    // runtime + weights x (4 counted + extra copies) + factor x counted activations; the fit is
+    // within a few percent at small batches and above the measurement at large ones. The extra
+    // copies are measured, not attributed (checkpoint bytes written each epoch, the evaluation's
+    // ONNX export and session, libtorch's own buffers all scale with the weights).
+    const double ActivationFactor = 1.1;
+    const long RuntimeBytes = 650L << 20;
+    const int ExtraWeightCopies = 8;
+
+    /// <summary>The calibrated peak of a training run of <paramref name="net"/> at <paramref name="batch"/>.</summary>
+    public static MemoryEstimate Estimate(Network net, int batch) =>
+        MemoryEstimate.Training(net, batch).Calibrated(ActivationFactor, RuntimeBytes + ExtraWeightCopies * MemoryEstimate.ParameterBytes(net));
+
+    /// <summary>
+    /// The batch to train at. <paramref name="requested"/> (the user's --batch-size) is kept when it
+    /// fits and refused with the estimate and the batch to use otherwise; without one, the default
+    /// is lowered to the largest power of two that fits. A batch is never larger than the training
+    /// images, as the trainer's is not.
+    /// </summary>
+    /// <param name="budget">Bytes the run may take (<see cref="Budget"/>).</param>
+    /// <param name="limit">What set the budget, for messages: <see cref="BudgetOption"/>, or null for the free memory.</param>
+    public static BatchChoice Choose(Network net, int? requested, int trainImages, long budget, string? limit)
+    {
+        int cap = Math.Max(1, trainImages);
+        if (requested is int asked)
+        {
+            MemoryCheck.Ensure(Estimate(net, Math.Min(asked, cap)), budget, "--batch-size", limit: limit,
+                fix: limit is null ? null : $"raise {BudgetOption}, or use a smaller network or input");
+            return new BatchChoice(asked, null);
+        }
+        var full = Estimate(net, Math.Min(DefaultBatch, cap));
+        if (full.Fits(budget)) return new BatchChoice(DefaultBatch, null);
+        int largest = full.LargestBatch(budget);
+        if (largest < 1) MemoryCheck.Ensure(Estimate(net, 1), budget, limit: limit);
+        int batch = MemoryCheck.PowerOfTwoAtMost(largest);
+        string bound = limit is null ? $"the {MemoryEstimate.Bytes(budget)} available" : $"the {MemoryEstimate.Bytes(budget)} {limit} allows";
+        return new BatchChoice(batch, $"--batch-size {batch}: the default {DefaultBatch} would need about {MemoryEstimate.Bytes(full.Total)}, more than {bound}; give --batch-size (and {BudgetOption}) to choose");
+    }
+
+    /// <summary>
+    /// The budget and what set it: <paramref name="stated"/> bytes (--max-memory) or <see cref="DefaultBudget"/>,
+    /// but no more than <paramref name="available"/>, in which case the limit is the free memory (null).
+    /// </summary>
+    public static (long Bytes, string? Limit) Budget(long? stated, long available)
+    {
+        long wanted = stated ?? DefaultBudget;
+        return wanted <= available ? (wanted, BudgetOption) : (available, null);
+    }
+}
