@@ -73,7 +73,7 @@ public sealed class TrainSession : IDisposable
 
         long available = AvailableMemory.Bytes();
         var (budget, limit) = TrainingMemory.Budget(settings.MaxMemory, available);
-        var choice = TrainingMemory.Choose(arch, settings.BatchSize, data.Split.Train.Length, budget, limit);
+        var choice = TrainingMemory.Choose(arch, settings.BatchSize, data.Split.Train.Length, budget, limit, teacherCheckpoint?.Network);
         MemoryCheck.Ensure(MemoryCheck.Evaluation(arch, settings.Engine), available);
         options = options with { BatchSize = choice.Batch };
 

@@ -33,9 +33,18 @@ public static class TrainingMemory
     const long RuntimeBytes = 650L << 20;
     const int ExtraWeightCopies = 8;
 
-    /// <summary>The calibrated peak of a training run of <paramref name="net"/> at <paramref name="batch"/>.</summary>
-    public static MemoryEstimate Estimate(Network net, int batch) =>
-        MemoryEstimate.Training(net, batch).Calibrated(ActivationFactor, RuntimeBytes + ExtraWeightCopies * MemoryEstimate.ParameterBytes(net));
+    /// <summary>
+    /// The calibrated peak of a training run of <paramref name="net"/> at <paramref name="batch"/>;
+    /// with a distillation <paramref name="teacher"/>, plus its weights and the activations of its
+    /// forward pass on the same batch (held until the batch is done; not calibrated on its own).
+    /// </summary>
+    public static MemoryEstimate Estimate(Network net, int batch, Network? teacher = null)
+    {
+        var student = MemoryEstimate.Training(net, batch).Calibrated(ActivationFactor, RuntimeBytes + ExtraWeightCopies * MemoryEstimate.ParameterBytes(net));
+        if (teacher is null) return student;
+        var forward = MemoryEstimate.Inference(teacher, batch, "distilling from").Calibrated(ActivationFactor, 0);
+        return student with { Weights = student.Weights + forward.Weights, ActivationsPerImage = student.ActivationsPerImage + forward.ActivationsPerImage };
+    }
 
     /// <summary>
     /// The batch to train at. <paramref name="requested"/> (the user's --batch-size) is kept when it
@@ -45,19 +54,20 @@ public static class TrainingMemory
     /// </summary>
     /// <param name="budget">Bytes the run may take (<see cref="Budget"/>).</param>
     /// <param name="limit">What set the budget, for messages: <see cref="BudgetOption"/>, or null for the free memory.</param>
-    public static BatchChoice Choose(Network net, int? requested, int trainImages, long budget, string? limit)
+    /// <param name="teacher">The distillation teacher, whose forward pass shares the memory.</param>
+    public static BatchChoice Choose(Network net, int? requested, int trainImages, long budget, string? limit, Network? teacher = null)
     {
         int cap = Math.Max(1, trainImages);
         if (requested is int asked)
         {
-            MemoryCheck.Ensure(Estimate(net, Math.Min(asked, cap)), budget, "--batch-size", limit: limit,
+            MemoryCheck.Ensure(Estimate(net, Math.Min(asked, cap), teacher), budget, "--batch-size", limit: limit,
                 fix: limit is null ? null : $"raise {BudgetOption}, or use a smaller network or input");
             return new BatchChoice(asked, null);
         }
-        var full = Estimate(net, Math.Min(DefaultBatch, cap));
+        var full = Estimate(net, Math.Min(DefaultBatch, cap), teacher);
         if (full.Fits(budget)) return new BatchChoice(DefaultBatch, null);
         int largest = full.LargestBatch(budget);
-        if (largest < 1) MemoryCheck.Ensure(Estimate(net, 1), budget, limit: limit);
+        if (largest < 1) MemoryCheck.Ensure(Estimate(net, 1, teacher), budget, limit: limit);
         int batch = MemoryCheck.PowerOfTwoAtMost(largest);
         string bound = limit is null ? $"the {MemoryEstimate.Bytes(budget)} available" : $"the {MemoryEstimate.Bytes(budget)} {limit} allows";
         return new BatchChoice(batch, $"--batch-size {batch}: the default {DefaultBatch} would need about {MemoryEstimate.Bytes(full.Total)}, more than {bound}; give --batch-size (and {BudgetOption}) to choose");

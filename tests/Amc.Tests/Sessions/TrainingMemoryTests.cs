@@ -50,6 +50,20 @@ public class TrainingMemoryTests
     }
 
     [Fact]
+    public void A_distillation_teacher_counts_and_lowers_the_batch()
+    {
+        // The walkthrough's case: a pruned network distilled from its unpruned original took 7.5 GB
+        // at the batch chosen for the student alone.
+        var student = ModelZoo.Build("resnet50", new ModelOptions(new TensorShape(3, 224, 224), 10, WidthMultiplier: 0.5));
+        var alone = TrainingMemory.Choose(student, null, 100_000, 6 * GB, TrainingMemory.BudgetOption);
+        var taught = TrainingMemory.Choose(student, null, 100_000, 6 * GB, TrainingMemory.BudgetOption, teacher: R50);
+
+        Assert.True(TrainingMemory.Estimate(student, alone.Batch, R50).Total > TrainingMemory.Estimate(student, alone.Batch).Total);
+        Assert.True(taught.Batch < alone.Batch, $"batch {alone.Batch} alone, {taught.Batch} with the teacher");
+        Assert.True(TrainingMemory.Estimate(student, taught.Batch, R50).Fits(6 * GB));
+    }
+
+    [Fact]
     public void When_not_even_one_image_fits_the_run_is_refused()
     {
         var e = Assert.Throws<SettingsException>(() => TrainingMemory.Choose(R50, null, 100_000, 100L << 20, TrainingMemory.BudgetOption));
