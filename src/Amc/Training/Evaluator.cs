@@ -26,19 +26,7 @@ public static class Evaluator
     }
 
     /// <summary>Streams the images from <paramref name="data"/> (decoded batch by batch), in batches of <see cref="BatchFor"/>.</summary>
-    public static Evaluation Evaluate(GraphModule model, Dataset data, int[] indices)
-    {
-        var tally = new ScoreTally();
-        model.eval();
-        using var _ = no_grad();
-        foreach (var batch in new BatchLoader(data, indices, BatchFor(model.Network), shuffle: false, augment: false, seed: 0))
-        {
-            using var scope = NewDisposeScope();
-            var (x, y) = batch.ToTensors();
-            Add(tally, model.ForwardReleasing(x, (_, _) => { }), y);
-        }
-        return tally.Result();
-    }
+    public static Evaluation Evaluate(GraphModule model, Dataset data, int[] indices) => Stream(model, null, data, indices);
 
     /// <summary>Batches larger than <paramref name="maxBatch"/> (default <see cref="BatchFor"/>) are run in slices of it.</summary>
     public static Evaluation Evaluate(GraphModule model, TensorBatches batches, int? maxBatch = null)
@@ -57,9 +45,7 @@ public static class Evaluator
                 using var scope = NewDisposeScope();
                 long length = Math.Min(most, x.shape[0] - start);
                 var (xs, ys) = length == x.shape[0] ? (x, y) : (x.narrow(0, start, length), y.narrow(0, start, length));
-                // Each activation released after its last reader: the same logits as a forward pass
-                // in a fraction of the memory at 224x224 (docs/BENCHMARKS.md, "Search episode at 224x224").
-                Add(tally, model.ForwardReleasing(xs, (_, _) => { }), ys, reference.IsEmpty ? default : reference.Slice((int)start * outputs, (int)length * outputs));
+                Add(tally, Forward(model, xs), ys, reference.IsEmpty ? default : reference.Slice((int)start * outputs, (int)length * outputs));
             }
         }
         return tally.Result();
@@ -70,33 +56,48 @@ public static class Evaluator
     /// its unpruned original) on the same images, batch by batch, so no set of outputs is held:
     /// accuracy on the labels, plus agreement and relative error (<see cref="Evaluation"/>).
     /// </summary>
-    public static Evaluation Compare(GraphModule model, GraphModule reference, Dataset data, int[] indices)
+    public static Evaluation Compare(GraphModule model, GraphModule reference, Dataset data, int[] indices) => Stream(model, reference, data, indices);
+
+    static Evaluation Stream(GraphModule model, GraphModule? reference, Dataset data, int[] indices)
     {
-        int batchSize = Math.Min(BatchFor(model.Network), BatchFor(reference.Network));
+        int batchSize = reference is null ? BatchFor(model.Network) : Math.Min(BatchFor(model.Network), BatchFor(reference.Network));
         var tally = new ScoreTally();
         model.eval();
-        reference.eval();
+        reference?.eval();
         using var _ = no_grad();
         foreach (var batch in new BatchLoader(data, indices, batchSize, shuffle: false, augment: false, seed: 0))
         {
             using var scope = NewDisposeScope();
             var (x, y) = batch.ToTensors();
-            Add(tally, model.ForwardReleasing(x, (_, _) => { }), y, Outputs(reference.ForwardReleasing(x, (_, _) => { })));
+            Add(tally, Forward(model, x), y, reference is null ? default : Outputs(Forward(reference, x)));
         }
         return tally.Result();
     }
 
-    /// <summary>The outputs of <paramref name="model"/> on each batch, row-major: a reference for <see cref="TensorBatches.CompareWith"/>.</summary>
+    /// <summary>
+    /// The outputs of <paramref name="model"/> on each batch, row-major: a reference for
+    /// <see cref="TensorBatches.CompareWith"/>. Run in slices of <see cref="BatchFor"/>, as <see cref="Evaluate(GraphModule, TensorBatches, int?)"/> runs them.
+    /// </summary>
     public static IReadOnlyList<float[]> Outputs(GraphModule model, TensorBatches batches)
     {
         model.eval();
+        int most = BatchFor(model.Network);
         using var _ = no_grad();
         return batches.Batches.Select(b =>
         {
-            using var scope = NewDisposeScope();
-            return Outputs(model.call(b.Images));
+            var rows = new List<float>();
+            for (long start = 0; start < b.Images.shape[0]; start += most)
+            {
+                using var scope = NewDisposeScope();
+                rows.AddRange(Outputs(Forward(model, b.Images.narrow(0, start, Math.Min(most, b.Images.shape[0] - start)))));
+            }
+            return rows.ToArray();
         }).ToList();
     }
+
+    // Each activation released after its last reader: the same logits as a forward pass
+    // in a fraction of the memory at 224x224 (docs/BENCHMARKS.md, "Search episode at 224x224").
+    static Tensor Forward(GraphModule model, Tensor x) => model.ForwardReleasing(x, (_, _) => { });
 
     static float[] Outputs(Tensor output) => output.cpu().data<float>().ToArray();
 
