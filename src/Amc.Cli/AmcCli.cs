@@ -25,6 +25,7 @@ public static class AmcCli
         root.Subcommands.Add(WorkerCommand.Create());
         root.Subcommands.Add(FinetuneCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(QuantizeCommand.Create());
         root.Subcommands.Add(ImportCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(LatencyTableCommand.Create());

@@ -13,5 +13,14 @@ static class Format
 
     public static string Duration(TimeSpan t) => t.TotalHours >= 1 ? $"{(int)t.TotalHours}h{t.Minutes:D2}m" : t.TotalMinutes >= 1 ? $"{t.Minutes}m{t.Seconds:D2}s" : $"{t.TotalSeconds:F1}s";
 
+    /// <summary>File sizes in powers of 1024, as file managers show them.</summary>
+    public static string Bytes(long n) => n switch
+    {
+        >= 1L << 30 => $"{n / (double)(1L << 30):F2} GiB",
+        >= 1L << 20 => $"{n / (double)(1L << 20):F2} MiB",
+        >= 1L << 10 => $"{n / 1024.0:F1} KiB",
+        _ => $"{n} B",
+    };
+
     public static string Percent(double fraction) => $"{100 * fraction:F2} %";
 }

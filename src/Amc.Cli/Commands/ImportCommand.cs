@@ -31,38 +31,28 @@ public static class ImportCommand
             var outputs = CommandOutputs.Of(p);
             outputs.Declare([new("--out", p.GetValue(output))], [new("--onnx", p.GetValue(onnx)), new("--weights", p.GetValue(weights))]);
             if (!File.Exists(path)) throw new UsageException($"{path}: file not found");
-            Network net;
-            Dictionary<string, TorchSharp.torch.Tensor> tensors;
-            (float[] Mean, float[] Std, Amc.Data.ImageTransform Transform)? stored = null;
-            if (p.GetValue(onnx) is not null)
-            {
-                global::Onnx.ModelProto model;
-                try { model = OnnxFile.Load(path); }
-                catch (UnsupportedModelException e) { throw new UsageException(e.Message); }
-                try { (net, tensors) = OnnxImporter.Import(model, Path.GetFileNameWithoutExtension(path)); }
-                catch (UnsupportedModelException e) { throw new UsageException($"{path}: {e.Message}"); }
-                // An amc export says how it was fed; --mean/--std given here still win.
-                try { stored = Amc.Data.Preprocessing.FromMetadata(OnnxFile.Metadata(model), net.Input.C); }
-                catch (FormatException e) { throw new UsageException($"{path}: metadata {e.Message}; give --mean and --std to override it"); }
-                // The tensors are read; the checkpoint written from them is one more copy.
-                MemoryCheck.Ensure(MemoryEstimate.WeightsOnly(net, "importing", copies: 2));
-            }
-            else
-            {
-                net = ProfileCommand.Resolve(p.GetValue(model) ?? throw new UsageException("--weights needs --model NAME"), p.GetValue(input)!, p.GetValue(classes), p.GetValue(width), null);
-                // The state dict as read, the fitted tensors and the checkpoint written from them.
-                MemoryCheck.Ensure(MemoryEstimate.WeightsOnly(net, "importing", copies: 3));
-                tensors = PyTorchWeights.Fit(net, PyTorchWeights.Read(path), path);
-            }
             // An array option left out parses as empty, not null.
             float[]? m = p.GetValue(mean) is { Length: > 0 } mv ? mv : null, s = p.GetValue(std) is { Length: > 0 } sv ? sv : null;
             if ((m is null) != (s is null)) throw new UsageException("give both --mean and --std, or neither");
+            Checkpoint ck;
+            if (p.GetValue(onnx) is not null)
+            {
+                // An amc export says how it was fed; --mean/--std given here still win.
+                ck = OnnxCheckpoint.Load(path, m, s);
+                // The tensors are read; the checkpoint written from them is one more copy.
+                MemoryCheck.Ensure(MemoryEstimate.WeightsOnly(ck.Network, "importing", copies: 2));
+            }
+            else
+            {
+                var zoo = ProfileCommand.Resolve(p.GetValue(model) ?? throw new UsageException("--weights needs --model NAME"), p.GetValue(input)!, p.GetValue(classes), p.GetValue(width), null);
+                // The state dict as read, the fitted tensors and the checkpoint written from them.
+                MemoryCheck.Ensure(MemoryEstimate.WeightsOnly(zoo, "importing", copies: 3));
+                var tensors = PyTorchWeights.Fit(zoo, PyTorchWeights.Read(path), path);
+                ck = new Checkpoint(zoo, tensors, new CheckpointInfo { Model = zoo.Name, Mean = m, Std = s, Parent = path }).RequireFinite(path);
+            }
+            var net = ck.Network;
             if (m is not null && (m.Length != net.Input.C || s!.Length != net.Input.C))
                 throw new UsageException($"--mean and --std need {net.Input.C} values (one per input channel)");
-            var info = m is not null
-                ? new CheckpointInfo { Model = net.Name, Mean = m, Std = s, Parent = path }
-                : new CheckpointInfo { Model = net.Name, Mean = stored?.Mean, Std = stored?.Std, Transform = stored?.Transform, Parent = path };
-            var ck = new Checkpoint(net, tensors, info).RequireFinite(path);
             ck.Save(outputs.Stage(p.GetValue(output)!));
             var cost = CostModel.Of(net);
             AnsiConsole.MarkupLine($"[green]imported[/] {Markup.Escape(path)} -> {Markup.Escape(p.GetValue(output)!)}: {net.Layers.Count} layers, input {net.Input}, {Format.Count(cost.Macs)} MACs, {Format.Count(cost.Params)} params");

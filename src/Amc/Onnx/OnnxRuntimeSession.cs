@@ -24,17 +24,7 @@ public sealed class OnnxRuntimeSession : IDisposable
     /// <param name="intraOpThreads">Threads for one op; 0 lets ONNX Runtime choose (one per core).</param>
     public OnnxRuntimeSession(byte[] model, int intraOpThreads = 0)
     {
-        // Before anything creates ONNX Runtime's environment: creating it starts its telemetry.
-        _ = OnnxRuntimeEnvironment.Instance;
-        using var options = new SessionOptions
-        {
-            IntraOpNumThreads = intraOpThreads,
-            InterOpNumThreads = 1,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-        };
-        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
-        options.AddSessionConfigEntry("session.inter_op.allow_spinning", "0");
+        using var options = Options(intraOpThreads);
         session = new InferenceSession(model, options);
         if (session.InputMetadata.Count != 1 || session.OutputMetadata.Count != 1)
         {
@@ -50,6 +40,23 @@ public sealed class OnnxRuntimeSession : IDisposable
             throw new ArgumentException($"the model input '{InputName}' is [{string.Join(", ", dims)}]; [N, C, H, W] with fixed C, H, W is needed");
         }
         SampleShape = dims[1..];
+    }
+
+    /// <summary>The options every session here runs with: all graph optimizations, sequential, no spinning.</summary>
+    public static SessionOptions Options(int intraOpThreads)
+    {
+        // Before anything creates ONNX Runtime's environment: creating it starts its telemetry.
+        _ = OnnxRuntimeEnvironment.Instance;
+        var options = new SessionOptions
+        {
+            IntraOpNumThreads = intraOpThreads,
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+        };
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        options.AddSessionConfigEntry("session.inter_op.allow_spinning", "0");
+        return options;
     }
 
     public OnnxRuntimeSession(ModelProto model, int intraOpThreads = 0) : this(model.ToByteArray(), intraOpThreads) { }
