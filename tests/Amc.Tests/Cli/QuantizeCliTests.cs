@@ -1,0 +1,70 @@
+using System.Text.Json;
+
+namespace Amc.Tests.Cli;
+
+/// <summary>`amc quantize` as a user runs it: a trained checkpoint or its ONNX export in, an int8 ONNX model and its report out.</summary>
+[Collection(TrainedModelCollection.Name)]
+public class QuantizeCliTests(TrainedModel model)
+{
+    [Fact]
+    public void A_checkpoint_becomes_an_int8_onnx_model_with_a_report()
+    {
+        string output = model.NewPath("model.int8.onnx");
+        var r = CliRun.Amc("quantize", "--checkpoint", model.Checkpoint, "--data", model.Data, "--out", output,
+            "--calibration-images", "32", "--repeats", "5", "--json");
+        CliAssert.Ok(r);
+        Assert.True(File.Exists(output));
+        string reportPath = Path.ChangeExtension(output, ".quantization.json");
+        var report = JsonDocument.Parse(File.ReadAllText(reportPath)).RootElement;
+        Assert.Equal(JsonDocument.Parse(r.Stdout).RootElement.GetProperty("int8Nodes").GetArrayLength(), report.GetProperty("int8Nodes").GetArrayLength());
+        Assert.True(report.GetProperty("int8Nodes").GetArrayLength() > 10);
+        Assert.Equal(2, report.GetProperty("floatNodes").GetArrayLength());
+        Assert.Equal(32, report.GetProperty("calibration").GetProperty("images").GetInt32());
+        Assert.Equal("test", report.GetProperty("scoredOn").GetString());
+        double floatTop1 = report.GetProperty("float").GetProperty("top1").GetDouble();
+        double int8Top1 = report.GetProperty("int8").GetProperty("top1").GetDouble();
+        Assert.Equal(model.TestTop1, floatTop1, 3);
+        Assert.True(Math.Abs(floatTop1 - int8Top1) <= 0.1, $"float {floatTop1}, int8 {int8Top1}");
+        Assert.True(report.GetProperty("int8").GetProperty("bytes").GetInt64() < report.GetProperty("float").GetProperty("bytes").GetInt64());
+        // --threads 1 (the test runner's): timed at one thread only.
+        var timing = Assert.Single(report.GetProperty("timings").EnumerateArray());
+        Assert.True(timing.GetProperty("speedup").GetDouble() > 0);
+        Assert.True(report.GetProperty("ranges").GetArrayLength() > 0);
+
+        // The int8 file is what `amc bench` times as an ONNX file the importer does not read.
+        var bench = CliRun.Amc("bench", "--onnx", output, "--engine", "ort", "--repeats", "3", "--warmup", "1");
+        CliAssert.Ok(bench);
+        Assert.Contains("timing the file as it is", bench.Stderr);
+    }
+
+    [Fact]
+    public void An_onnx_export_is_quantized_too()
+    {
+        string onnx = model.NewPath("model.onnx");
+        CliAssert.Ok(CliRun.Amc("export", "--checkpoint", model.Checkpoint, "--onnx", onnx));
+        string output = model.NewPath("model.int8.onnx");
+        var r = CliRun.Amc("quantize", "--onnx", onnx, "--data", model.Data, "--out", output, "--calibration-images", "16",
+            "--calibration", "percentile", "--quantize-first-last", "--repeats", "3", "--split", "heldout", "--json");
+        CliAssert.Ok(r);
+        var json = JsonDocument.Parse(r.Stdout).RootElement;
+        Assert.Empty(json.GetProperty("floatNodes").EnumerateArray());
+        Assert.Equal("percentile", json.GetProperty("calibration").GetProperty("method").GetString());
+        Assert.Equal("heldout", json.GetProperty("scoredOn").GetString());
+    }
+
+    [Fact]
+    public void Bad_input_is_one_clear_message_and_writes_nothing()
+    {
+        string output = model.NewPath("bad.int8.onnx");
+        string message = CliAssert.BadInput(CliRun.Amc("quantize", "--data", model.Data, "--out", output));
+        Assert.Contains("--checkpoint", message);
+        message = CliAssert.BadInput(CliRun.Amc("quantize", "--checkpoint", model.Checkpoint, "--data", model.Data, "--out", output, "--float", "no-such-layer"));
+        Assert.Contains("'no-such-layer'", message);
+        message = CliAssert.BadInput(CliRun.Amc("quantize", "--checkpoint", model.Checkpoint, "--data", model.Data, "--out", output, "--percentile", "40"));
+        Assert.Contains("--percentile", message);
+        message = CliAssert.BadInput(CliRun.Amc("quantize", "--onnx", model.Checkpoint, "--data", model.Data, "--out", output));
+        Assert.Contains(".onnx", message);
+        Assert.False(File.Exists(output));
+        Assert.False(File.Exists(Path.ChangeExtension(output, ".quantization.json")));
+    }
+}
