@@ -19,6 +19,8 @@ static class WorkerScoring
     static readonly Option<string> Engine = new("--eval-engine") { DefaultValueFactory = _ => "ort" };
     /// <summary>The reward option of `amc search`: under agreement or fidelity the worker's held-out images carry the original's outputs.</summary>
     static readonly Option<string> Reward = SearchCommand.RewardOption();
+    /// <summary>Search's --int8: the worker scores candidates as int8 networks.</summary>
+    static readonly Option<bool> Int8 = new("--int8");
 
     static Option[] ScoringOptions() =>
     [
@@ -27,7 +29,7 @@ static class WorkerScoring
     ];
 
     /// <summary>The setup of the search parsed in <paramref name="p"/> (paths made absolute: workers check them against what they serve).</summary>
-    public static ScoringSetup Setup(ParseResult p, string fingerprint, string checkpoint, string engine, string reward)
+    public static ScoringSetup Setup(ParseResult p, string fingerprint, string checkpoint, string engine, string reward, bool int8 = false)
     {
         var args = new List<string>();
         // As the user gave them (a default is the same on the worker: the same options parse them).
@@ -35,6 +37,7 @@ static class WorkerScoring
             if (p.GetResult(option) is { Implicit: false } given)
                 args.AddRange([option.Name, .. given.Tokens.Select(t => t.Value)]);
         args.AddRange([Engine.Name, engine, Reward.Name, reward]);
+        if (int8) args.Add(Int8.Name);
         string data = p.GetValue(DataOptions.Data)!;
         if (Path.Exists(data) && data is not (Amc.Data.DataSource.FashionMnist or Amc.Data.DataSource.FashionMnistSubset)) data = Path.GetFullPath(data);
         return new ScoringSetup(fingerprint, Path.GetFullPath(checkpoint), data, args.ToArray());
@@ -43,14 +46,14 @@ static class WorkerScoring
     /// <summary>Loads a setup on a worker: checkpoint, data, calibration images and Gram matrices, and the scorer.</summary>
     public static ScoringContext Load(ScoringSetup setup)
     {
-        var cmd = new Command("scoring") { DataOptions.Data, Engine, Reward };
+        var cmd = new Command("scoring") { DataOptions.Data, Engine, Reward, Int8 };
         foreach (var option in ScoringOptions()) cmd.Options.Add(option);
         var p = cmd.Parse(["--data", setup.Data, .. setup.Arguments]);
         if (p.Errors.Count > 0) throw new UsageException("scoring options: " + string.Join("; ", p.Errors.Select(e => e.Message)));
         var ck = Checkpoint.Load(setup.Checkpoint).RequireFinite(setup.Checkpoint);
         var pruning = PruningOptions.Read(p, reconstruct: true);
         var scoring = new SearchScoring(ck, DataOptions.OpenFor(p, ck), PruningOptions.Calibration(p), pruning,
-            p.GetValue(Engine) == "ort" ? ScoringEngine.OnnxRuntime : ScoringEngine.Torch, SearchCommand.RewardKindOf(p.GetValue(Reward)!));
+            p.GetValue(Engine) == "ort" ? ScoringEngine.OnnxRuntime : ScoringEngine.Torch, SearchCommand.RewardKindOf(p.GetValue(Reward)!), p.GetValue(Int8));
         try
         {
             scoring.Pruner.Grams(pruning.Seed);

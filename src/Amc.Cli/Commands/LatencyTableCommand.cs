@@ -31,9 +31,10 @@ public static class LatencyTableCommand
             .In(OptionRange.AtLeast(2));
         var rebuild = new Option<bool>("--rebuild") { Description = "Measure again even if the cache holds the table" };
         var cacheDir = new Option<string?>("--cache-dir") { Description = "Cache folder (default ~/.cache/amc/latency)" };
+        var int8 = new Option<bool>("--int8") { Description = "Time the layers and networks as int8 (amc quantize's QDQ form: every conv/linear but the first and last)" };
         var cmd = new Command("latency-table", "Build the per-layer ONNX Runtime latency lookup table of a network and check it end to end")
         {
-            checkpoint, threads, lbound, repeats, maxValues, rebuild, cacheDir,
+            checkpoint, threads, lbound, repeats, maxValues, rebuild, cacheDir, int8,
         };
         cmd.Options.Add(PruningOptions.Round);
         cmd.SetAction(p =>
@@ -48,7 +49,7 @@ public static class LatencyTableCommand
             var graph = ChannelGraph.Build(ck.Network);
             var reachable = PruningEnvironment.ReachableWidths(graph, new SearchOptions { LowerBound = lb }, round);
             var options = new LatencyTableOptions(Threads: ortThreads, Repeats: p.GetValue(repeats),
-                MaxValuesPerAxis: max, CacheDirectory: p.GetValue(cacheDir), UseCache: !p.GetValue(rebuild));
+                MaxValuesPerAxis: max, CacheDirectory: p.GetValue(cacheDir), UseCache: !p.GetValue(rebuild), Int8: p.GetValue(int8));
             var clock = Stopwatch.StartNew();
             var build = LatencyTableView.Build(ck.Network, graph, reachable, options, json);
             var table = build.Table;
@@ -62,7 +63,7 @@ public static class LatencyTableCommand
                 new LatencyCandidate("full", ck.Network, ck.Weights, table.PredictMs(full)),
                 Candidate("smallest", smallest),
                 Candidate("middle", middle),
-            ], ortThreads);
+            ], ortThreads, int8: options.Int8);
             var check = checks[0];
 
             LatencyCandidate Candidate(string name, Policy policy)

@@ -43,6 +43,10 @@ public static class SearchCommand
         var reward = RewardOption();
         var resume = new Option<bool>("--resume") { Description = "Continue the search saved in --out" };
         var noBaselines = new Option<bool>("--no-baselines") { Description = "Skip the uniform / deep / shallow baselines" };
+        var int8 = new Option<bool>("--int8")
+        {
+            Description = "Search for the network amc quantize will deploy: candidates scored as int8 networks in ONNX Runtime and, under --target-latency, an int8 latency table",
+        };
         var engine = new Option<string>("--eval-engine") { Description = "Score candidates with ONNX Runtime (ort: 1.5x faster here, export and session creation included) or TorchSharp (torch)", DefaultValueFactory = _ => "ort" };
         engine.AcceptOnlyFromAmong("torch", "ort");
         var confirmTop = new Option<int>("--confirm-top")
@@ -67,7 +71,7 @@ public static class SearchCommand
         };
         var cmd = new Command("search", "AMC: search per-group keep ratios under a budget with DDPG, score without fine-tuning")
         {
-            checkpoint, output, targetMacs, targetParams, targetLatency, latencyThreads, mode, episodes, warmup, sigmaDecay, finalSigma, actorLr, replayedAction, agent, lbound, rbound, top5, reward, resume, noBaselines, engine, confirmTop, rollouts,
+            checkpoint, output, targetMacs, targetParams, targetLatency, latencyThreads, mode, episodes, warmup, sigmaDecay, finalSigma, actorLr, replayedAction, agent, lbound, rbound, top5, reward, resume, noBaselines, engine, int8, confirmTop, rollouts,
             workers, cluster, asynchronous,
         };
         PruningOptions.AddTo(cmd);
@@ -108,7 +112,7 @@ public static class SearchCommand
                 },
                 Pruning = PruningOptions.Read(p, reconstruct: true), Calibration = PruningOptions.Calibration(p),
                 Engine = p.GetValue(engine) == "ort" ? ScoringEngine.OnnxRuntime : ScoringEngine.Torch,
-                ConfirmTop = p.GetValue(confirmTop), Baselines = !p.GetValue(noBaselines), LatencyThreads = p.GetValue(latencyThreads),
+                ConfirmTop = p.GetValue(confirmTop), Baselines = !p.GetValue(noBaselines), LatencyThreads = p.GetValue(latencyThreads), Int8 = p.GetValue(int8),
                 Resume = p.GetValue(resume), CommandLine = CommonOptions.CommandLine,
             };
 
@@ -134,7 +138,7 @@ public static class SearchCommand
             try
             {
                 Func<string, ICandidateScorer>? onWorkers = !distributed ? null : fingerprint =>
-                    (scoring = DistributedScoring.Start(p.GetValue(workers), p.GetValue(cluster), WorkerScoring.Setup(p, fingerprint, ckPath, p.GetValue(engine)!, p.GetValue(reward)!),
+                    (scoring = DistributedScoring.Start(p.GetValue(workers), p.GetValue(cluster), WorkerScoring.Setup(p, fingerprint, ckPath, p.GetValue(engine)!, p.GetValue(reward)!, p.GetValue(int8)),
                         line => { if (!json) AnsiConsole.MarkupLine(Markup.Escape(line)); })).Scorer;
                 result = SearchProgressView.Run(settings, outputs.Stage, json, onWorkers, distributed ? () => scoring?.Scorer.Workers() ?? [] : null);
             }

@@ -1,6 +1,7 @@
 using Amc.Graph;
 using static TorchSharp.torch;
 using Amc.Onnx;
+using Amc.Quantization;
 
 namespace Amc.Latency;
 
@@ -13,14 +14,15 @@ public sealed record LatencyCandidate(string Name, Network Network, IReadOnlyDic
 /// </summary>
 public static class LatencyCheck
 {
-    public static IReadOnlyList<LatencyComparison> Measure(IReadOnlyList<LatencyCandidate> candidates, int threads, int warmup = 20, int repeats = 200)
+    /// <param name="int8">Time each network quantized as `amc quantize` deploys it (<see cref="Int8Export.ForTiming"/>).</param>
+    public static IReadOnlyList<LatencyComparison> Measure(IReadOnlyList<LatencyCandidate> candidates, int threads, int warmup = 20, int repeats = 200, bool int8 = false)
     {
-        var measured = Time(candidates.Select(c => (c.Network, c.Weights)).ToList(), threads, warmup, repeats);
+        var measured = Time(candidates.Select(c => (c.Network, c.Weights)).ToList(), threads, warmup, repeats, int8);
         return candidates.Select((c, i) => new LatencyComparison(c.Name, c.PredictedMs, measured[i])).ToList();
     }
 
     /// <summary>Each network exported as deployed and timed at batch 1, interleaved with the others.</summary>
-    public static LatencyStats[] Time(IReadOnlyList<(Network Network, IReadOnlyDictionary<string, Tensor> Weights)> networks, int threads, int warmup, int repeats)
+    public static LatencyStats[] Time(IReadOnlyList<(Network Network, IReadOnlyDictionary<string, Tensor> Weights)> networks, int threads, int warmup, int repeats, bool int8 = false)
     {
         var sessions = new List<OnnxRuntimeSession>();
         try
@@ -28,7 +30,7 @@ public static class LatencyCheck
             var runs = new List<Action>();
             foreach (var (network, weights) in networks)
             {
-                var session = new OnnxRuntimeSession(OnnxExporter.Export(network, weights), threads);
+                var session = new OnnxRuntimeSession(int8 ? Int8Export.ForTiming(network, weights) : OnnxExporter.Export(network, weights), threads);
                 sessions.Add(session);
                 var rng = new Random(0);
                 var x = new float[network.Input.C * network.Input.H * network.Input.W];

@@ -16,6 +16,7 @@ internal static class LatencyOpModel
 {
     public static ModelProto Build(LatencyOp op)
     {
+        if (op.Int8) return BuildInt8(op);
         var graph = new GraphProto { Name = op.ToString() };
         graph.Input.Add(Value(OnnxExporter.InputName, op.In, op.H, op.W));
         // Small non-zero weights: the values do not change a dense float kernel's time, but zeros
@@ -54,6 +55,66 @@ internal static class LatencyOpModel
                 break;
         }
         return Model(graph, "amc latency table");
+    }
+
+    /// <summary>
+    /// The integer kernel ONNX Runtime fuses the QDQ form of the op into, uint8 in and uint8 out as
+    /// between two int8 layers: DequantizeLinear of the input, of the int8 weights (one scale per
+    /// output channel) and of the int32 bias, the Conv or Gemm, and a QuantizeLinear whose zero
+    /// point 0 does what a following ReLU or ReLU6 did (<see cref="Quantization.QdqQuantizer"/> folds them so).
+    /// </summary>
+    static ModelProto BuildInt8(LatencyOp op)
+    {
+        const TensorProto.Types.DataType U8 = TensorProto.Types.DataType.Uint8, I8 = TensorProto.Types.DataType.Int8, I32 = TensorProto.Types.DataType.Int32;
+        var graph = new GraphProto { Name = op.ToString() };
+        graph.Input.Add(OnnxProto.Value(OnnxExporter.InputName, [op.In, op.H, op.W], U8));
+        var rng = new Random(1);
+        const float inScale = 1f / 255, weightScale = 0.01f;
+        graph.Initializer.Add(Scalar("in/scale", inScale));
+        graph.Initializer.Add(Bytes("in/zero", U8, [], [0]));
+        graph.Initializer.Add(Scalar("out/scale", 0.05f));
+        graph.Initializer.Add(Bytes("out/zero", U8, [], [op.Activation == FusedActivation.None ? (byte)128 : (byte)0]));
+        long[] weightDims = op.Kind == LayerKind.Linear ? [op.Out, op.In] : [op.Out, op.In / op.Groups, op.Kernel, op.Kernel];
+        var weights = new byte[weightDims.Aggregate(1L, (a, b) => a * b)];
+        for (int i = 0; i < weights.Length; i++) weights[i] = (byte)(sbyte)rng.Next(-64, 65);
+        graph.Initializer.Add(Bytes("w/q", I8, weightDims, weights));
+        graph.Initializer.Add(Initializer("w/scale", [op.Out], [.. Enumerable.Repeat(weightScale, op.Out)]));
+        graph.Initializer.Add(Bytes("w/zero", I8, [op.Out], new byte[op.Out]));
+        var bias = Enumerable.Range(0, op.Out).Select(_ => rng.Next(-1000, 1000)).ToArray();
+        graph.Initializer.Add(Bytes("b/q", I32, [op.Out], System.Runtime.InteropServices.MemoryMarshal.AsBytes(bias.AsSpan()).ToArray()));
+        graph.Initializer.Add(Initializer("b/scale", [op.Out], [.. Enumerable.Repeat(inScale * weightScale, op.Out)]));
+        graph.Initializer.Add(Bytes("b/zero", I32, [op.Out], new byte[4 * op.Out]));
+        Add(graph, "DequantizeLinear", ["w/q", "w/scale", "w/zero"], "w", Int("axis", 0));
+        Add(graph, "DequantizeLinear", ["b/q", "b/scale", "b/zero"], "b", Int("axis", 0));
+
+        if (op.Kind == LayerKind.Linear)
+        {
+            Add(graph, "Flatten", [OnnxExporter.InputName], "flat", Int("axis", 1));
+            Add(graph, "DequantizeLinear", ["flat", "in/scale", "in/zero"], "x");
+            Add(graph, "Gemm", ["x", "w", "b"], "y", Int("transB", 1));
+            Add(graph, "QuantizeLinear", ["y", "out/scale", "out/zero"], OnnxExporter.OutputName);
+            graph.Output.Add(OnnxProto.Value(OnnxExporter.OutputName, [op.Out], U8));
+        }
+        else
+        {
+            Add(graph, "DequantizeLinear", [OnnxExporter.InputName, "in/scale", "in/zero"], "x");
+            Add(graph, "Conv", ["x", "w", "b"], "y",
+                Ints("kernel_shape", op.Kernel, op.Kernel), Ints("strides", op.Stride, op.Stride),
+                Ints("pads", op.Padding, op.Padding, op.Padding, op.Padding), Ints("dilations", op.Dilation, op.Dilation),
+                Int("group", op.Groups));
+            Add(graph, "QuantizeLinear", ["y", "out/scale", "out/zero"], OnnxExporter.OutputName);
+            int oh = (op.H + 2 * op.Padding - op.Dilation * (op.Kernel - 1) - 1) / op.Stride + 1;
+            int ow = (op.W + 2 * op.Padding - op.Dilation * (op.Kernel - 1) - 1) / op.Stride + 1;
+            graph.Output.Add(OnnxProto.Value(OnnxExporter.OutputName, [op.Out, oh, ow], U8));
+        }
+        return Model(graph, "amc latency table");
+    }
+
+    static TensorProto Bytes(string name, TensorProto.Types.DataType type, long[] dims, byte[] data)
+    {
+        var t = new TensorProto { Name = name, DataType = (int)type, RawData = Google.Protobuf.ByteString.CopyFrom(data) };
+        t.Dims.AddRange(dims);
+        return t;
     }
 
     static void Add(GraphProto graph, string op, string[] inputs, string output, params AttributeProto[] attributes) =>

@@ -10,7 +10,8 @@ internal static class LatencyTableAnalysis
 {
     /// <summary>The conv / linear layers in network order, with their reachable widths and measuring grids.</summary>
     /// <param name="reachable">Widths each channel group can take, by group id (a fixed group: its full width only).</param>
-    public static IReadOnlyList<LatencyTableLayer> Analyze(Network net, ChannelGraph graph, IReadOnlyList<IReadOnlyList<int>> reachable, int maxValuesPerAxis)
+    /// <param name="int8">Every layer int8 but the first and the last, as `amc quantize` leaves them by default.</param>
+    public static IReadOnlyList<LatencyTableLayer> Analyze(Network net, ChannelGraph graph, IReadOnlyList<IReadOnlyList<int>> reachable, int maxValuesPerAxis, bool int8 = false)
     {
         var shapes = ShapeInference.Infer(net);
         var layers = new List<LatencyTableLayer>();
@@ -33,7 +34,8 @@ internal static class LatencyTableAnalysis
             var outs = depthwise ? ins : Reachable(graph.Layout[l.Name], reachable).Append(outShape.C).Distinct().Order().ToArray();
             layers.Add(new LatencyTableLayer(l.Name, l.Inputs[0], full, depthwise, ins, outs, Grid(ins, maxValuesPerAxis), Grid(outs, maxValuesPerAxis)));
         }
-        return layers;
+        if (!int8) return layers;
+        return layers.Select((l, i) => i == 0 || i == layers.Count - 1 ? l : l with { Full = l.Full with { Int8 = true } }).ToList();
     }
 
     /// <summary>

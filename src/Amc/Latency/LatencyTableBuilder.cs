@@ -20,7 +20,7 @@ public static class LatencyTableBuilder
     {
         if (options.Warmup < 0 || options.Repeats < 1 || options.MaxValuesPerAxis < 2 || options.Threads < 0)
             throw new ArgumentException($"latency table options out of range: {options}");
-        var layers = LatencyTableAnalysis.Analyze(net, graph, reachable, options.MaxValuesPerAxis);
+        var layers = LatencyTableAnalysis.Analyze(net, graph, reachable, options.MaxValuesPerAxis, options.Int8);
         var key = LatencyTableKey.For(net, layers, options);
         string path = Path.Combine(options.ResolvedCacheDirectory, key.Hash() + ".json");
         var smallest = Policy.OfWidths(reachable.Select(r => r[0]));
@@ -59,8 +59,16 @@ public static class LatencyTableBuilder
     static double Time(LatencyOp op, LatencyTableOptions options)
     {
         using var session = new OnnxRuntimeSession(LatencyOpModel.Build(op), options.Threads);
+        return LatencyMeter.Measure(Runner(session, op), options.Warmup, options.Repeats).Median;
+    }
+
+    /// <summary>One run of an op's model at batch 1: float input, or uint8 for an int8 op.</summary>
+    static Action Runner(OnnxRuntimeSession session, LatencyOp op)
+    {
         var x = Input(op.In * op.H * op.W);
-        return LatencyMeter.Measure(() => session.Run(x, 1), options.Warmup, options.Repeats).Median;
+        if (!op.Int8) return () => session.Run(x, 1);
+        var bytes = x.Select(v => (byte)(v * 255)).ToArray();
+        return () => session.RunBytes(bytes, 1);
     }
 
     static float[] Input(int size)
@@ -89,8 +97,7 @@ public static class LatencyTableBuilder
             {
                 var s = new OnnxRuntimeSession(LatencyOpModel.Build(g.Key), options.Threads);
                 sessions.Add(s);
-                var x = Input(g.Key.In * g.Key.H * g.Key.W);
-                opRuns.Add(() => s.Run(x, 1));
+                opRuns.Add(Runner(s, g.Key));
             }
             ops = LatencyMeter.MeasureInterleaved(opRuns, options.Warmup, options.Repeats);
         }
@@ -107,7 +114,7 @@ public static class LatencyTableBuilder
         using var module = new GraphModule(net);
         var weights = module.Tensors();
         var pruned = NetworkPruner.ToWidths(net, graph, weights, smallest);
-        var networks = LatencyCheck.Time([(net, weights), (pruned.Network, pruned.Weights)], options.Threads, options.Warmup, Math.Max(options.Repeats, 100));
+        var networks = LatencyCheck.Time([(net, weights), (pruned.Network, pruned.Weights)], options.Threads, options.Warmup, Math.Max(options.Repeats, 100), options.Int8);
         return (networks[0].Median, networks[1].Median, sum);
     }
 }

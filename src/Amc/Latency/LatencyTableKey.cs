@@ -14,14 +14,17 @@ namespace Amc.Latency;
 /// </summary>
 public sealed record LatencyTableKey(
     string Cpu, int Cores, string Runtime, int Threads, int Warmup, int Repeats, int MaxValuesPerAxis,
-    string Architecture, IReadOnlyList<string> Layers)
+    string Architecture, IReadOnlyList<string> Layers,
+    // Left out of float tables' keys, so the tables cached before int8 existed keep their hash.
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)] bool Int8 = false)
 {
     /// <summary>The key of <paramref name="net"/>'s table on this machine, its layers analysed and measured under <paramref name="options"/>.</summary>
     public static LatencyTableKey For(Network net, IReadOnlyList<LatencyTableLayer> layers, LatencyTableOptions options) => new(
         CpuModel(), Environment.ProcessorCount, RuntimeVersion(), options.Threads,
         options.Warmup, options.Repeats, options.MaxValuesPerAxis,
         NetworkJson.Write(net with { Name = "" }),
-        layers.Select(l => $"{l.Name}: {l.Full} in [{string.Join(",", l.InGrid)}] out [{string.Join(",", l.OutGrid)}]").ToList());
+        layers.Select(l => $"{l.Name}: {l.Full} in [{string.Join(",", l.InGrid)}] out [{string.Join(",", l.OutGrid)}]").ToList(),
+        options.Int8);
 
     public string Hash()
     {

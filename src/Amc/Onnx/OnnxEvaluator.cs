@@ -24,8 +24,15 @@ public sealed class OnnxEvaluator(TensorBatches batches)
     public Evaluation Evaluate(Network net, IReadOnlyDictionary<string, Tensor> weights, int threads, out double exportSeconds)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        using var session = new OnnxRuntimeSession(OnnxExporter.Export(net, weights), threads);
+        var model = OnnxExporter.Export(net, weights);
         exportSeconds = clock.Elapsed.TotalSeconds;
+        return Evaluate(model, threads);
+    }
+
+    /// <summary>An ONNX model as it is (e.g. an int8 one) on the batches.</summary>
+    public Evaluation Evaluate(global::Onnx.ModelProto model, int threads)
+    {
+        using var session = new OnnxRuntimeSession(model, threads);
         var tally = new ScoreTally();
         foreach (var (images, labels, count, reference) in arrays)
             tally.Add(session.Run(images, count), labels, reference);

@@ -30,8 +30,8 @@ internal static class OnnxProto
         graph.Node.Add(node);
     }
 
-    /// <summary>A float tensor value with a symbolic batch dimension "N" in front of the given dims.</summary>
-    public static ValueInfoProto Value(string name, long[] dims)
+    /// <summary>A tensor value (float unless said) with a symbolic batch dimension "N" in front of the given dims.</summary>
+    public static ValueInfoProto Value(string name, long[] dims, TensorProto.Types.DataType type = TensorProto.Types.DataType.Float)
     {
         var shape = new TensorShapeProto();
         shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = "N" });
@@ -39,7 +39,7 @@ internal static class OnnxProto
         return new ValueInfoProto
         {
             Name = name,
-            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } },
         };
     }
 

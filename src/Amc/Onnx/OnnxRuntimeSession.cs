@@ -74,6 +74,13 @@ public sealed class OnnxRuntimeSession : IDisposable
         return outputs[0].GetTensorDataAsSpan<float>().ToArray();
     }
 
+    /// <summary>Runs a model whose input is uint8 (an int8 layer between int8 neighbours, for timing); its output is not read.</summary>
+    public void RunBytes(byte[] input, int batch)
+    {
+        using var x = OrtValue.CreateTensorValueFromMemory(input, [batch, SampleShape[0], SampleShape[1], SampleShape[2]]);
+        using var outputs = session.Run(runOptions, inputNames, [x], outputNames);
+    }
+
     public void Dispose()
     {
         session.Dispose();

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Amc.Graph;
 using Amc.Onnx;
 using Amc.Pruning;
+using Amc.Quantization;
 using Amc.Training;
 using static TorchSharp.torch;
 
@@ -15,12 +16,15 @@ namespace Amc.Search;
 /// TorchSharp module is built: at 224x224 TorchSharp's pass over the BN images was most of an
 /// episode. One policy at a time, its sessions use as many threads as TorchSharp; several
 /// policies are scored concurrently, one ORT thread each, at most one per core (more would only
-/// add memory: every concurrent candidate holds its own network).
+/// add memory: every concurrent candidate holds its own network). With <paramref name="int8"/>, the
+/// candidate is scored as the int8 network `amc quantize` makes of it, its activation ranges
+/// calibrated on the BN images.
 /// </summary>
-public sealed class OnnxCandidateScorer(CandidateBuilder builder, TensorBatches heldOut) : ICandidateScorer
+public sealed class OnnxCandidateScorer(CandidateBuilder builder, TensorBatches heldOut, bool int8 = false) : ICandidateScorer
 {
     readonly OnnxEvaluator evaluator = new(heldOut);
     readonly OnnxBatchNormCalibration? batchNorm = builder.Options.RecalibrateBatchNorm ? new(builder.Pruner.BatchNormBatches) : null;
+    readonly Func<IEnumerable<(float[] Images, int Count)>>? ranges = int8 ? Int8Export.Batches(builder.Pruner.BatchNormBatches) : null;
 
     public CandidateScore Score(Policy policy) => Score(policy, get_num_threads());
 
@@ -32,7 +36,15 @@ public sealed class OnnxCandidateScorer(CandidateBuilder builder, TensorBatches 
         double batchNormExport = 0, batchNormRun = 0;
         if (batchNorm is not null) weights = batchNorm.Recalibrate(pruned.Network, weights, threads, out batchNormExport, out batchNormRun);
         var clock = Stopwatch.StartNew();
-        var evaluation = evaluator.Evaluate(pruned.Network, weights, threads, out double export);
+        double export;
+        Evaluation evaluation;
+        if (ranges is null) evaluation = evaluator.Evaluate(pruned.Network, weights, threads, out export);
+        else
+        {
+            var model = Int8Export.Export(pruned.Network, weights, ranges, threads: threads);
+            export = clock.Elapsed.TotalSeconds;
+            evaluation = evaluator.Evaluate(model, threads);
+        }
         double eval = clock.Elapsed.TotalSeconds - export;
         return CandidateBuilder.Scored(policy, pruned, evaluation, new StageTimes(prune, leastSquares, batchNormRun, eval, batchNormExport + export));
     }

@@ -14,7 +14,7 @@ namespace Amc.Sessions;
 /// </summary>
 internal static class SearchFingerprint
 {
-    public static string Of(string ckPath, SearchOptions o, PruneOptions po, OpenedData data, ScoringEngine scoring, LatencyTableFile? tableFile)
+    public static string Of(string ckPath, SearchOptions o, PruneOptions po, OpenedData data, ScoringEngine scoring, LatencyTableFile? tableFile, bool int8 = false)
     {
         using var sha = SHA256.Create();
         using (var f = File.OpenRead(ckPath)) sha.TransformBlock(SHA256.HashData(f), 0, 32, null, 0);
@@ -24,7 +24,7 @@ internal static class SearchFingerprint
             sha.TransformBlock(SHA256.HashData(measured), 0, 32, null, 0);
         }
         // The names the CLI's --eval-engine gave before sessions existed: they are in saved fingerprints.
-        string engine = scoring == ScoringEngine.OnnxRuntime ? "ort" : "torch";
+        string engine = (scoring == ScoringEngine.OnnxRuntime ? "ort" : "torch") + (int8 ? "-int8" : "");
         // Kept as it was before latency tables joined, so MAC and params searches saved then still resume.
         var text = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { o, po, data = data.Train.Name, data.Split.Hash, engine }));
         sha.TransformFinalBlock(text, 0, text.Length);

@@ -21,12 +21,16 @@ public sealed class SearchScoring : IDisposable
     public CandidateBuilder Builder { get; }
     public ScoringEngine Engine { get; }
     public RewardKind Reward { get; }
+    /// <summary>Candidates are scored as int8 networks (ONNX Runtime only).</summary>
+    public bool Int8 { get; }
 
     readonly Checkpoint original;
 
     public SearchScoring(Checkpoint ck, OpenedData data, CalibrationSettings calibration, PruneOptions pruning,
-        ScoringEngine engine = ScoringEngine.OnnxRuntime, RewardKind reward = RewardKind.Accuracy)
+        ScoringEngine engine = ScoringEngine.OnnxRuntime, RewardKind reward = RewardKind.Accuracy, bool int8 = false)
     {
+        if (int8 && engine != ScoringEngine.OnnxRuntime) throw new SettingsException("int8 candidates are scored in ONNX Runtime: drop --eval-engine torch");
+        Int8 = int8;
         original = ck;
         Engine = engine;
         Reward = reward;
@@ -39,7 +43,7 @@ public sealed class SearchScoring : IDisposable
 
     /// <summary>The scorer over <paramref name="images"/> (default: the held-out images; others get <see cref="Refer"/> first).</summary>
     public ICandidateScorer Scorer(TensorBatches? images = null) => Engine == ScoringEngine.OnnxRuntime
-        ? new OnnxCandidateScorer(Builder, images ?? HeldOut)
+        ? new OnnxCandidateScorer(Builder, images ?? HeldOut, Int8)
         : new TorchCandidateScorer(Builder, images ?? HeldOut);
 
     /// <summary>

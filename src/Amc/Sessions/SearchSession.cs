@@ -52,7 +52,7 @@ public sealed class SearchSession : IDisposable
         LatencyTable = table;
         Data = data;
         Fingerprint = fingerprint;
-        scoring = new SearchScoring(ck, data, settings.Calibration, settings.Pruning, settings.Engine, settings.Search.Reward);
+        scoring = new SearchScoring(ck, data, settings.Calibration, settings.Pruning, settings.Engine, settings.Search.Reward, settings.Int8);
         scorer = scorerFor?.Invoke(fingerprint) ?? scoring.Scorer();
         runner = new SearchRunner(env, scorer, settings.Search, settings.OutputFolder, fingerprint);
     }
@@ -94,7 +94,7 @@ public sealed class SearchSession : IDisposable
         LatencyTableBuild? table = null;
         if (options.Resource == Resource.Latency)
             table = LatencyTableBuilder.Build(ck.Network, graph, PruningEnvironment.ReachableWidths(graph, options, settings.Pruning.Round),
-                new LatencyTableOptions(Threads: settings.LatencyThreads), tableProgress);
+                new LatencyTableOptions(Threads: settings.LatencyThreads, Int8: settings.Int8), tableProgress);
         PruningEnvironment env;
         try { env = new PruningEnvironment(ck.Network, graph, options, settings.Pruning.Round, table is null ? null : table.Table.PredictNanoseconds); }
         catch (InfeasibleBudgetException e) { throw new SettingsException(e.Message); }
@@ -111,14 +111,14 @@ public sealed class SearchSession : IDisposable
         // The confirmation images (the rest of the default held-out split), then the test images, come later.
         int confirmImages = Math.Max(0, HeldOutSplit.DefaultSize(data.Train.Count) - data.Split.HeldOut.Length);
         PruningMemory.Ensure(ck, data, settings.Calibration.Images, settings.Pruning.Reconstruct, "searching", Math.Max(confirmImages, data.Test.Count));
-        string fingerprint = SearchFingerprint.Of(ckPath, options, settings.Pruning, data, settings.Engine, table?.File);
+        string fingerprint = SearchFingerprint.Of(ckPath, options, settings.Pruning, data, settings.Engine, table?.File, settings.Int8);
         Directory.CreateDirectory(outDir);
         AtomicFile.WriteAllText(Path.Combine(outDir, ConfigFile), JsonSerializer.Serialize(new
         {
             command = settings.CommandLine,
             checkpoint = ckPath, data = data.Train.Name, heldOut = data.Split.HeldOut.Length, heldOutHash = data.Split.Hash,
             search = options, pruning = settings.Pruning, threads = TorchSharp.torch.get_num_threads(),
-            latencyThreads = table is null ? (int?)null : settings.LatencyThreads, fingerprint,
+            latencyThreads = table is null ? (int?)null : settings.LatencyThreads, int8 = settings.Int8, fingerprint,
         }, ResultJson.Options));
         return new SearchSession(settings, ck, env, table, data, fingerprint, scorerFor);
     }
@@ -231,7 +231,7 @@ public sealed class SearchSession : IDisposable
             return LatencyCheck.Measure(
                 built.Select(b => new LatencyCandidate(b.Name, b.Built.Pruned.Network, b.Built.Module.Tensors(), table.PredictMs(b.Widths)))
                     .Prepend(new LatencyCandidate("original", Checkpoint.Network, Checkpoint.Weights, table.PredictMs(Environment.Full)))
-                    .ToList(), Settings.LatencyThreads);
+                    .ToList(), Settings.LatencyThreads, int8: Settings.Int8);
         }
         finally
         {

@@ -29,6 +29,11 @@ public sealed record SearchSettings
     public bool Baselines { get; init; } = true;
     /// <summary>ONNX Runtime threads of the latency table and the end-to-end timing (latency budgets only).</summary>
     public int LatencyThreads { get; init; } = 1;
+    /// <summary>
+    /// Search for the network `amc quantize` will deploy: candidates scored as int8 networks, a
+    /// latency table of int8 layers (first and last float) and end-to-end times of int8 networks.
+    /// </summary>
+    public bool Int8 { get; init; }
     /// <summary>Continue the search saved in <see cref="OutputFolder"/>; without it, a folder that holds one is refused.</summary>
     public bool Resume { get; init; }
     /// <summary>The command that started the search, recorded in search-config.json.</summary>

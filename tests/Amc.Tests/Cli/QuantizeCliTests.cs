@@ -68,3 +68,24 @@ public class QuantizeCliTests(TrainedModel model)
         Assert.False(File.Exists(Path.ChangeExtension(output, ".quantization.json")));
     }
 }
+
+/// <summary>`amc search --int8`: the search scores the int8 networks amc quantize will deploy.</summary>
+[Collection(TrainedModelCollection.Name)]
+public class Int8SearchCliTests(TrainedModel model)
+{
+    [Fact]
+    public void An_int8_search_runs_records_it_and_is_another_search_than_the_float_one()
+    {
+        string outDir = model.NewPath("search");
+        string[] search = ["search", "--checkpoint", model.Checkpoint, "--data", model.Data, "--target-macs", "0.6", "--episodes", "3", "--warmup", "2",
+            "--heldout", "20", "--calibration-images", "40", "--bn-images", "20", "--out", outDir, "--json"];
+        var r = CliRun.Amc([.. search, "--int8"]);
+        CliAssert.Ok(r);
+        var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "search-config.json"))).RootElement;
+        Assert.True(config.GetProperty("int8").GetBoolean());
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(outDir, "episodes.jsonl")).Length);
+        // Resuming it as a float search would mix two kinds of scores: refused.
+        Assert.Contains("other settings", CliAssert.BadInput(CliRun.Amc([.. search, "--resume"])));
+        Assert.Contains("ONNX Runtime", CliAssert.BadInput(CliRun.Amc([.. search.Select(a => a == outDir ? model.NewPath("s2") : a), "--int8", "--eval-engine", "torch"])));
+    }
+}

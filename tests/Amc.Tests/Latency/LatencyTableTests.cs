@@ -152,4 +152,46 @@ public class LatencyTableTests(TinyLatencyTable tiny) : IClassFixture<TinyLatenc
             Assert.Equal(outSize, y.Length);
         }
     }
+    [Fact]
+    public void An_int8_op_is_one_integer_kernel_with_uint8_in_and_out()
+    {
+        var conv = tiny.Table.Layers[1].Full with { Int8 = true };
+        var linear = tiny.Table.Layers.Single(l => l.Full.Kind == LayerKind.Linear).Full with { Int8 = true };
+        foreach (var (op, kernel) in new[] { (conv, "QLinearConv"), (conv with { Activation = FusedActivation.Relu6 }, "QLinearConv"), (conv with { Activation = FusedActivation.None }, "QLinearConv"), (linear, "QGemm") })
+        {
+            string path = Path.Combine(Path.GetTempPath(), $"amc-int8-op-{Guid.NewGuid():N}.onnx");
+            try
+            {
+                using (var options = OnnxRuntimeSession.Options(1))
+                {
+                    options.OptimizedModelFilePath = path;
+                    using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(Google.Protobuf.MessageExtensions.ToByteArray(LatencyOpModel.Build(op)), options);
+                }
+                var ops = global::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)).Graph.Node.Select(n => n.OpType).ToList();
+                Assert.Contains(kernel, ops);
+                Assert.DoesNotContain("Conv", ops);
+                Assert.DoesNotContain("QuantizeLinear", ops);
+            }
+            finally { File.Delete(path); }
+            using var s = new OnnxRuntimeSession(LatencyOpModel.Build(op), 1);
+            s.RunBytes(new byte[op.In * op.H * op.W], 1);
+        }
+        Assert.EndsWith(" int8", conv.ToString());
+    }
+
+    [Fact]
+    public void An_int8_table_times_every_layer_but_the_first_and_last_as_int8_and_has_its_own_key()
+    {
+        using var folder = new TempFolder();
+        var options = tiny.Options with { CacheDirectory = folder.Path, Int8 = true };
+        var build = LatencyTableBuilder.Build(tiny.Network, tiny.Graph, tiny.Reachable, options);
+        var layers = build.Table.Layers;
+        Assert.False(layers[0].Full.Int8);
+        Assert.False(layers[^1].Full.Int8);
+        Assert.All(layers.Skip(1).SkipLast(1), l => Assert.True(l.Full.Int8, l.Name));
+        Assert.NotEqual(tiny.Build.File.Key.Hash(), build.File.Key.Hash());
+        // A float table's key is written as before int8 existed: cached tables keep their names.
+        Assert.DoesNotContain("int8", System.Text.Json.JsonSerializer.Serialize(tiny.Build.File.Key, LatencyTableFile.Json), StringComparison.OrdinalIgnoreCase);
+        Assert.True(LatencyTableBuilder.Build(tiny.Network, tiny.Graph, tiny.Reachable, options).FromCache);
+    }
 }

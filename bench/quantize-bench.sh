@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Pruning, int8 and both, side by side (docs/BENCHMARKS.md, "Int8 quantization"), for a base
+# model of bench/models and the policy of its 50 % latency search (bench/search-bench.sh MODEL 1 latency):
+#   float      the base fine-tuned EPOCHS more (the same short fine-tune every row gets)
+#   int8       that, quantized: all layers, and first/last kept in float (amc quantize's default)
+#   pruned     the base pruned to the latency policy (least squares), fine-tuned EPOCHS
+#   pruned+int8  that, quantized (first/last float)
+# Every ONNX file is then timed against the base's in ONNX Runtime (batch 1, 1 and 2 threads, interleaved).
+#   bench/quantize-bench.sh MODEL [EPOCHS]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+model="$1"; epochs="${2:-1}"
+amc=(${AMC:-$root/amc})
+export OMP_WAIT_POLICY=PASSIVE
+res="$root/bench/results/quantize"
+mkdir -p "$res"
+base="$root/bench/models/$model-fmnist.amc"
+policy="$root/bench/results/search/$model-latency/best-policy.json"
+run() { /usr/bin/time -f "%e s, %M KB peak" -a -o "$res/$model-times.txt" "$@"; }
+
+"${amc[@]}" export --checkpoint "$base" --onnx "$res/$model-base.onnx" > /dev/null
+run "${amc[@]}" finetune --checkpoint "$base" --epochs "$epochs" --out "$res/$model-float-ft.amc" --seed 1 --json > "$res/$model-float-ft.json"
+run "${amc[@]}" prune --checkpoint "$base" --policy "$policy" --reconstruct --out "$res/$model-pruned.amc" --seed 1 --json > "$res/$model-pruned-prune.json"
+run "${amc[@]}" finetune --checkpoint "$res/$model-pruned.amc" --epochs "$epochs" --out "$res/$model-pruned-ft.amc" --seed 1 --json > "$res/$model-pruned-ft.json"
+for net in float pruned; do
+  "${amc[@]}" export --checkpoint "$res/$model-$net-ft.amc" --onnx "$res/$model-$net.onnx" > /dev/null
+  run "${amc[@]}" quantize --checkpoint "$res/$model-$net-ft.amc" --out "$res/$model-$net-int8.onnx" --seed 1 --json > "$res/$model-$net-int8.json"
+done
+run "${amc[@]}" quantize --checkpoint "$res/$model-float-ft.amc" --out "$res/$model-float-int8all.onnx" --quantize-first-last --seed 1 --json > "$res/$model-float-int8all.json"
+
+for t in 1 2; do
+  for net in float float-int8 float-int8all pruned pruned-int8; do
+    "${amc[@]}" bench --onnx "$res/$model-$net.onnx" --baseline "$res/$model-base.onnx" --engine ort --batch 1 --threads "$t" --repeats 300 --json > "$res/$model-$net-bench-t$t.json" 2> /dev/null
+  done
+done
+rm -f "$res"/$model-*.amc "$res"/$model-*.onnx
+echo done
