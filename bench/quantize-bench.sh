@@ -33,5 +33,5 @@ for t in 1 2; do
     "${amc[@]}" bench --onnx "$res/$model-$net.onnx" --baseline "$res/$model-base.onnx" --engine ort --batch 1 --threads "$t" --repeats 300 --json > "$res/$model-$net-bench-t$t.json" 2> /dev/null
   done
 done
-rm -f "$res"/$model-*.amc "$res"/$model-*.onnx
+rm -f "$res"/$model-*.amc "$res"/$model-*.onnx "$res"/$model-*.optim "$res"/$model-*.config.json
 echo done

@@ -38,24 +38,23 @@ public sealed record OpenedData(Dataset Train, Dataset Test, HeldOutSplit Split)
     /// network's, their labels being placeholders), and images are normalised with the statistics
     /// the network was trained with.
     /// </summary>
-    public OpenedData FitTo(Checkpoint ck)
-    {
-        if (ck.Network.Input != Train.Shape)
-            throw new SettingsException($"the checkpoint expects {ck.Network.Input} images but the data has {Train.Shape}" +
-                (ck.Network.Input.C == Train.Shape.C ? $" (an image folder can be resized with --image-size {ck.Network.Input.W}x{ck.Network.Input.H})" : ""));
-        int classes = ShapeInference.Infer(ck.Network)[ck.Network.Output.Name].C;
-        if (!Train.HasLabels)
-            return (this with { Train = Train with { Classes = classes }, Test = Test with { Classes = classes } }).Normalised(ck);
-        if (classes != Train.Classes)
-            throw new SettingsException($"the checkpoint has {classes} outputs but the data has {Train.Classes} classes");
-        return Normalised(ck);
-    }
+    public OpenedData FitTo(Checkpoint ck) =>
+        FitTo(ck.Network.Input, ShapeInference.Infer(ck.Network)[ck.Network.Output.Name].C, ck.Info.Mean, ck.Info.Std, "the checkpoint");
 
-    OpenedData Normalised(Checkpoint ck)
+    /// <summary>As <see cref="FitTo(Checkpoint)"/>, for a network known by its input, class count and normalisation (e.g. an ONNX graph).</summary>
+    /// <param name="what">How messages name the network.</param>
+    public OpenedData FitTo(TensorShape input, int classes, float[]? mean, float[]? std, string what)
     {
-        if (ck.Info.Mean is { } mean && ck.Info.Std is { } std)
-            return this with { Train = Train with { Mean = mean, Std = std }, Test = Test with { Mean = mean, Std = std } };
-        return this;
+        if (input != Train.Shape)
+            throw new SettingsException($"{what} expects {input} images but the data has {Train.Shape}" +
+                (input.C == Train.Shape.C ? $" (an image folder can be resized with --image-size {input.W}x{input.H})" : ""));
+        var fitted = this;
+        if (!Train.HasLabels) fitted = this with { Train = Train with { Classes = classes }, Test = Test with { Classes = classes } };
+        else if (classes != Train.Classes)
+            throw new SettingsException($"{what} has {classes} outputs but the data has {Train.Classes} classes");
+        if (mean is not null && std is not null)
+            fitted = fitted with { Train = fitted.Train with { Mean = mean, Std = std }, Test = fitted.Test with { Mean = mean, Std = std } };
+        return fitted;
     }
 
     /// <summary>Calibration images: a seeded sample of the training split (never the held-out or test images).</summary>

@@ -24,21 +24,13 @@ public static class QuantizeSession
     {
         try { settings.Quantization.Validate(); }
         catch (ArgumentException e) { throw new SettingsException(e.Message); }
-        var ck = OnnxCheckpoint.LoadAny(settings.Model);
-        var data = OpenedData.OpenFor(settings.Data, ck);
-        var net = ck.Network;
-        // Weights (checkpoint, float and int8 models, sessions) and a streamed forward pass per session.
-        MemoryCheck.Ensure(MemoryEstimate.Inference(net, Evaluator.BatchFor(net, keepsOutputs: false), "quantizing", weightCopies: 6, keepsOutputs: false));
-
-        var floatModel = OnnxExporter.Export(net, ck.Weights, foldBatchNorm: true, ck.Info.PreprocessingFor(net.Input));
+        var (floatModel, input, data, batch) = Prepare(settings, progress);
         QdqPlan plan;
         try { plan = QdqQuantizer.Plan(floatModel, settings.Quantization); }
         catch (ArgumentException e) { throw new SettingsException(e.Message); }
 
         var rng = new Random(settings.Seed);
         var sample = data.Split.Train.OrderBy(_ => rng.Next()).Take(settings.Quantization.CalibrationImages).ToArray();
-        long perImage = MemoryEstimate.ActivationBytesPerImage(net, training: false);
-        int batch = (int)Math.Clamp(CalibrationBudget / Math.Max(1, perImage), 1, 64);
         progress?.Invoke($"calibrating {plan.CalibratedValues.Count} activation ranges on {sample.Length} training images ({settings.Quantization.Method})");
         var ranges = ActivationCalibration.Calibrate(floatModel, plan.CalibratedValues,
             () => new BatchLoader(data.Train, sample, batch, shuffle: false, augment: false, seed: 0).Select(b => (b.Images, b.Count)),
@@ -48,16 +40,83 @@ public static class QuantizeSession
         bool heldOut = settings.HeldOut || data.Test.Count == 0;
         var (set, indices) = heldOut ? (data.Train, data.Split.HeldOut) : (data.Test, data.Test.AllIndices());
         progress?.Invoke($"scoring the float and int8 networks on {indices.Length} {(heldOut ? "held-out" : "test")} images");
-        var (floatScore, quantizedScore) = Score(floatModel, quantized, set, indices, Evaluator.BatchFor(net, keepsOutputs: false), settings.Threads);
+        var (floatScore, quantizedScore) = Score(floatModel, quantized, set, indices, batch, settings.Threads);
 
         var timings = new List<QuantizeTiming>();
         foreach (int threads in settings.TimingThreads)
         {
             progress?.Invoke($"timing both at batch 1, {threads} thread(s), {settings.Repeats} runs each");
-            timings.Add(Time(floatModel, quantized, net.Input, threads, settings.Repeats, settings.Seed));
+            timings.Add(Time(floatModel, quantized, input, threads, settings.Repeats, settings.Seed));
         }
         return new QuantizeResult(floatModel, quantized, plan, ranges, sample.Length, heldOut ? "heldout" : "test", data.HasLabels,
             floatScore, quantizedScore, floatModel.CalculateSize(), quantized.CalculateSize(), timings);
+    }
+
+    /// <summary>
+    /// The float model to quantize, its input, the images and the batch to run them in. A
+    /// checkpoint, or an ONNX file the importer reads, is exported as amc deploys it (BN folded);
+    /// an ONNX file it does not read is quantized as its graph stands after ONNX Runtime's basic
+    /// optimizations (<see cref="GraphPreparation"/>), fed as its metadata or --mean / --std say.
+    /// </summary>
+    static (global::Onnx.ModelProto Model, TensorShape Input, OpenedData Data, int Batch) Prepare(QuantizeSettings settings, Action<string>? progress)
+    {
+        Checkpoint ck;
+        if (settings.Model.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+        {
+            var file = OnnxFile.Load(settings.Model);
+            try { ck = OnnxCheckpoint.FromModel(file, settings.Model, settings.Mean, settings.Std); }
+            catch (UnsupportedModelException e)
+            {
+                var graph = Graph(settings, file);
+                // Said once the graph is known to be usable: bad input stays one line.
+                progress?.Invoke($"{e.Message}; quantizing the ONNX graph as it is");
+                return graph;
+            }
+        }
+        else ck = Checkpoint.Load(settings.Model).RequireFinite(settings.Model);
+        var net = ck.Network;
+        CheckNormalisation(settings, net.Input);
+        var data = OpenedData.OpenFor(settings.Data, ck);
+        // Weights (checkpoint, float and int8 models, sessions) and a streamed forward pass per session.
+        int batch = Evaluator.BatchFor(net, keepsOutputs: false);
+        MemoryCheck.Ensure(MemoryEstimate.Inference(net, batch, "quantizing", weightCopies: 6, keepsOutputs: false));
+        var model = OnnxExporter.Export(net, ck.Weights, foldBatchNorm: true, ck.Info.PreprocessingFor(net.Input));
+        // Calibration holds every quantized value of a batch at once.
+        long perImage = MemoryEstimate.ActivationBytesPerImage(net, training: false);
+        return (model, net.Input, data, (int)Math.Clamp(CalibrationBudget / Math.Max(1, perImage), 1, batch));
+    }
+
+    static void CheckNormalisation(QuantizeSettings settings, TensorShape input)
+    {
+        if (settings.Mean is { } mean && (mean.Length != input.C || settings.Std?.Length != input.C))
+            throw new SettingsException($"--mean and --std need {input.C} value{(input.C == 1 ? "" : "s")} (one per input channel)");
+    }
+
+    /// <summary>Batch of an ONNX graph known only to ONNX Runtime: small, as nothing tells its activations' size.</summary>
+    const int GraphBatch = 8;
+
+    static (global::Onnx.ModelProto, TensorShape, OpenedData, int) Graph(QuantizeSettings settings, global::Onnx.ModelProto file)
+    {
+        string path = settings.Model;
+        var model = GraphPreparation.Optimize(file);
+        var initializers = model.Graph.Initializer.Select(i => i.Name).ToHashSet();
+        var inputs = model.Graph.Input.Where(i => !initializers.Contains(i.Name)).ToList();
+        long[] Dims(global::Onnx.ValueInfoProto v) => [.. v.Type.TensorType.Shape.Dim.Select(d => d.HasDimValue ? d.DimValue : -1)];
+        if (inputs.Count != 1 || model.Graph.Output.Count != 1 || Dims(inputs[0]) is not [_, > 0, > 0, > 0] inDims)
+            throw new SettingsException($"{path}: an image classifier with one input [N, C, H, W] (C, H, W fixed) and one output is needed; " +
+                $"it has {inputs.Count} input(s) {string.Join(", ", inputs.Select(i => $"[{string.Join(", ", Dims(i))}]"))} and {model.Graph.Output.Count} output(s)");
+        var input = new TensorShape((int)inDims[1], (int)inDims[2], (int)inDims[3]);
+        CheckNormalisation(settings, input);
+        long classes = Dims(model.Graph.Output[0]).Skip(1).Aggregate(1L, (a, b) => a * Math.Max(b, 1));
+        (float[] Mean, float[] Std, ImageTransform Transform)? stored;
+        try { stored = Preprocessing.FromMetadata(OnnxFile.Metadata(model), input.C); }
+        catch (FormatException e) { throw OnnxCheckpoint.MetadataError(path, e); }
+        float[]? mean = settings.Mean ?? stored?.Mean, std = settings.Std ?? stored?.Std;
+        if (mean is null || std is null)
+            throw new SettingsException($"{path} does not say how its inputs are normalised; give --mean and --std (per channel, on the 0..1 pixel scale)");
+        var data = OpenedData.Open(settings.Data with { Images = (settings.Data.Images ?? new ImageFolderOptions()).FedAs(stored?.Transform, input) })
+            .FitTo(input, (int)classes, mean, std, path);
+        return (model, input, data, GraphBatch);
     }
 
     /// <summary>Both networks on the same streamed batches; the int8 one is also compared with the float one's outputs.</summary>

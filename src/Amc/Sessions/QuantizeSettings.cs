@@ -7,6 +7,9 @@ public sealed record QuantizeSettings
 {
     /// <summary>A checkpoint, or an ONNX file the importer reads (its preprocessing metadata included).</summary>
     public required string Model { get; init; }
+    /// <summary>Per-channel input normalisation (0..1 pixel scale) overriding what the model records; needed for an ONNX file that records none and the importer does not read.</summary>
+    public float[]? Mean { get; init; }
+    public float[]? Std { get; init; }
     /// <summary>Calibration images come from the training split, the scores from the test set (or the held-out split).</summary>
     public DataSettings Data { get; init; } = new();
     public QuantizationSettings Quantization { get; init; } = new();

@@ -89,3 +89,48 @@ public class Int8SearchCliTests(TrainedModel model)
         Assert.Contains("ONNX Runtime", CliAssert.BadInput(CliRun.Amc([.. search.Select(a => a == outDir ? model.NewPath("s2") : a), "--int8", "--eval-engine", "torch"])));
     }
 }
+
+/// <summary>An ONNX classifier the importer does not read (a Tanh, an unfolded BatchNormalization) is quantized as its graph stands.</summary>
+[Collection(TrainedModelCollection.Name)]
+public class ForeignOnnxQuantizeCliTests(TrainedModel model)
+{
+    static string Handmade(string path)
+    {
+        var g = new Amc.Tests.Onnx.OnnxGraphBuilder(13, 1, 28, 28);
+        var pads = Amc.Tests.Onnx.OnnxGraphBuilder.Ints("pads", 1, 1, 1, 1);
+        var x = g.Node("Conv", "conv1", ["x", g.Weight("w1", [8, 1, 3, 3]), g.Weight("b1", [8])], pads);
+        x = g.Node("Relu", "relu1", [x]);
+        x = g.Node("Conv", "conv2", [x, g.Weight("w2", [16, 8, 3, 3], 0.2)], pads);
+        x = g.Node("BatchNormalization", "bn2", [x, g.Weight("gamma", [16], 0.5, 1), g.Weight("beta", [16]), g.Weight("mean", [16]), g.Weight("var", [16], 0.4, 1)]);
+        x = g.Node("Relu", "relu2", [x]);
+        x = g.Node("Conv", "conv3", [x, g.Weight("w3", [16, 16, 3, 3], 0.15), g.Weight("b3", [16])], pads);
+        x = g.Node("Tanh", "tanh", [x]);
+        x = g.Node("GlobalAveragePool", "gap", [x]);
+        x = g.Node("Flatten", "flatten", [x]);
+        x = g.Node("Gemm", "fc", [x, g.Weight("wfc", [10, 16]), g.Weight("bfc", [10])], Amc.Tests.Onnx.OnnxGraphBuilder.Int("transB", 1));
+        Amc.Onnx.OnnxFile.Save(g.Build(x, 10), path);
+        return path;
+    }
+
+    [Fact]
+    public void A_graph_the_importer_refuses_is_quantized_as_it_stands_with_its_normalisation_given()
+    {
+        string onnx = Handmade(model.NewPath("handmade.onnx"));
+        Assert.Equal(2, CliRun.Amc("import", "--onnx", onnx, "--out", model.NewPath("x.amc")).ExitCode);
+        string output = model.NewPath("handmade.int8.onnx");
+        string[] args = ["quantize", "--onnx", onnx, "--data", model.Data, "--out", output, "--calibration-images", "16", "--repeats", "3", "--json"];
+        Assert.Contains("--mean and --std", CliAssert.BadInput(CliRun.Amc(args)));
+        Assert.Contains("1 value", CliAssert.BadInput(CliRun.Amc([.. args, "--mean", "0.5", "0.5", "--std", "0.25", "0.25"])));
+
+        var r = CliRun.Amc([.. args, "--mean", "0.5", "--std", "0.25"]);
+        CliAssert.Ok(r);
+        Assert.Contains("quantizing the ONNX graph as it is", r.Stderr);
+        var json = JsonDocument.Parse(r.Stdout).RootElement;
+        // conv2 (its BN folded in by ONNX Runtime's basic optimizations) and conv3; conv1 and fc stay float.
+        Assert.Equal(2, json.GetProperty("int8Nodes").GetArrayLength());
+        Assert.True(json.GetProperty("int8").GetProperty("agreement").GetDouble() > 0.8);
+        var quantized = Amc.Onnx.OnnxFile.Load(output);
+        Assert.DoesNotContain(quantized.Graph.Node, n => n.OpType == "BatchNormalization");
+        Assert.Contains(quantized.Graph.Node, n => n.OpType == "Tanh");
+    }
+}
