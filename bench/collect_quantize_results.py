@@ -6,7 +6,7 @@ res = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "quant
 
 def load(name):
     path = os.path.join(res, name)
-    return json.load(open(path)) if os.path.exists(path) else None
+    return json.load(open(path)) if os.path.exists(path) and os.path.getsize(path) > 0 else None
 
 def speedup(prefix, net, t):
     d = load(f"{prefix}-{net}-bench-t{t}.json")

@@ -14,7 +14,7 @@ amc=(${AMC:-$root/amc})
 export OMP_WAIT_POLICY=PASSIVE
 res="$root/bench/results/quantize"
 mkdir -p "$res"
-base="$root/bench/models/$model-fmnist.amc"
+base="${BASE:-$root/bench/models/$model-fmnist.amc}"
 policy="$root/bench/results/search/$model-latency/best-policy.json"
 run() { /usr/bin/time -f "%e s, %M KB peak" -a -o "$res/$model-times.txt" "$@"; }
 
