@@ -33,14 +33,15 @@ public static class QuantizeSession
         var sample = data.Split.Train.OrderBy(_ => rng.Next()).Take(settings.Quantization.CalibrationImages).ToArray();
         progress?.Invoke($"calibrating {plan.CalibratedValues.Count} activation ranges on {sample.Length} training images ({settings.Quantization.Method})");
         var ranges = ActivationCalibration.Calibrate(floatModel, plan.CalibratedValues,
-            () => new BatchLoader(data.Train, sample, batch, shuffle: false, augment: false, seed: 0).Select(b => (b.Images, b.Count)),
+            () => PassProgress.Report(new BatchLoader(data.Train, sample, batch, shuffle: false, augment: false, seed: 0).Select(b => (b.Images, b.Count)),
+                b => b.Count, sample.Length, "calibration pass", progress),
             settings.Quantization, settings.Threads);
         var quantized = QdqQuantizer.Apply(floatModel, plan, ranges, settings.Quantization);
 
         bool heldOut = settings.HeldOut || data.Test.Count == 0;
         var (set, indices) = heldOut ? (data.Train, data.Split.HeldOut) : (data.Test, data.Test.AllIndices());
         progress?.Invoke($"scoring the float and int8 networks on {indices.Length} {(heldOut ? "held-out" : "test")} images");
-        var (floatScore, quantizedScore) = Score(floatModel, quantized, set, indices, batch, settings.Threads);
+        var (floatScore, quantizedScore) = Score(floatModel, quantized, set, indices, batch, settings.Threads, progress);
 
         var timings = new List<QuantizeTiming>();
         foreach (int threads in settings.TimingThreads)
@@ -120,12 +121,12 @@ public static class QuantizeSession
     }
 
     /// <summary>Both networks on the same streamed batches; the int8 one is also compared with the float one's outputs.</summary>
-    static (Evaluation Float, Evaluation Quantized) Score(global::Onnx.ModelProto floatModel, global::Onnx.ModelProto quantized, Dataset set, int[] indices, int batch, int threads)
+    static (Evaluation Float, Evaluation Quantized) Score(global::Onnx.ModelProto floatModel, global::Onnx.ModelProto quantized, Dataset set, int[] indices, int batch, int threads, Action<string>? progress)
     {
         using var f = new OnnxRuntimeSession(floatModel, threads);
         using var q = new OnnxRuntimeSession(quantized, threads);
         var (floatTally, quantizedTally) = (new ScoreTally(), new ScoreTally());
-        foreach (var b in new BatchLoader(set, indices, batch, shuffle: false, augment: false, seed: 0))
+        foreach (var b in PassProgress.Report(new BatchLoader(set, indices, batch, shuffle: false, augment: false, seed: 0), b => b.Count, indices.Length, "scoring", progress))
         {
             var reference = f.Run(b.Images, b.Count);
             floatTally.Add(reference, b.Labels);
