@@ -19,9 +19,8 @@ public static class ImportCommand
         var classes = new Option<int>("--classes") { Description = "Classes for --weights", DefaultValueFactory = _ => 1000 }.In(OptionRange.AtLeast(1));
         var width = new Option<double>("--width") { Description = "Width multiplier for --weights", DefaultValueFactory = _ => 1.0 }.In(TrainCommand.WidthRange);
         var output = new Option<string>("--out") { Description = "Checkpoint to write", Required = true };
-        var mean = new Option<float[]?>("--mean") { Description = "Per-channel input mean the model expects (0..1 scale), e.g. --mean 0.485 0.456 0.406", AllowMultipleArgumentsPerToken = true }
-            .EachIn(OptionRange.Finite);
-        var std = new Option<float[]?>("--std") { Description = "Per-channel input std the model expects (0..1 scale)", AllowMultipleArgumentsPerToken = true }.EachIn(OptionRange.Positive);
+        var mean = NormalisationOptions.Mean("");
+        var std = NormalisationOptions.Std();
         var cmd = new Command("import", "Import an ONNX CNN, or PyTorch weights of a zoo model, as an amc checkpoint") { onnx, weights, model, input, classes, width, output, mean, std };
         cmd.SetAction(p =>
         {
@@ -31,9 +30,7 @@ public static class ImportCommand
             var outputs = CommandOutputs.Of(p);
             outputs.Declare([new("--out", p.GetValue(output))], [new("--onnx", p.GetValue(onnx)), new("--weights", p.GetValue(weights))]);
             if (!File.Exists(path)) throw new UsageException($"{path}: file not found");
-            // An array option left out parses as empty, not null.
-            float[]? m = p.GetValue(mean) is { Length: > 0 } mv ? mv : null, s = p.GetValue(std) is { Length: > 0 } sv ? sv : null;
-            if ((m is null) != (s is null)) throw new UsageException("give both --mean and --std, or neither");
+            var (m, s) = NormalisationOptions.Read(p, mean, std);
             Checkpoint ck;
             if (p.GetValue(onnx) is not null)
             {

@@ -32,9 +32,8 @@ public static class QuantizeCommand
         var reduceRange = new Option<bool>("--reduce-range") { Description = "7-bit weights, for x86 CPUs without VNNI whose int8 kernels can saturate" };
         var split = new Option<string>("--split") { Description = "Score on test or heldout images", DefaultValueFactory = _ => "test" };
         split.AcceptOnlyFromAmong("test", "heldout");
-        var mean = new Option<float[]?>("--mean") { Description = "Per-channel input mean the model expects (0..1 scale), when the model does not record it", AllowMultipleArgumentsPerToken = true }
-            .EachIn(OptionRange.Finite);
-        var std = new Option<float[]?>("--std") { Description = "Per-channel input std the model expects (0..1 scale)", AllowMultipleArgumentsPerToken = true }.EachIn(OptionRange.Positive);
+        var mean = NormalisationOptions.Mean(", for a model that does not record it");
+        var std = NormalisationOptions.Std();
         var repeats = new Option<int>("--repeats") { Description = "Timed runs per network and thread count (batch 1)", DefaultValueFactory = _ => 100 }.In(OptionRange.AtLeast(1));
         var cmd = new Command("quantize", "Post-training static int8 quantization to a QDQ ONNX model, with accuracy and measured speed-up")
         {
@@ -54,9 +53,7 @@ public static class QuantizeCommand
             outputs.Declare([new("--out", outPath), new("the report (beside --out)", reportPath)],
                 [new("--checkpoint", p.GetValue(checkpoint)), new("--onnx", p.GetValue(onnx)), new("--data", p.GetValue(DataOptions.Data))]);
             int threads = p.GetValue(CommonOptions.Threads);
-            // An array option left out parses as empty, not null.
-            float[]? m = p.GetValue(mean) is { Length: > 0 } mv ? mv : null, s = p.GetValue(std) is { Length: > 0 } sv ? sv : null;
-            if ((m is null) != (s is null)) throw new UsageException("give both --mean and --std, or neither");
+            var (m, s) = NormalisationOptions.Read(p, mean, std);
             var settings = new QuantizeSettings
             {
                 Model = model,
