@@ -27,6 +27,17 @@ public static class GraphPreparation
             // ONNX Runtime keeps metadata; the preprocessing our exports record must survive.
             optimized.MetadataProps.Clear();
             optimized.MetadataProps.AddRange(model.MetadataProps);
+            // ONNX does not require node names; the quantizer names what it adds after them and --float refers to them.
+            var seen = new HashSet<string>();
+            for (int i = 0; i < optimized.Graph.Node.Count; i++)
+            {
+                var n = optimized.Graph.Node[i];
+                if (n.Name == "" || !seen.Add(n.Name))
+                {
+                    n.Name = $"{n.OpType}_{i}";
+                    seen.Add(n.Name);
+                }
+            }
             return optimized;
         }
         finally { File.Delete(path); }

@@ -39,6 +39,8 @@ public static class QdqQuantizer
         var graphOutputs = g.Output.Select(o => o.Name).ToHashSet();
 
         var candidates = g.Node.Where(n => n.OpType is "Conv" or "Gemm" or "MatMul").ToList();
+        if (candidates.Select(c => c.Name).Distinct().Count() != candidates.Count || candidates.Any(c => c.Name == ""))
+            throw new ArgumentException("every Conv, Gemm and MatMul node needs a name of its own (the quantizer names what it adds after them)");
         var unknown = settings.FloatNodes.Where(name => candidates.All(c => c.Name != name)).ToList();
         if (unknown.Count > 0)
             throw new ArgumentException($"no Conv, Gemm or MatMul node named {string.Join(", ", unknown.Select(u => $"'{u}'"))}; " +
