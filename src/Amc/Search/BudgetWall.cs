@@ -41,7 +41,9 @@ public sealed class BudgetWall
             throw new InfeasibleBudgetException(
                 $"a {resource} budget of {target:0.###} is below what the smallest allowed widths reach; " +
                 $"the smallest feasible target is {Math.Ceiling(1000.0 * smallest / Original) / 1000:0.###} " +
-                "(lower --lbound or --round to go further)");
+                (smallest >= Original
+                    ? "(the smallest widths are no faster than the full network: channel pruning cannot cut this network's latency)"
+                    : "(lower --lbound or --round to go further)"));
     }
 
     public long Measure(Policy policy) => measure(policy);
