@@ -21,7 +21,7 @@ run quantize "${amc[@]}" quantize --checkpoint "$ck" --data "$images" --out "$tm
 run quantize-pruned "${amc[@]}" quantize --checkpoint "$tmp/pruned.amc" --data "$images" --out "$tmp/pruned-int8.onnx" --calibration-images 128 --repeats "$repeats" --json > "$res/$name-pruned-int8.json"
 for t in 1 2; do
   for net in float-int8 pruned pruned-int8; do
-    "${amc[@]}" bench --onnx "$tmp/$net.onnx" --baseline "$tmp/float.onnx" --engine ort --batch 1 --threads "$t" --repeats "$repeats" --warmup 5 --json > "$res/$name-$net-bench-t$t.json" 2> /dev/null
+    "${amc[@]}" bench --onnx "$tmp/$net.onnx" --baseline "$tmp/float.onnx" --engine ort --batch 1 --threads "$t" --repeats "$repeats" --warmup 5 --json > "$res/$name-$net-bench-t$t.json" 2>> "$tmp/bench.err" || { cat "$tmp/bench.err" >&2; exit 1; }
   done
 done
 rm -rf "$tmp"
