@@ -103,9 +103,9 @@ static class SearchProgressView
     public static void RenderSparsityResults(SparsitySearchResult result, SearchOptions options)
     {
         var t = new Table().Border(TableBorder.Rounded).Title("fine-grained policies, magnitude masks, no fine-tuning");
-        t.AddColumns("policy", "non-zero params", "params %", $"held-out {result.Metric}", "test top-1");
+        t.AddColumns("policy", "non-zero params", "params %", "ONNX bytes (--sparse)", $"held-out {result.Metric}", "test top-1");
         foreach (var r in result.Results)
-            t.AddRow(Markup.Escape(r.Name), Format.Count(r.Params), $"{100 * r.ParamsFraction:F1}", Reward.Format(options, r.HeldOut), Optional(r.TestTop1));
+            t.AddRow(Markup.Escape(r.Name), Format.Count(r.Params), $"{100 * r.ParamsFraction:F1}", $"{result.SparseOnnxBytes[r.Name]:N0}", Reward.Format(options, r.HeldOut), Optional(r.TestTop1));
         AnsiConsole.Write(t);
         AnsiConsole.MarkupLine($"summary: [link]{Markup.Escape(Path.Combine(result.OutputFolder, "summary.md"))}[/], policy: {Markup.Escape(Path.Combine(result.OutputFolder, "best-policy.json"))} (amc prune --policy)");
     }

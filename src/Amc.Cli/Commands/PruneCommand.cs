@@ -75,8 +75,10 @@ public static class PruneCommand
     static void RenderSparse(IReadOnlyList<PruneRow> rows, string sparsity)
     {
         var t = new Table().Border(TableBorder.Rounded).Title(Markup.Escape($"fine-grained magnitude pruning, {sparsity} (params = non-zeros)"));
-        t.AddColumns("network", "params", "held-out top-1", "test top-1");
-        foreach (var r in rows) t.AddRow(r.Network, $"{Format.Count(r.Params)} ({100.0 * r.Params / rows[0].Params:F1} %)", Accuracy(r.HeldOutTop1), Accuracy(r.TestTop1));
+        t.AddColumns("network", "params", "ONNX bytes (export --sparse)", "held-out top-1", "test top-1");
+        foreach (var r in rows)
+            t.AddRow(r.Network, $"{Format.Count(r.Params)} ({100.0 * r.Params / rows[0].Params:F1} %)", $"{r.SparseOnnxBytes:N0} ({100.0 * r.SparseOnnxBytes / rows[0].SparseOnnxBytes:F1} %)",
+                Accuracy(r.HeldOutTop1), Accuracy(r.TestTop1));
         AnsiConsole.Write(t);
     }
 }

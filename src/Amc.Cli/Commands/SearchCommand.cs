@@ -146,7 +146,7 @@ public static class SearchCommand
             {
                 var sparseResult = SearchProgressView.RunSparsity(settings, outputs.Stage, json);
                 if (json)
-                    Console.WriteLine(JsonSerializer.Serialize(new { output = outDir, metric = sparseResult.Metric, best = sparseResult.Best, results = sparseResult.Results, policy = sparseResult.Policy }, ResultJson.Options));
+                    Console.WriteLine(JsonSerializer.Serialize(new { output = outDir, metric = sparseResult.Metric, best = sparseResult.Best, results = sparseResult.Results, sparseOnnxBytes = sparseResult.SparseOnnxBytes, policy = sparseResult.Policy }, ResultJson.Options));
                 else
                     SearchProgressView.RenderSparsityResults(sparseResult, settings.Search);
                 return ExitCodes.Ok;

@@ -1,5 +1,6 @@
 using Amc.Graph;
 using Amc.Host;
+using Amc.Onnx;
 using Amc.Pruning;
 using Amc.Torch;
 using Amc.Training;
@@ -100,7 +101,8 @@ public static class PruneSession
         {
             var cost = CostModel.Of(ck.Network);
             var (h, t) = (Evaluator.Evaluate(m, heldOut), Evaluator.Evaluate(m, test));
-            return new PruneRow(name, cost.Macs, SparsityMasks.NonZeroParams(ck.Network, m.Tensors()), h.Top1, t.Top1, t.Top5);
+            return new PruneRow(name, cost.Macs, SparsityMasks.NonZeroParams(ck.Network, m.Tensors()), h.Top1, t.Top1, t.Top5,
+                OnnxSparseWeights.SparseFileBytes(ck.Network, m.Tensors()));
         }
         var rows = new[] { Row("original", before), Row("sparse", after) };
         return new PruneResult(Checkpoint.From(after, Info(settings, ck, rows[1]) with { Sparsity = masks.Sparsity }), null, rows);

@@ -3,6 +3,7 @@ using Amc.Data;
 using Amc.Files;
 using Amc.Graph;
 using Amc.Host;
+using Amc.Onnx;
 using Amc.Pruning;
 using Amc.Reports;
 using Amc.Search;
@@ -110,8 +111,9 @@ public sealed class SparsitySearchSession : IDisposable
         var chosen = best ?? throw new InvalidOperationException("Search must run before Finish");
         var confirmed = Confirm(note);
         if (confirmed is not null) chosen = confirmed.Value.Best;
-        var results = Compare(chosen, confirmed?.Scored);
-        var result = new SparsitySearchResult(Settings.OutputFolder, chosen, PolicyFile(chosen.Widths), results, confirmed?.Scored, Reward.MetricName(Settings.Search));
+        var bytes = new Dictionary<string, long>();
+        var results = Compare(chosen, confirmed?.Scored, bytes);
+        var result = new SparsitySearchResult(Settings.OutputFolder, chosen, PolicyFile(chosen.Widths), results, confirmed?.Scored, bytes, Reward.MetricName(Settings.Search));
         Write(result, SearchRunner.ReadLog(runner.LogPath), stage ?? (path => path));
         return result;
     }
@@ -154,7 +156,8 @@ public sealed class SparsitySearchSession : IDisposable
         return TopPolicyConfirmation.Choose(SearchRunner.ReadLog(runner.LogPath), Environment, confirm, k, Settings.Search);
     }
 
-    List<PolicyResult> Compare(BestPolicy chosen, IReadOnlyList<ConfirmedPolicy>? confirmed)
+    /// <param name="bytes">Given each row's size as a sparse ONNX file.</param>
+    List<PolicyResult> Compare(BestPolicy chosen, IReadOnlyList<ConfirmedPolicy>? confirmed, Dictionary<string, long> bytes)
     {
         var options = Settings.Search;
         var env = Environment;
@@ -165,9 +168,10 @@ public sealed class SparsitySearchSession : IDisposable
             using var scope = TorchSharp.torch.NewDisposeScope();
             long nonZero = env.Cost(policy).Params;
             double? top1 = null, top5 = null;
+            using var module = scorer.Module(policy);
+            bytes[name] = OnnxSparseWeights.SparseFileBytes(Checkpoint.Network, module.Tensors());
             if (Data.Test.Count > 0)
             {
-                using var module = scorer.Module(policy);
                 var t = Evaluator.Evaluate(module, test);
                 (top1, top5) = (t.Top1, t.Top5);
             }
@@ -194,7 +198,8 @@ public sealed class SparsitySearchSession : IDisposable
         string File(string name) => stage(Path.Combine(s.OutputFolder, name));
         result.Policy.Save(File("best-policy.json"));
         AtomicFile.WriteAllText(File("results.json"), JsonSerializer.Serialize(
-            new { metric = result.Metric, best = result.Best, confirmed = result.Confirmed, results = result.Results, policy = result.Policy }, ResultJson.Options));
+            new { metric = result.Metric, best = result.Best, confirmed = result.Confirmed, results = result.Results, sparseOnnxBytes = result.SparseOnnxBytes, policy = result.Policy },
+            ResultJson.Options));
         var names = env.Layers.Layers.Select(l => l.Name).ToList();
         var policies = result.Results.Where(r => r.Kind != PolicyKind.Original).ToList();
         SearchPlots.Rewards(episodes, File("reward.png"), options);
@@ -219,6 +224,7 @@ public sealed class SparsitySearchSession : IDisposable
             ["best episode"] = result.Confirmed is not { } confirmed ? $"{best.Episode}"
                 : $"{best.Episode}, the best of the top {confirmed.Count} policies re-scored on held-out images the search did not score on: " +
                   string.Join(", ", confirmed.Select(c => $"ep {c.Episode} {Reward.Format(options, c.HeldOut)} -> {Reward.Format(options, c.Confirm)}")),
+            ["ONNX file size (export --onnx --sparse)"] = string.Join("; ", result.SparseOnnxBytes.Select(kv => $"{kv.Key} {kv.Value:N0} bytes")),
             ["seed"] = $"{options.Seed}",
             ["machine"] = $"{System.Environment.ProcessorCount} cores, {System.Environment.OSVersion}",
         };
