@@ -28,11 +28,12 @@ public static class PruneCommand
             int modes = (p.GetValue(uniform) is null ? 0 : 1) + (p.GetValue(policy) is null ? 0 : 1) + (p.GetValue(sparsity) is null ? 0 : 1);
             if (modes != 1) throw new UsageException("give exactly one of --uniform RATIO, --policy FILE or --sparsity FRACTION");
             string outPath = p.GetValue(output)!;
-            // Fine-grained: --sparsity, or a policy of per-layer sparsity from `amc search --mode sparsity`.
-            bool sparse = p.GetValue(sparsity) is not null || p.GetValue(policy) is string file && SparsityPolicy.IsSparsity(file);
             var outputs = CommandOutputs.Of(p);
-            outputs.Declare([new("--out", outPath), new("the policy (beside --out)", sparse ? null : PolicyPath(outPath))],
+            outputs.Declare([new("--out", outPath), new("the policy (beside --out)", p.GetValue(sparsity) is null ? PolicyPath(outPath) : null)],
                 [new("--checkpoint", p.GetValue(checkpoint)), new("--policy", p.GetValue(policy)), new("--data", p.GetValue(DataOptions.Data))]);
+            // Fine-grained: --sparsity, or a policy of per-layer sparsity from `amc search --mode sparsity`
+            // (read only after the outputs are checked against the inputs; it then writes no channel policy).
+            bool sparse = p.GetValue(sparsity) is not null || p.GetValue(policy) is string file && SparsityPolicy.IsSparsity(file);
             var settings = new PruneSettings
             {
                 Checkpoint = p.GetValue(checkpoint)!, Uniform = p.GetValue(uniform), PolicyFile = p.GetValue(policy), Sparsity = p.GetValue(sparsity),

@@ -36,6 +36,7 @@ public sealed class PruningEnvironment : ISearchEnvironment
     {
         if (!(options.LowerBound > 0 && options.LowerBound <= options.UpperBound && options.UpperBound <= 1))
             throw new ArgumentException($"need 0 < lbound <= rbound <= 1, got lbound {options.LowerBound}, rbound {options.UpperBound}");
+        if (options.Mode == SearchMode.Sparsity) throw new ArgumentException("sparsity mode steps layers, not channel groups: use SparsityEnvironment");
         this.graph = graph;
         this.options = options;
         Round = round;

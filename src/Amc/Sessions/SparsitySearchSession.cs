@@ -163,21 +163,23 @@ public sealed class SparsitySearchSession : IDisposable
         var env = Environment;
         var (macs, origParams) = env.Cost(env.Full);
         using var test = new TensorBatches(Data.Test, Data.Test.AllIndices(), PruningMemory.ScoringBatch);
-        PolicyResult Row(PolicyKind kind, string name, Policy policy, double heldOut)
+        PolicyResult Row(PolicyKind kind, string name, Policy policy, double? score = null)
         {
             using var scope = TorchSharp.torch.NewDisposeScope();
             long nonZero = env.Cost(policy).Params;
             double? top1 = null, top5 = null;
-            using var module = scorer.Module(policy);
+            // The original as it is (its BN statistics not re-estimated), as the channel search reports it.
+            using var module = kind == PolicyKind.Original ? Checkpoint.ToModule() : scorer.Module(policy);
+            score ??= Reward.Score(options, Evaluator.Evaluate(module, heldOut));
             bytes[name] = OnnxSparseWeights.SparseFileBytes(Checkpoint.Network, module.Tensors());
             if (Data.Test.Count > 0)
             {
                 var t = Evaluator.Evaluate(module, test);
                 (top1, top5) = (t.Top1, t.Top5);
             }
-            return new PolicyResult(kind, name, policy.Widths(), macs, nonZero, 1, (double)nonZero / origParams, heldOut, top1, top5);
+            return new PolicyResult(kind, name, policy.Widths(), macs, nonZero, 1, (double)nonZero / origParams, score.Value, top1, top5);
         }
-        var results = new List<PolicyResult> { Row(PolicyKind.Original, "original", env.Full, Reward.Score(options, scorer.Score(env.Full).HeldOut)) };
+        var results = new List<PolicyResult> { Row(PolicyKind.Original, "original", env.Full) };
         if (Settings.Baselines)
         {
             var uniform = Uniform();
