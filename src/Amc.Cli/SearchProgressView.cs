@@ -30,20 +30,32 @@ static class SearchProgressView
             AnsiConsole.MarkupLine($"[bold]amc search[/] {Markup.Escape(session.Checkpoint.Network.Name)}: {session.Environment.StepCount} groups, {options.Mode} mode, " +
                 $"{options.Resource} target {options.Target:0.###}, agent {options.Agent}, {options.Episodes} episodes");
         }
-        Episodes(session, quiet, workers);
+        Episodes(options, progress => session.Search(progress), quiet, workers);
         return session.Finish(stage, quiet ? null : note => AnsiConsole.MarkupLine(Markup.Escape(note)));
     }
 
-    static void Episodes(SearchSession session, bool quiet, Func<IReadOnlyList<WorkerState>>? workers)
+    /// <summary>A sparsity search (<see cref="SparsitySearchSession"/>) shown the same way.</summary>
+    public static SparsitySearchResult RunSparsity(SearchSettings settings, Func<string, string>? stage, bool quiet)
     {
-        var options = session.Settings.Search;
+        using var session = SparsitySearchSession.Open(settings);
+        var options = settings.Search;
+        if (!quiet)
+            AnsiConsole.MarkupLine($"[bold]amc search[/] {Markup.Escape(session.Checkpoint.Network.Name)}: {session.Environment.StepCount} conv/linear layers, sparsity mode, " +
+                $"non-zero params <= {options.Target:0.###} ({session.Environment.Wall.Budget:N0} of {session.Environment.Wall.Original:N0}), agent {options.Agent}, {options.Episodes} episodes");
+        Episodes(options, progress => session.Search(progress), quiet, null);
+        return session.Finish(stage, quiet ? null : note => AnsiConsole.MarkupLine(Markup.Escape(note)));
+    }
+
+    static void Episodes(SearchOptions options, Action<Action<SearchProgress>> search, bool quiet, Func<IReadOnlyList<WorkerState>>? workers)
+    {
         string Describe(SearchProgress pr) =>
-            $"ep {pr.Episode + 1}/{pr.Episodes} {pr.Phase} {Reward.MetricName(options)} {Reward.Format(options, pr.Score)} MACs {100 * pr.MacsFraction:F1}%" +
+            $"ep {pr.Episode + 1}/{pr.Episodes} {pr.Phase} {Reward.MetricName(options)} {Reward.Format(options, pr.Score)}" +
+            (options.Mode == SearchMode.Sparsity ? "" : $" MACs {100 * pr.MacsFraction:F1}%") +
             (options.Resource == Resource.Macs || pr.BudgetFraction is not double f ? "" : $" {options.Resource.ToString().ToLowerInvariant()} {100 * f:F1}%") +
             (pr.Best is { } b ? $" | best {Reward.Format(options, Reward.Score(options, b))} (ep {b.Episode + 1})" : " | no finite network yet");
         if (quiet || !AnsiConsole.Profile.Capabilities.Interactive)
         {
-            session.Search(pr =>
+            search(pr =>
             {
                 if (quiet) return;
                 if ((pr.Episode + 1) % 10 == 0 || pr.Episode + 1 == pr.Episodes || pr.Episode < 3)
@@ -62,7 +74,7 @@ static class SearchProgressView
                 if (workersTask is not null) workersTask.IsIndeterminate = true;
                 using var refresh = new Timer(_ => workersTask!.Description = Markup.Escape("workers: " + string.Join(", ", workers!())),
                     null, workersTask is null ? Timeout.Infinite : 0, 500);
-                session.Search(pr =>
+                search(pr =>
                 {
                     task.Description = Markup.Escape(Describe(pr));
                     task.Value = pr.Episode + 1;
@@ -86,6 +98,16 @@ static class SearchProgressView
         AnsiConsole.Write(t);
         AnsiConsole.MarkupLine($"summary: [link]{Markup.Escape(Path.Combine(result.OutputFolder, "summary.md"))}[/], policy: {Markup.Escape(Path.Combine(result.OutputFolder, "best-policy.json"))}");
         if (result.Latency is { } latency) RenderLatency(latency);
+    }
+
+    public static void RenderSparsityResults(SparsitySearchResult result, SearchOptions options)
+    {
+        var t = new Table().Border(TableBorder.Rounded).Title("fine-grained policies, magnitude masks, no fine-tuning");
+        t.AddColumns("policy", "non-zero params", "params %", "ONNX bytes (--sparse)", $"held-out {result.Metric}", "test top-1");
+        foreach (var r in result.Results)
+            t.AddRow(Markup.Escape(r.Name), Format.Count(r.Params), $"{100 * r.ParamsFraction:F1}", $"{result.SparseOnnxBytes[r.Name]:N0}", Reward.Format(options, r.HeldOut), Optional(r.TestTop1));
+        AnsiConsole.Write(t);
+        AnsiConsole.MarkupLine($"summary: [link]{Markup.Escape(Path.Combine(result.OutputFolder, "summary.md"))}[/], policy: {Markup.Escape(Path.Combine(result.OutputFolder, "best-policy.json"))} (amc prune --policy)");
     }
 
     static string Optional(double? fraction) => fraction is double f ? Format.Percent(f) : "–";

@@ -24,7 +24,12 @@ public static class ExportCommand
         var onnx = new Option<string?>("--onnx") { Description = "ONNX file to write (opset 13)" };
         var safetensors = new Option<string?>("--safetensors") { Description = "PyTorch-loadable weights to write; the architecture JSON goes beside it (.json)" };
         var noFold = new Option<bool>("--no-fold-bn") { Description = "Keep BatchNormalization nodes instead of folding them into the convs" };
-        var cmd = new Command("export", "Export to ONNX and/or PyTorch safetensors, with an output parity check") { checkpoint, onnx, safetensors, noFold };
+        var sparse = new Option<bool>("--sparse")
+        {
+            Description = "Store weights that are mostly zeros (amc prune --sparsity / --policy of a sparsity search) as ONNX sparse initializers: " +
+                "values + int64 indices, a smaller file; ONNX Runtime makes them dense again when it loads the model",
+        };
+        var cmd = new Command("export", "Export to ONNX and/or PyTorch safetensors, with an output parity check") { checkpoint, onnx, safetensors, noFold, sparse };
         cmd.SetAction(p =>
         {
             CommonOptions.Apply(p);
@@ -38,12 +43,18 @@ public static class ExportCommand
             var ck = Checkpoint.Load(ckPath).RequireFinite(ckPath);
             // Checkpoint, ONNX bytes and session, module; the parity check runs a batch of 4.
             MemoryCheck.Ensure(MemoryEstimate.Inference(ck.Network, 4, "exporting", weightCopies: 4));
+            if (p.GetValue(sparse) && onnxPath is null) throw new UsageException("--sparse is a form of the ONNX file: give --onnx FILE");
             double? maxDiff = null;
+            long? onnxBytes = null;
+            int sparseInitializers = 0;
             if (onnxPath is not null)
             {
                 // Checked before it is written, and staged: an export that fails leaves no file (nor replaces an older one).
                 var model = OnnxExporter.Export(ck.Network, ck.Weights, foldBatchNorm: !p.GetValue(noFold), ck.Info.PreprocessingFor(ck.Network.Input));
+                // Made sparse before the parity check, so the check runs the file as written.
+                if (p.GetValue(sparse)) sparseInitializers = OnnxSparseWeights.Sparsify(model);
                 maxDiff = Parity(ck, ckPath, model, p.GetValue(CommonOptions.Seed));
+                onnxBytes = OnnxSparseWeights.Bytes(model);
                 OnnxFile.Save(model, outputs.Stage(onnxPath));
             }
             if (stPath is not null)
@@ -52,11 +63,18 @@ public static class ExportCommand
                 AtomicFile.WriteAllText(outputs.Stage(jsonPath!), NetworkJson.Write(ck.Network));
             }
             var cost = CostModel.Of(ck.Network);
+            long nonZero = Amc.Pruning.SparsityMasks.NonZeroParams(ck.Network, ck.Weights);
             if (p.GetValue(CommonOptions.Json))
-                Console.WriteLine(JsonSerializer.Serialize(new { onnx = onnxPath, safetensors = stPath, maxAbsDiff = maxDiff, macs = cost.Macs, @params = cost.Params, mean = ck.Info.Mean, std = ck.Info.Std }, ResultJson.Options));
+                Console.WriteLine(JsonSerializer.Serialize(new
+                {
+                    onnx = onnxPath, safetensors = stPath, maxAbsDiff = maxDiff, macs = cost.Macs, @params = cost.Params, nonZeroParams = nonZero,
+                    onnxBytes, sparseInitializers = p.GetValue(sparse) ? sparseInitializers : (int?)null, mean = ck.Info.Mean, std = ck.Info.Std,
+                }, ResultJson.Options));
             else
             {
-                if (onnxPath is not null) AnsiConsole.MarkupLine($"[green]ONNX[/] {Markup.Escape(onnxPath)}: ONNX Runtime matches TorchSharp to {maxDiff:E1} (max abs diff of logits on random inputs)");
+                if (onnxPath is not null) AnsiConsole.MarkupLine($"[green]ONNX[/] {Markup.Escape(onnxPath)}: {onnxBytes:N0} bytes" +
+                    (p.GetValue(sparse) ? $", {sparseInitializers} sparse initializers" : "") + $", {Format.Count(nonZero)} non-zero of {Format.Count(cost.Params)} params; " +
+                    $"ONNX Runtime matches TorchSharp to {maxDiff:E1} (max abs diff of logits on random inputs)");
                 if (stPath is not null) AnsiConsole.MarkupLine($"[green]safetensors[/] {Markup.Escape(stPath)} + {Markup.Escape(Path.ChangeExtension(stPath, ".json"))} (load with safetensors.torch.load_file)");
                 if (ck.Info.Mean is { } m) AnsiConsole.WriteLine($"inputs: normalise with mean [{string.Join(", ", m)}], std [{string.Join(", ", ck.Info.Std ?? [])}] on the 0..1 pixel scale");
             }

@@ -14,7 +14,7 @@ public static class PruneCommand
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "Trained checkpoint to prune", Required = true };
         var uniform = new Option<double?>("--uniform") { Description = "Keep this fraction of every prunable group's channels" }.In(OptionRange.Fraction);
-        var policy = new Option<string?>("--policy") { Description = "Policy JSON (e.g. best-policy.json from amc search)" };
+        var policy = new Option<string?>("--policy") { Description = "Policy JSON (best-policy.json from amc search: channels per group, or with --mode sparsity a sparsity per layer)" };
         var reconstruct = new Option<bool>("--reconstruct") { Description = "Refit consumer weights by least squares (AMC)" };
         var sparsity = new Option<double?>("--sparsity") { Description = "Fine-grained instead: zero this fraction of every conv/linear layer's smallest weights (masks kept through fine-tuning)" }
             .In(new OptionRange(0, 1, MaxOpen: true));
@@ -31,11 +31,14 @@ public static class PruneCommand
             var outputs = CommandOutputs.Of(p);
             outputs.Declare([new("--out", outPath), new("the policy (beside --out)", p.GetValue(sparsity) is null ? PolicyPath(outPath) : null)],
                 [new("--checkpoint", p.GetValue(checkpoint)), new("--policy", p.GetValue(policy)), new("--data", p.GetValue(DataOptions.Data))]);
+            // Fine-grained: --sparsity, or a policy of per-layer sparsity from `amc search --mode sparsity`
+            // (read only after the outputs are checked against the inputs; it then writes no channel policy).
+            bool sparse = p.GetValue(sparsity) is not null || p.GetValue(policy) is string file && SparsityPolicy.IsSparsity(file);
             var settings = new PruneSettings
             {
                 Checkpoint = p.GetValue(checkpoint)!, Uniform = p.GetValue(uniform), PolicyFile = p.GetValue(policy), Sparsity = p.GetValue(sparsity),
                 // Without --data (and without reconstruction) channel pruning reads no images.
-                Data = p.GetValue(sparsity) is null && !p.GetValue(reconstruct) && p.GetResult(DataOptions.Data) is null or { Implicit: true } ? null : DataOptions.Settings(p),
+                Data = !sparse && !p.GetValue(reconstruct) && p.GetResult(DataOptions.Data) is null or { Implicit: true } ? null : DataOptions.Settings(p),
                 Pruning = PruningOptions.Read(p, p.GetValue(reconstruct)), Calibration = PruningOptions.Calibration(p),
                 CommandLine = CommonOptions.CommandLine,
             };
@@ -45,8 +48,8 @@ public static class PruneCommand
 
             if (p.GetValue(CommonOptions.Json))
                 Console.WriteLine(JsonSerializer.Serialize(new { output = outPath, rows = result.Rows }, ResultJson.Options));
-            else if (p.GetValue(sparsity) is double fraction)
-                RenderSparse(result.Rows, fraction);
+            else if (sparse)
+                RenderSparse(result.Rows, p.GetValue(sparsity) is double fraction ? $"{fraction:P0} of each conv/linear layer" : $"per layer as {p.GetValue(policy)}");
             else
                 Render(result.Rows, settings.Pruning);
             return ExitCodes.Ok;
@@ -70,11 +73,13 @@ public static class PruneCommand
         AnsiConsole.Write(t);
     }
 
-    static void RenderSparse(IReadOnlyList<PruneRow> rows, double fraction)
+    static void RenderSparse(IReadOnlyList<PruneRow> rows, string sparsity)
     {
-        var t = new Table().Border(TableBorder.Rounded).Title($"fine-grained magnitude pruning, {fraction:P0} of each conv/linear layer (params = non-zeros)");
-        t.AddColumns("network", "params", "held-out top-1", "test top-1");
-        foreach (var r in rows) t.AddRow(r.Network, $"{Format.Count(r.Params)} ({100.0 * r.Params / rows[0].Params:F1} %)", Accuracy(r.HeldOutTop1), Accuracy(r.TestTop1));
+        var t = new Table().Border(TableBorder.Rounded).Title(Markup.Escape($"fine-grained magnitude pruning, {sparsity} (params = non-zeros)"));
+        t.AddColumns("network", "params", "ONNX bytes (export --sparse)", "held-out top-1", "test top-1");
+        foreach (var r in rows)
+            t.AddRow(r.Network, $"{Format.Count(r.Params)} ({100.0 * r.Params / rows[0].Params:F1} %)", $"{r.SparseOnnxBytes:N0} ({100.0 * r.SparseOnnxBytes / rows[0].SparseOnnxBytes:F1} %)",
+                Accuracy(r.HeldOutTop1), Accuracy(r.TestTop1));
         AnsiConsole.Write(t);
     }
 }

@@ -19,8 +19,13 @@ public static class SearchCommand
         var targetLatency = new Option<double?>("--target-latency") { Description = "Latency budget as a fraction of the original, as predicted by a per-layer ONNX Runtime latency table measured on this machine" }.In(OptionRange.Fraction);
         var latencyThreads = new Option<int>("--latency-threads") { Description = "ONNX Runtime threads for the latency table and the end-to-end check", DefaultValueFactory = _ => 1 }
             .In(OptionRange.Between(1, CommonOptions.MaxThreads));
-        var mode = new Option<string>("--mode") { Description = "resource (budget wall, reward -error) or accuracy (no wall, reward -error*ln(resource))", DefaultValueFactory = _ => "resource" };
-        mode.AcceptOnlyFromAmong("resource", "accuracy");
+        var mode = new Option<string>("--mode")
+        {
+            Description = "resource (budget wall, reward -error), accuracy (no wall, reward -error*ln(resource)) or sparsity (fine-grained: a fraction of weights kept " +
+                "per conv/linear layer under a --target-params wall on non-zero parameters, reward -error*ln(non-zero params))",
+            DefaultValueFactory = _ => "resource",
+        };
+        mode.AcceptOnlyFromAmong("resource", "accuracy", "sparsity");
         var episodes = new Option<int>("--episodes") { Description = "Episodes, warm-up included", DefaultValueFactory = _ => 400 }.In(OptionRange.AtLeast(1));
         var warmup = new Option<int>("--warmup") { Description = "Warm-up episodes of random actions before DDPG learns", DefaultValueFactory = _ => 100 }.In(OptionRange.AtLeast(0));
         var sigmaDecay = new Option<double?>("--sigma-decay")
@@ -37,7 +42,7 @@ public static class SearchCommand
         replayedAction.AcceptOnlyFromAmong("realised", "raw");
         var agent = new Option<string>("--agent") { Description = "ddpg (AMC) or random (random search, same episodes)", DefaultValueFactory = _ => "ddpg" };
         agent.AcceptOnlyFromAmong("ddpg", "random");
-        var lbound = new Option<double>("--lbound") { Description = "Smallest keep ratio of a group", DefaultValueFactory = _ => 0.2 }.In(OptionRange.Fraction);
+        var lbound = new Option<double>("--lbound") { Description = "Smallest keep ratio of a group (--mode sparsity: of a layer's weights, default 0.05)", DefaultValueFactory = _ => 0.2 }.In(OptionRange.Fraction);
         var rbound = new Option<double>("--rbound") { Description = "Largest keep ratio of a group", DefaultValueFactory = _ => 1.0 }.In(OptionRange.Fraction);
         var top5 = new Option<bool>("--top5") { Description = "Reward on top-5 error instead of top-1 (--reward accuracy)" };
         var reward = RewardOption();
@@ -90,6 +95,13 @@ public static class SearchCommand
             // Workers read only the checkpoint and data they serve; a class list is another file.
             if ((p.GetValue(workers) is not null || p.GetValue(cluster) is not null) && p.GetValue(DataOptions.Classes) is not null)
                 throw new UsageException("--classes cannot be used with --workers or --cluster yet (workers read only the paths they serve); rename the class folders or search in one process");
+            bool sparse = p.GetValue(mode) == "sparsity";
+            if (sparse)
+            {
+                if (p.GetValue(targetParams) is null) throw new UsageException("--mode sparsity needs --target-params F: the non-zero parameters kept, as a fraction of the original (e.g. 0.2)");
+                if (p.GetValue(workers) is not null || p.GetValue(cluster) is not null) throw new UsageException("--mode sparsity scores in this process: drop --workers / --cluster");
+                if (p.GetValue(reward) != "accuracy") throw new UsageException("--mode sparsity is rewarded on accuracy only: drop --reward");
+            }
             int k = p.GetResult(rollouts) is null or { Implicit: true } && p.GetValue(workers) is int n ? n : p.GetValue(rollouts);
             var ddpg = new DdpgOptions
             {
@@ -104,8 +116,10 @@ public static class SearchCommand
                 Checkpoint = ckPath, OutputFolder = outDir, Data = DataOptions.Settings(p),
                 Search = new SearchOptions
                 {
-                    Mode = p.GetValue(mode) == "accuracy" ? SearchMode.Accuracy : SearchMode.Resource,
-                    Resource = resource, Target = target, LowerBound = p.GetValue(lbound), UpperBound = p.GetValue(rbound),
+                    Mode = sparse ? SearchMode.Sparsity : p.GetValue(mode) == "accuracy" ? SearchMode.Accuracy : SearchMode.Resource,
+                    Resource = resource, Target = target, UpperBound = p.GetValue(rbound),
+                    // A fifth of the weights per layer would leave a 20 % budget one policy: fine-grained pruning goes further.
+                    LowerBound = sparse && p.GetResult(lbound) is null or { Implicit: true } ? 0.05 : p.GetValue(lbound),
                     Episodes = p.GetValue(episodes), Agent = p.GetValue(agent) == "random" ? AgentKind.Random : AgentKind.Ddpg,
                     TopFive = p.GetValue(top5), Reward = RewardKindOf(p.GetValue(reward)!), Seed = p.GetValue(CommonOptions.Seed), Ddpg = ddpg, RolloutsPerRound = k,
                     Asynchronous = p.GetValue(asynchronous),
@@ -132,6 +146,15 @@ public static class SearchCommand
             outputs.KeepTrackedWhen(() => File.Exists(Path.Combine(outDir, SearchSession.StateFile)));
 
             bool json = p.GetValue(CommonOptions.Json);
+            if (sparse)
+            {
+                var sparseResult = SearchProgressView.RunSparsity(settings, outputs.Stage, json);
+                if (json)
+                    Console.WriteLine(JsonSerializer.Serialize(new { output = outDir, metric = sparseResult.Metric, best = sparseResult.Best, results = sparseResult.Results, sparseOnnxBytes = sparseResult.SparseOnnxBytes, policy = sparseResult.Policy }, ResultJson.Options));
+                else
+                    SearchProgressView.RenderSparsityResults(sparseResult, settings.Search);
+                return ExitCodes.Ok;
+            }
             bool distributed = p.GetValue(workers) is not null || p.GetValue(cluster) is not null;
             DistributedScoring? scoring = null;
             SearchResult result;

@@ -13,6 +13,8 @@ internal readonly record struct GroupChoice(int Width);
 /// by group id, fixed groups included (at their full width). Immutable, and equal to any policy
 /// with the same choices, so policies can be compared and deduplicated. On disk it is a
 /// <see cref="Amc.Pruning.PruningPolicy"/> (by group name), in the search's files its widths.
+/// The fine-grained search (Amc.Search.SparsityEnvironment) uses the same type for one count of
+/// kept weights per conv / linear layer, by layer index; on disk that is a Amc.Pruning.SparsityPolicy.
 /// </summary>
 [JsonConverter(typeof(PolicyJsonConverter))]
 public sealed record Policy

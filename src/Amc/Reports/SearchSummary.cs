@@ -14,7 +14,9 @@ public static class SearchSummary
         IReadOnlyList<(string Name, int Channels)> groups,
         IReadOnlyList<EpisodeRecord> episodes,
         IReadOnlyList<string> plots,
-        SearchOptions? options = null)
+        SearchOptions? options = null,
+        string stepsTitle = "Channels kept per group",
+        string stepName = "group")
     {
         options ??= new SearchOptions();
         string metric = Reward.MetricName(options);
@@ -36,8 +38,8 @@ public static class SearchSummary
                 options.Reward == RewardKind.Fidelity ? r.HeldOut.ToString("F4", ci) : (100 * r.HeldOut).ToString("F2", ci), Percent(r.TestTop1), Percent(r.TestTop5)) +
                 (compared ? string.Format(ci, " {0} | {1} |", Percent(r.TestAgreement), r.TestRelativeError is double e ? e.ToString("F4", ci) : "–") : ""));
         sb.AppendLine();
-        sb.AppendLine("## Channels kept per group").AppendLine();
-        sb.Append("| group | original |");
+        sb.AppendLine($"## {stepsTitle}").AppendLine();
+        sb.Append($"| {stepName} | original |");
         foreach (var r in results.Skip(1)) sb.Append($" {r.Name} |");
         sb.AppendLine().Append("|---|---:|");
         foreach (var _ in results.Skip(1)) sb.Append("---:|");

@@ -10,7 +10,7 @@ namespace Amc.Search;
 /// </summary>
 internal sealed class DdpgSearchAgent(DdpgAgent ddpg, SearchOptions options) : ISearchAgent
 {
-    public Rollout Propose(int episode, PruningEnvironment env, SearchRandom random)
+    public Rollout Propose(int episode, ISearchEnvironment env, SearchRandom random)
     {
         if (episode < options.Ddpg.WarmupEpisodes)
             return Rollout.Collect(episode, "warmup", 0, env, _ => random.Uniform(options.LowerBound, options.UpperBound));

@@ -7,7 +7,7 @@ namespace Amc.Search;
 /// </summary>
 internal interface ISearchAgent
 {
-    Rollout Propose(int episode, PruningEnvironment env, SearchRandom random);
+    Rollout Propose(int episode, ISearchEnvironment env, SearchRandom random);
 
     /// <summary>Learns from scored rollouts in their order; one <see cref="Learning"/> per rollout.</summary>
     IReadOnlyList<Learning> Learn(IReadOnlyList<(Rollout Rollout, double Reward)> scored, SearchRandom random);

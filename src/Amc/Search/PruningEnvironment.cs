@@ -12,7 +12,7 @@ public sealed record StepResult(double RawAction, double ClippedKeep, int Channe
 /// turns the agent's keep ratio into a width (clip, round, wall) and moves on. The reward is
 /// computed outside, once the whole policy is known (it needs pruning and evaluation).
 /// </summary>
-public sealed class PruningEnvironment
+public sealed class PruningEnvironment : ISearchEnvironment
 {
     readonly ChannelGraph graph;
     readonly SearchOptions options;
@@ -36,6 +36,7 @@ public sealed class PruningEnvironment
     {
         if (!(options.LowerBound > 0 && options.LowerBound <= options.UpperBound && options.UpperBound <= 1))
             throw new ArgumentException($"need 0 < lbound <= rbound <= 1, got lbound {options.LowerBound}, rbound {options.UpperBound}");
+        if (options.Mode == SearchMode.Sparsity) throw new ArgumentException("sparsity mode steps layers, not channel groups: use SparsityEnvironment");
         this.graph = graph;
         this.options = options;
         Round = round;
@@ -77,6 +78,10 @@ public sealed class PruningEnvironment
     }
 
     public int StepCount => Steps.Count;
+
+    public string StepName(int step) => Steps[step].Name;
+
+    public int StepSize(int step) => Steps[step].Channels;
 
     /// <summary>The policy decided so far (undecided groups at full width).</summary>
     public Policy Policy => policy;

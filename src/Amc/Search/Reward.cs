@@ -5,7 +5,8 @@ namespace Amc.Search;
 /// <summary>
 /// AMC's rewards. Resource-constrained search: R_err = -error (the wall already enforces the
 /// budget). Accuracy-guaranteed search: R_FLOPs = -error * ln(MACs) or R_Param = -error * ln(params),
-/// which prefer smaller networks at equal error. The error depends on <see cref="RewardKind"/>:
+/// which prefer smaller networks at equal error. Sparsity search: R_Param = -error * ln(non-zero
+/// params), the paper's accuracy-guaranteed reward, under the wall of the parameter budget (<see cref="Sparse"/>). The error depends on <see cref="RewardKind"/>:
 /// 1 - top-1 accuracy by default (the paper), top-5 on request; 1 - top-1 agreement with the
 /// unpruned network; or the relative error of the outputs against the unpruned network's
 /// (<see cref="ScoreTally"/>), capped at 1: beyond it a network is no nearer the original than
@@ -22,6 +23,7 @@ public static class Reward
         // agent learns to avoid it without a reward far outside the usual range upsetting the critic.
         bool broken = score.HeldOut.NonFinite > 0;
         double error = broken ? 1 : Error(options, score.HeldOut);
+        if (options.Mode == SearchMode.Sparsity) return Sparse(error, broken ? originalParams : score.Params);
         if (options.Mode == SearchMode.Resource) return -error;
         long resource = options.Resource switch
         {
@@ -31,6 +33,10 @@ public static class Reward
         };
         return -error * Math.Log(resource);
     }
+
+    /// <summary>R_Param of a sparse network: -error * ln(its non-zero parameters). Within a wall that
+    /// holds the count under the budget it still prefers, at equal error, the network with fewer.</summary>
+    public static double Sparse(double error, long nonZeroParams) => -error * Math.Log(nonZeroParams);
 
     /// <summary>The error the reward is made of, in 0..1 (lower is better).</summary>
     public static double Error(SearchOptions options, Evaluation e) => options.Reward switch

@@ -13,7 +13,7 @@ internal sealed record RolloutStep(float[] State, StepResult Result);
 internal sealed record Rollout(int Episode, string Phase, double Sigma, IReadOnlyList<RolloutStep> Steps, Policy Policy, double AgentSeconds)
 {
     /// <summary>Runs one episode of <paramref name="env"/>, each action chosen by <paramref name="act"/> from the state.</summary>
-    public static Rollout Collect(int episode, string phase, double sigma, PruningEnvironment env, Func<float[], double> act)
+    public static Rollout Collect(int episode, string phase, double sigma, ISearchEnvironment env, Func<float[], double> act)
     {
         var state = env.Reset();
         var steps = new List<RolloutStep>(env.StepCount);

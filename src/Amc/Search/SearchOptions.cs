@@ -11,9 +11,12 @@ public enum Resource { Macs, Params, Latency }
 
 /// <summary>
 /// Resource-constrained: the action space is walled so the final network meets the budget and the
-/// reward is -error. Accuracy-guaranteed: no wall; reward -error * ln(resource).
+/// reward is -error. Accuracy-guaranteed: no wall; reward -error * ln(resource). Sparsity: AMC's
+/// fine-grained pruning, one kept fraction of weights per Conv2d / Linear layer
+/// (<see cref="SparsityEnvironment"/>) under a wall on the non-zero parameters, reward
+/// -error * ln(non-zero params).
 /// </summary>
-public enum SearchMode { Resource, Accuracy }
+public enum SearchMode { Resource, Accuracy, Sparsity }
 
 public enum AgentKind { Ddpg, Random }
 

@@ -14,7 +14,7 @@ namespace Amc.Search;
 /// </summary>
 internal sealed class SearchRunner
 {
-    readonly PruningEnvironment env;
+    readonly ISearchEnvironment env;
     readonly ICandidateScorer scorer;
     readonly SearchOptions options;
     readonly string statePath, logPath, fingerprint;
@@ -22,7 +22,7 @@ internal sealed class SearchRunner
 
     public string LogPath => logPath;
 
-    public SearchRunner(PruningEnvironment env, ICandidateScorer scorer, SearchOptions options, string outDir, string fingerprint)
+    public SearchRunner(ISearchEnvironment env, ICandidateScorer scorer, SearchOptions options, string outDir, string fingerprint)
     {
         if (options.RolloutsPerRound < 1) throw new ArgumentException($"need at least one rollout per round, got {options.RolloutsPerRound}");
         this.env = env;
@@ -255,8 +255,8 @@ internal sealed class SearchRunner
         if (r.RawActions.Length != n || r.Keep.Length != n || r.Channels.Length != n)
             return $"has {r.RawActions.Length} actions, {r.Keep.Length} keep ratios and {r.Channels.Length} channel counts; this search has {n} steps";
         for (int i = 0; i < n; i++)
-            if (r.Channels[i] < 1 || r.Channels[i] > env.Steps[i].Channels)
-                return $"gives group '{env.Steps[i].Name}' {r.Channels[i]} channels, it has {env.Steps[i].Channels}";
+            if (r.Channels[i] < 1 || r.Channels[i] > env.StepSize(i))
+                return $"gives '{env.StepName(i)}' {r.Channels[i]}, it has {env.StepSize(i)}";
         return null;
     }
 

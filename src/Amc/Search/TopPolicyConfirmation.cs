@@ -19,7 +19,7 @@ internal static class TopPolicyConfirmation
 {
     /// <param name="confirm">Scores on the confirmation images (same pruning settings as the search's).</param>
     public static (BestPolicy Best, IReadOnlyList<ConfirmedPolicy> Scored) Choose(
-        IReadOnlyList<EpisodeRecord> episodes, PruningEnvironment env, ICandidateScorer confirm, int k, SearchOptions? options = null)
+        IReadOnlyList<EpisodeRecord> episodes, ISearchEnvironment env, ICandidateScorer confirm, int k, SearchOptions? options = null)
     {
         options ??= new SearchOptions();
         if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, "need at least one policy to confirm");

@@ -5,7 +5,9 @@ namespace Amc.Sessions;
 
 /// <summary>A network's cost and accuracy before or after pruning (params: non-zeros after fine-grained
 /// pruning); the accuracies are null when it pruned without data.</summary>
-public sealed record PruneRow(string Network, long Macs, long Params, double? HeldOutTop1, double? TestTop1, double? TestTop5);
+/// <param name="SparseOnnxBytes">Fine-grained pruning only: the size of the ONNX file `amc export --onnx --sparse` writes.</param>
+public sealed record PruneRow(string Network, long Macs, long Params, double? HeldOutTop1, double? TestTop1, double? TestTop5,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] long? SparseOnnxBytes = null);
 
 /// <summary>The pruned network, ready to save or fine-tune, the channels it kept (null for fine-grained pruning), and the original and pruned rows.</summary>
 public sealed record PruneResult(Checkpoint Pruned, PruningPolicy? Policy, IReadOnlyList<PruneRow> Rows)

@@ -1,5 +1,6 @@
 using Amc.Graph;
 using Amc.Host;
+using Amc.Onnx;
 using Amc.Pruning;
 using Amc.Torch;
 using Amc.Training;
@@ -18,8 +19,18 @@ public static class PruneSession
         MallocTuning.Apply();
         int targets = new object?[] { settings.Uniform, settings.Policy, settings.PolicyFile, settings.Sparsity }.Count(t => t is not null);
         if (targets != 1) throw new SettingsException("give exactly one of --uniform RATIO, --policy FILE or --sparsity FRACTION");
-        return settings.Sparsity is double fraction ? FineGrained(settings, fraction) : Channels(settings);
+        if (settings.Sparsity is double fraction) return FineGrained(settings, net => Every(net, fraction));
+        if (settings.PolicyFile is string file && SparsityPolicy.IsSparsity(file))
+            return FineGrained(settings, net =>
+            {
+                try { return SparsityPolicy.Load(file).Resolve(net); }
+                catch (PolicyException e) when (!e.Message.StartsWith(file, StringComparison.Ordinal)) { throw new PolicyException($"{file}: {e.Message}"); }
+            });
+        return Channels(settings);
     }
+
+    static Dictionary<string, double> Every(Network net, double fraction) =>
+        net.Layers.Where(l => l.Kind is LayerKind.Conv2d or LayerKind.Linear).ToDictionary(l => l.Name, _ => fraction);
 
     static PruneResult Channels(PruneSettings settings)
     {
@@ -60,10 +71,15 @@ public static class PruneSession
         return new PruneResult(Checkpoint.From(after, Info(settings, ck, rows[1])), policy, rows);
     }
 
-    /// <summary>Fine-grained magnitude pruning of every conv and linear layer (AMC's parameter-budget variant).</summary>
-    static PruneResult FineGrained(PruneSettings settings, double fraction)
+    /// <summary>
+    /// Fine-grained magnitude pruning of conv and linear layers (AMC's parameter-budget variant), to
+    /// the sparsity per layer <paramref name="sparsity"/> gives, then BN statistics re-estimated on
+    /// the BN images (unless turned off), as `amc search --mode sparsity` scores its candidates.
+    /// </summary>
+    static PruneResult FineGrained(PruneSettings settings, Func<Network, Dictionary<string, double>> sparsity)
     {
         var ck = Checkpoint.Load(settings.Checkpoint).RequireFinite(settings.Checkpoint);
+        var layers = sparsity(ck.Network);
         var data = OpenedData.OpenFor(settings.Data ?? new DataSettings(), ck);
         if (!data.HasLabels)
             throw new SettingsException($"{data.Train.Name} has no labels (images without class sub-folders); --sparsity scores the network on labelled images only");
@@ -72,15 +88,21 @@ public static class PruneSession
             .WithImages(ck.Network, (long)data.Split.HeldOut.Length + data.Test.Count));
         using var before = ck.ToModule();
         using var after = ck.ToModule();
-        var layers = ck.Network.Layers.Where(l => l.Kind is LayerKind.Conv2d or LayerKind.Linear).ToDictionary(l => l.Name, _ => fraction);
         var masks = SparsityMasks.Prune(after, layers);
+        if (settings.Pruning.RecalibrateBatchNorm)
+        {
+            // The first BN images of the search's calibration sample (same seed, same order).
+            using var batchNorm = data.CalibrationSample(settings.Calibration.BatchNormImages, settings.Pruning.Seed);
+            BatchNormCalibration.Recalibrate(after, batchNorm.Images);
+        }
         using var heldOut = new TensorBatches(data.Train, data.Split.HeldOut, PruningMemory.ScoringBatch);
         using var test = new TensorBatches(data.Test, data.Test.AllIndices(), PruningMemory.ScoringBatch);
         PruneRow Row(string name, GraphModule m)
         {
             var cost = CostModel.Of(ck.Network);
             var (h, t) = (Evaluator.Evaluate(m, heldOut), Evaluator.Evaluate(m, test));
-            return new PruneRow(name, cost.Macs, SparsityMasks.NonZeroParams(ck.Network, m.Tensors()), h.Top1, t.Top1, t.Top5);
+            return new PruneRow(name, cost.Macs, SparsityMasks.NonZeroParams(ck.Network, m.Tensors()), h.Top1, t.Top1, t.Top5,
+                OnnxSparseWeights.SparseFileBytes(ck.Network, m.Tensors()));
         }
         var rows = new[] { Row("original", before), Row("sparse", after) };
         return new PruneResult(Checkpoint.From(after, Info(settings, ck, rows[1]) with { Sparsity = masks.Sparsity }), null, rows);

@@ -79,6 +79,7 @@ public sealed class SearchSession : IDisposable
     {
         MallocTuning.Apply();
         var options = settings.Search;
+        if (options.Mode == SearchMode.Sparsity) throw new SettingsException("a fine-grained sparsity search is a SparsitySearchSession (amc search --mode sparsity)");
         if (options.Resource == Resource.Latency && options.Mode == SearchMode.Accuracy)
             throw new SettingsException("--target-latency is a budget; it needs --mode resource");
         if (options.TopFive && options.Reward != RewardKind.Accuracy)

@@ -336,7 +336,7 @@ public sealed class ResumeRobustnessTests(ResumeRobustnessTests.SearchedOnce sea
         first["channels"]!.AsArray()[0] = 0;
         lines[0] = first.ToJsonString();
         File.WriteAllLines(log, lines);
-        Assert.Contains("line 1 gives group", ResumeFails(dir).Message);
+        Assert.Contains("line 1 gives '", ResumeFails(dir).Message);
     }
 
     // What the user sees.

@@ -61,4 +61,14 @@ public class RewardTests
     {
         Assert.Throws<ArgumentException>(() => Of(Score(0.75, 0.95), new SearchOptions { Mode = SearchMode.Accuracy, Resource = Resource.Latency }));
     }
+
+    [Fact]
+    public void Sparsity_mode_reward_is_minus_error_times_ln_nonzero_params()
+    {
+        var sparse = new SearchOptions { Mode = SearchMode.Sparsity, Resource = Resource.Params, Target = 0.2 };
+        // ln 20000 = 9.90348755253613; a broken network: error 1 at the original 50000 params, ln 5e4 = 10.8197782844103.
+        Near(-0.25 * 9.90348755253613, Of(Score(0.75, 0.95, prms: 20_000), sparse));
+        Near(-0.25 * 9.90348755253613, Reward.Sparse(0.25, 20_000));
+        Near(-10.8197782844103, Of(Score(0.9, 0.99, prms: 20_000, nonFinite: 2), sparse));
+    }
 }
