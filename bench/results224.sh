@@ -13,7 +13,9 @@
 # distillation use no labels (fidelity reward, --distill with alpha 1). Settings from the
 # environment (defaults in brackets): EPISODES [16], WARMUP [8], HELDOUT [200] held-out images the
 # search scores on, CALIB [200] calibration images, BN [100] BN images, FT_IMAGES [400] and FT_LR
-# [0.01] of the one-epoch distillation, ROUNDS [3] bench rounds of REPEATS [100] runs, SEED [0].
+# [0.01] of the one-epoch distillation, ROUNDS [3] bench rounds of REPEATS [100] runs, SEED [0];
+# QUALITY=0 skips the evaluations and the distillation (speed only: the pruned networks are exported
+# as pruned). A network whose search/results.json exists is not searched again.
 set -uo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -22,6 +24,7 @@ work="$1"; shift
 DATA="${DATA:-/tmp/ep224/images}"
 EPISODES="${EPISODES:-16}"; WARMUP="${WARMUP:-8}"; HELDOUT="${HELDOUT:-200}"; CALIB="${CALIB:-200}"; BN="${BN:-100}"
 FT_IMAGES="${FT_IMAGES:-400}"; FT_LR="${FT_LR:-0.01}"; ROUNDS="${ROUNDS:-3}"; REPEATS="${REPEATS:-100}"; SEED="${SEED:-0}"
+QUALITY="${QUALITY:-1}"
 data=(--data "$DATA" --heldout "$HELDOUT")
 
 # run NAME CMD...: the command's output in NAME.log, its /usr/bin/time -v report in NAME.time;
@@ -41,8 +44,9 @@ search: --reward fidelity --target-macs 0.5 --episodes $EPISODES --warmup $WARMU
 prune: --reconstruct --calibration-images $CALIB --bn-images $BN
 finetune: --distill --epochs 1 --train-images $FT_IMAGES --lr $FT_LR
 bench: --engine ort --batch 1 --repeats $REPEATS, $ROUNDS rounds at --threads 1 and 2
+quality (evaluations and distillation): $QUALITY
 EOF
-  run search "$amc" search --checkpoint "$ckpt" "${data[@]}" --reward fidelity --target-macs 0.5 \
+  [ -f "$dir/search/results.json" ] || run search "$amc" search --checkpoint "$ckpt" "${data[@]}" --reward fidelity --target-macs 0.5 \
     --episodes "$EPISODES" --warmup "$WARMUP" --calibration-images "$CALIB" --bn-images "$BN" \
     --confirm-top 0 --threads 2 --seed "$SEED" --out "$dir/search"
   # The search's uniform baseline (same keep ratio in every group, at the MAC budget) as a policy file.
@@ -52,13 +56,17 @@ EOF
     file="$dir/search/best-policy.json"; [ "$policy" = uniform ] && file="$dir/uniform-policy.json"
     run "prune-$policy" "$amc" prune --checkpoint "$ckpt" "${data[@]}" --policy "$file" --reconstruct \
       --calibration-images "$CALIB" --bn-images "$BN" --seed "$SEED" --out "$dir/$policy.amc"
+    if [ "$QUALITY" = 0 ]; then
+      run "export-$policy" "$amc" export --checkpoint "$dir/$policy.amc" --onnx "$dir/$policy.onnx"
+      continue
+    fi
     run "eval-$policy" "$amc" eval --checkpoint "$dir/$policy.amc" --against "$ckpt" "${data[@]}" --split test --json
     run "finetune-$policy" "$amc" finetune --checkpoint "$dir/$policy.amc" "${data[@]}" --distill --epochs 1 \
       --train-images "$FT_IMAGES" --lr "$FT_LR" --seed "$SEED" --out "$dir/$policy-ft.amc"
     run "eval-$policy-ft" "$amc" eval --checkpoint "$dir/$policy-ft.amc" --against "$ckpt" "${data[@]}" --split test --json
     run "export-$policy" "$amc" export --checkpoint "$dir/$policy-ft.amc" --onnx "$dir/$policy.onnx"
   done
-  run eval-original "$amc" eval --checkpoint "$ckpt" "${data[@]}" --split test --json
+  [ "$QUALITY" = 0 ] || run eval-original "$amc" eval --checkpoint "$ckpt" "${data[@]}" --split test --json
   for round in $(seq "$ROUNDS"); do
     for threads in 1 2; do
       for policy in amc uniform; do
