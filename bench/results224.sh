@@ -14,8 +14,9 @@
 # environment (defaults in brackets): EPISODES [16], WARMUP [8], HELDOUT [200] held-out images the
 # search scores on, CALIB [200] calibration images, BN [100] BN images, FT_IMAGES [400] and FT_LR
 # [0.01] of the one-epoch distillation, ROUNDS [3] bench rounds of REPEATS [100] runs, SEED [0];
-# QUALITY=0 skips the evaluations and the distillation (speed only: the pruned networks are exported
-# as pruned). A network whose search/results.json exists is not searched again.
+# QUALITY=0 measures speed only: the pruned networks are neither refitted (no least squares, no BN
+# re-estimation: their latency does not depend on the weights) nor evaluated nor distilled. A search (search/results.json) or a pruned network (amc.amc, uniform.amc) that
+# exists is kept, so a run can be repeated with other distillation settings.
 set -uo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -26,6 +27,8 @@ EPISODES="${EPISODES:-16}"; WARMUP="${WARMUP:-8}"; HELDOUT="${HELDOUT:-200}"; CA
 FT_IMAGES="${FT_IMAGES:-400}"; FT_LR="${FT_LR:-0.01}"; ROUNDS="${ROUNDS:-3}"; REPEATS="${REPEATS:-100}"; SEED="${SEED:-0}"
 QUALITY="${QUALITY:-1}"
 data=(--data "$DATA" --heldout "$HELDOUT")
+refit=(--reconstruct --calibration-images "$CALIB" --bn-images "$BN")
+[ "$QUALITY" = 0 ] && refit=(--no-bn-recalibration)
 
 # run NAME CMD...: the command's output in NAME.log, its /usr/bin/time -v report in NAME.time;
 # a failure is logged and the rest of the network's steps still run where they can.
@@ -41,7 +44,7 @@ for spec in "$@"; do
   cat > "$dir/settings.txt" <<EOF
 network $net checkpoint $ckpt data $DATA heldout $HELDOUT
 search: --reward fidelity --target-macs 0.5 --episodes $EPISODES --warmup $WARMUP --calibration-images $CALIB --bn-images $BN --confirm-top 0 --threads 2 --seed $SEED
-prune: --reconstruct --calibration-images $CALIB --bn-images $BN
+prune: ${refit[*]}
 finetune: --distill --epochs 1 --train-images $FT_IMAGES --lr $FT_LR
 bench: --engine ort --batch 1 --repeats $REPEATS, $ROUNDS rounds at --threads 1 and 2
 quality (evaluations and distillation): $QUALITY
@@ -54,8 +57,7 @@ EOF
   run export-original "$amc" export --checkpoint "$ckpt" --onnx "$dir/original.onnx"
   for policy in amc uniform; do
     file="$dir/search/best-policy.json"; [ "$policy" = uniform ] && file="$dir/uniform-policy.json"
-    run "prune-$policy" "$amc" prune --checkpoint "$ckpt" "${data[@]}" --policy "$file" --reconstruct \
-      --calibration-images "$CALIB" --bn-images "$BN" --seed "$SEED" --out "$dir/$policy.amc"
+    [ -f "$dir/$policy.amc" ] || run "prune-$policy" "$amc" prune --checkpoint "$ckpt" "${data[@]}" --policy "$file" "${refit[@]}" --seed "$SEED" --out "$dir/$policy.amc"
     if [ "$QUALITY" = 0 ]; then
       run "export-$policy" "$amc" export --checkpoint "$dir/$policy.amc" --onnx "$dir/$policy.onnx"
       continue

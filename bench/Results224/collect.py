@@ -18,7 +18,7 @@ import sys
 
 
 def time_report(path):
-    """Peak RSS (GB) and wall seconds of a /usr/bin/time -v report, or (None, None)."""
+    """Peak RSS (GB, 10^9 bytes) and wall seconds of a /usr/bin/time -v report, or (None, None)."""
     if not os.path.exists(path):
         return None, None
     text = open(path).read()
@@ -29,25 +29,11 @@ def time_report(path):
         seconds = 0.0
         for part in wall.group(1).split(":"):
             seconds = seconds * 60 + float(part)
-    return (int(rss.group(1)) / 1024 / 1024 if rss else None), seconds
+    return (int(rss.group(1)) * 1024 / 1e9 if rss else None), seconds
 
 
-def last_json(path):
-    """The last line of a log that parses as a JSON object (the command's --json output)."""
-    if not os.path.exists(path):
-        return None
-    for line in reversed(open(path).read().splitlines()):
-        line = line.strip()
-        if line.startswith("{"):
-            try:
-                return json.loads(line)
-            except json.JSONDecodeError:
-                pass
-    return None
-
-
-def bench_json(path):
-    """amc bench --json prints one (possibly multi-line) JSON object."""
+def command_json(path):
+    """The --json output of an amc command: one (possibly indented) JSON object after any log lines."""
     if not os.path.exists(path):
         return None
     text = open(path).read()
@@ -93,17 +79,17 @@ def network(work, net):
             for threads in (1, 2):
                 speedups = []
                 for f in sorted(glob.glob(os.path.join(d, f"bench-{policy}-t{threads}-r*.log"))):
-                    b = bench_json(f)
+                    b = command_json(f)
                     if b:
                         speedups += [r["speedup"] for r in b["results"] if r.get("speedup")]
                 s = spread(speedups)
                 p[f"speedupT{threads}"] = s
                 p[f"ratioT{threads}"] = s["median"] / p["macReduction"] if s and p["macReduction"] else None
             for stage, log in (("before", f"eval-{policy}.log"), ("after", f"eval-{policy}-ft.log")):
-                e = last_json(os.path.join(d, log))
+                e = command_json(os.path.join(d, log))
                 p[stage] = {k: e.get(k) for k in ("top1", "agreement", "relativeError", "images")} if e else None
         else:
-            e = last_json(os.path.join(d, "eval-original.log"))
+            e = command_json(os.path.join(d, "eval-original.log"))
             p["before"] = {"top1": e.get("top1"), "images": e.get("images")} if e else None
         policies.append(p)
     out["policies"] = policies
