@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # AMC vs uniform at 50 % MACs on 224x224 networks (issue 11, item 5): for each network, a short
 # `amc search --reward fidelity`, `amc prune` of its best policy and of its uniform baseline (the
-# same MAC budget), `amc eval --against` the original before and after a short `amc finetune
-# --distill`, `amc export` of original / AMC / uniform, and `amc bench` of AMC and uniform against
-# the original in ONNX Runtime at 1 and 2 threads, side by side, in alternating rounds. Every command
+# same MAC budget), `amc export` of original / AMC / uniform, `amc bench` of AMC and uniform against
+# the original in ONNX Runtime at 1 and 2 threads, side by side, in alternating rounds, then `amc
+# eval --against` the original before and after a short `amc finetune --distill`. Every command
 # runs under /usr/bin/time -v (peak RSS). bench/Results224/collect.py turns the logs into the tables.
 #
 #   bench/results224.sh WORK NET=CHECKPOINT [NET=CHECKPOINT ...]
@@ -41,8 +41,8 @@ run() {
 for spec in "$@"; do
   net="${spec%%=*}"; ckpt="${spec#*=}"
   dir="$work/$net"; mkdir -p "$dir"
-  cat > "$dir/settings.txt" <<EOF
-network $net checkpoint $ckpt data $DATA heldout $HELDOUT
+  cat >> "$dir/settings.txt" <<EOF
+$(date -u '+%F %H:%M UTC'): network $net checkpoint $ckpt data $DATA heldout $HELDOUT
 search: --reward fidelity --target-macs 0.5 --episodes $EPISODES --warmup $WARMUP --calibration-images $CALIB --bn-images $BN --confirm-top 0 --threads 2 --seed $SEED
 prune: ${refit[*]}
 finetune: --distill --epochs 1 --train-images $FT_IMAGES --lr $FT_LR
@@ -58,17 +58,9 @@ EOF
   for policy in amc uniform; do
     file="$dir/search/best-policy.json"; [ "$policy" = uniform ] && file="$dir/uniform-policy.json"
     [ -f "$dir/$policy.amc" ] || run "prune-$policy" "$amc" prune --checkpoint "$ckpt" "${data[@]}" --policy "$file" "${refit[@]}" --seed "$SEED" --out "$dir/$policy.amc"
-    if [ "$QUALITY" = 0 ]; then
-      run "export-$policy" "$amc" export --checkpoint "$dir/$policy.amc" --onnx "$dir/$policy.onnx"
-      continue
-    fi
-    run "eval-$policy" "$amc" eval --checkpoint "$dir/$policy.amc" --against "$ckpt" "${data[@]}" --split test --json
-    run "finetune-$policy" "$amc" finetune --checkpoint "$dir/$policy.amc" "${data[@]}" --distill --epochs 1 \
-      --train-images "$FT_IMAGES" --lr "$FT_LR" --seed "$SEED" --out "$dir/$policy-ft.amc"
-    run "eval-$policy-ft" "$amc" eval --checkpoint "$dir/$policy-ft.amc" --against "$ckpt" "${data[@]}" --split test --json
-    run "export-$policy" "$amc" export --checkpoint "$dir/$policy-ft.amc" --onnx "$dir/$policy.onnx"
+    # Timed as pruned: distillation changes the weights, not the latency.
+    run "export-$policy" "$amc" export --checkpoint "$dir/$policy.amc" --onnx "$dir/$policy.onnx"
   done
-  [ "$QUALITY" = 0 ] || run eval-original "$amc" eval --checkpoint "$ckpt" "${data[@]}" --split test --json
   for round in $(seq "$ROUNDS"); do
     for threads in 1 2; do
       for policy in amc uniform; do
@@ -76,5 +68,13 @@ EOF
           --engine ort --threads "$threads" --repeats "$REPEATS" --json
       done
     done
+  done
+  [ "$QUALITY" = 0 ] && continue
+  run eval-original "$amc" eval --checkpoint "$ckpt" "${data[@]}" --split test --json
+  for policy in amc uniform; do
+    run "eval-$policy" "$amc" eval --checkpoint "$dir/$policy.amc" --against "$ckpt" "${data[@]}" --split test --json
+    run "finetune-$policy" "$amc" finetune --checkpoint "$dir/$policy.amc" "${data[@]}" --distill --epochs 1 \
+      --train-images "$FT_IMAGES" --lr "$FT_LR" --seed "$SEED" --out "$dir/$policy-ft.amc"
+    run "eval-$policy-ft" "$amc" eval --checkpoint "$dir/$policy-ft.amc" --against "$ckpt" "${data[@]}" --split test --json
   done
 done
