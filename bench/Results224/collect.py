@@ -4,7 +4,8 @@
     /usr/bin/python3 bench/Results224/collect.py WORK OUT_DIR NET [NET ...]
 
 Per network and policy (original, AMC, uniform): MACs, the ONNX Runtime speed-up over the original
-at 1 and 2 threads (median over the rounds of each round's median-latency ratio, with min and max),
+at 1 and 2 threads (median over the rounds, of every bench pass, of each round's median-latency
+ratio, with min and max),
 its ratio to the MAC reduction, agreement and relative error against the original on the test images
 before and after distillation, and per network the search's seconds per episode and every command's
 peak RSS and wall time."""
@@ -78,7 +79,9 @@ def network(work, net):
             p["macReduction"] = 1 / p["macsFraction"] if p["macsFraction"] else None
             for threads in (1, 2):
                 speedups = []
-                for f in sorted(glob.glob(os.path.join(d, f"bench-{policy}-t{threads}-r*.log"))):
+                # Rounds of every bench pass: the latest in d, earlier ones moved to d/bench-pass*/.
+                for f in sorted(glob.glob(os.path.join(d, f"bench-{policy}-t{threads}-r*.log")) +
+                                glob.glob(os.path.join(d, "bench-pass*", f"bench-{policy}-t{threads}-r*.log"))):
                     b = command_json(f)
                     if b:
                         speedups += [r["speedup"] for r in b["results"] if r.get("speedup")]
