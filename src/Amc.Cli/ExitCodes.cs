@@ -10,7 +10,7 @@ public static class ExitCodes
     public const int Ok = 0, Failure = 1, BadInput = 2;
 
     public static bool IsBadInput(Exception e) => e is UsageException or InvalidNetworkException or CheckpointException
-        or Amc.Sessions.SettingsException or DataFormatException or Amc.Pruning.PolicyException or Amc.Onnx.UnsupportedModelException or FileNotFoundException or DirectoryNotFoundException
+        or Amc.Sessions.SettingsException or DataFormatException or Amc.Pruning.PolicyException or Amc.Onnx.UnsupportedModelException or Amc.Training.TrainingDivergedException or FileNotFoundException or DirectoryNotFoundException
         or Amc.Distributed.ClusterException;
 
     /// <summary>"error: message" on one line: messages may quote file contents that hold line breaks.</summary>

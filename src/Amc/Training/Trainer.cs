@@ -55,10 +55,15 @@ public sealed class Trainer(GraphModule model, Dataset data, int[] trainIndices,
                     var teacher = Distill?.Teach(x);
                     var loss = Distill is { } d ? d.Loss(logits, teacher!, data.HasLabels ? y : null) : nn.functional.cross_entropy(logits, y);
                     if (!data.HasLabels) y = (teacher ?? throw new InvalidOperationException("training on unlabelled images needs a teacher")).reshape(x.shape[0], -1).argmax(1);
+                    float value = loss.item<float>();
+                    // Stepping on would fill every weight with NaN and save it as the epoch's checkpoint.
+                    if (!float.IsFinite(value))
+                        throw new TrainingDivergedException($"training diverged: the loss is {value} at epoch {epoch + 1}, batch {b + 1} " +
+                            $"(learning rate {lr:G3}); nothing of this epoch is saved; use a smaller --lr");
                     loss.backward();
                     optimizer.step();
                     AfterStep?.Invoke();
-                    lossSum += loss.item<float>() * batch.Count;
+                    lossSum += value * batch.Count;
                     correct += logits.reshape(x.shape[0], -1).argmax(1).eq(y).sum().item<long>();
                     seen += batch.Count;
                 }
