@@ -25,7 +25,8 @@ public sealed record PruningPolicy
     public int? Round { get; init; }
     public required IReadOnlyList<GroupDecision> Groups { get; init; }
 
-    static readonly JsonSerializerOptions Json = new()
+    /// <summary>How policy files are written and read (a sparsity policy file too).</summary>
+    internal static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,

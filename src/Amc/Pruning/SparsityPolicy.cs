@@ -21,14 +21,7 @@ public sealed record SparsityPolicy
     public double? Budget { get; init; }
     public required IReadOnlyList<LayerSparsity> Layers { get; init; }
 
-    static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        RespectNullableAnnotations = true,
-        AllowDuplicateProperties = false,
-    };
+    static JsonSerializerOptions Json => PruningPolicy.Json;
 
     /// <summary>The per-layer sparsity for <see cref="SparsityMasks.Prune"/>; names, kinds, counts and ranges checked against the network.</summary>
     public Dictionary<string, double> Resolve(Network net)
