@@ -151,19 +151,18 @@ public static class QdqQuantizer
         }
 
         // The float weights and biases now read by no node go; so do inputs naming them (IR < 4 lists initializers as inputs).
-        var read = g.Node.SelectMany(n => n.Input).ToHashSet();
-        var unused = g.Initializer.Where(i => !read.Contains(i.Name) && !source.Output.Any(o => o.Name == i.Name)).Select(i => i.Name).ToHashSet();
-        foreach (var name in unused)
-        {
-            g.Initializer.Remove(g.Initializer.First(i => i.Name == name));
-            if (g.Input.FirstOrDefault(i => i.Name == name) is { } input) g.Input.Remove(input);
-        }
+        var read = g.Node.SelectMany(n => n.Input).Concat(source.Output.Select(o => o.Name)).ToHashSet();
+        var unused = g.Initializer.Where(i => !read.Contains(i.Name)).Select(i => i.Name).ToHashSet();
+        var kept = g.Initializer.Where(i => !unused.Contains(i.Name)).ToList();
+        var inputs = g.Input.Where(i => !unused.Contains(i.Name)).ToList();
+        g.Initializer.Clear();
+        g.Initializer.AddRange(kept);
+        g.Input.Clear();
+        g.Input.AddRange(inputs);
         // Shapes recorded for values that no longer exist would mislead ONNX Runtime's checks.
         var live = g.Node.SelectMany(n => n.Output).ToHashSet();
         g.ValueInfo.AddRange(source.ValueInfo.Where(v => live.Contains(v.Name)));
-
-        var result = new ModelProto(model) { Graph = g };
-        return result;
+        return new ModelProto(model) { Graph = g };
     }
 
     /// <summary>Scale and uint8 zero point covering [min, max] widened to hold 0, so zero padding stays exact.</summary>

@@ -58,10 +58,20 @@ public sealed record OpenedData(Dataset Train, Dataset Test, HeldOutSplit Split)
     }
 
     /// <summary>Calibration images: a seeded sample of the training split (never the held-out or test images).</summary>
-    public TensorBatches CalibrationSample(int images, int seed, int batchSize = CalibrationSettings.BatchSize)
+    public TensorBatches CalibrationSample(int images, int seed, int batchSize = CalibrationSettings.BatchSize) =>
+        new(Train, CalibrationIndices(images, seed), batchSize);
+
+    /// <summary>The indices of <see cref="CalibrationSample"/>, for a caller that streams the images itself.</summary>
+    public int[] CalibrationIndices(int images, int seed)
     {
         var rng = new Random(seed);
-        var sample = Split.Train.OrderBy(_ => rng.Next()).Take(images).ToArray();
-        return new TensorBatches(Train, sample, batchSize);
+        return Split.Train.OrderBy(_ => rng.Next()).Take(images).ToArray();
     }
+
+    /// <summary>
+    /// The images of the default held-out split that this (smaller) split does not score on: where a
+    /// search confirms its top policies. Empty when it scores on all of them.
+    /// </summary>
+    public int[] UnscoredHeldOut() =>
+        HeldOutSplit.Create(Train.Count, Split.Seed).HeldOut.Except(Split.HeldOut).ToArray();
 }

@@ -29,8 +29,7 @@ public static class QuantizeSession
         try { plan = QdqQuantizer.Plan(floatModel, settings.Quantization); }
         catch (ArgumentException e) { throw new SettingsException(e.Message); }
 
-        var rng = new Random(settings.Seed);
-        var sample = data.Split.Train.OrderBy(_ => rng.Next()).Take(settings.Quantization.CalibrationImages).ToArray();
+        var sample = data.CalibrationIndices(settings.Quantization.CalibrationImages, settings.Seed);
         progress?.Invoke($"calibrating {plan.CalibratedValues.Count} activation ranges on {sample.Length} training images ({settings.Quantization.Method})");
         var ranges = ActivationCalibration.Calibrate(floatModel, plan.CalibratedValues,
             () => PassProgress.Report(new BatchLoader(data.Train, sample, batch, shuffle: false, augment: false, seed: 0).Select(b => (b.Images, b.Count)),

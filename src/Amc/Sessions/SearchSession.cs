@@ -163,8 +163,7 @@ public sealed class SearchSession : IDisposable
     {
         int k = Settings.ConfirmTop;
         if (k == 0) return null;
-        var wider = HeldOutSplit.Create(Data.Train.Count, Data.Split.Seed);
-        var fresh = wider.HeldOut.Except(Data.Split.HeldOut).ToArray();
+        var fresh = Data.UnscoredHeldOut();
         if (fresh.Length == 0) return null;
         note?.Invoke($"confirming the best {k} policies on {fresh.Length} held-out images the search did not score on");
         using var batches = new TensorBatches(Data.Train, fresh, PruningMemory.ScoringBatch);
