@@ -21,6 +21,8 @@ static class WorkerScoring
     static readonly Option<string> Reward = SearchCommand.RewardOption();
     /// <summary>Search's --int8: the worker scores candidates as int8 networks.</summary>
     static readonly Option<bool> Int8 = new("--int8");
+    /// <summary>Search's --mixed-precision: only the int8 groups' layers of a policy run in int8.</summary>
+    static readonly Option<bool> Mixed = new("--mixed-precision");
 
     static Option[] ScoringOptions() =>
     [
@@ -29,7 +31,7 @@ static class WorkerScoring
     ];
 
     /// <summary>The setup of the search parsed in <paramref name="p"/> (paths made absolute: workers check them against what they serve).</summary>
-    public static ScoringSetup Setup(ParseResult p, string fingerprint, string checkpoint, string engine, string reward, bool int8 = false)
+    public static ScoringSetup Setup(ParseResult p, string fingerprint, string checkpoint, string engine, string reward, bool int8 = false, bool mixedPrecision = false)
     {
         var args = new List<string>();
         // As the user gave them (a default is the same on the worker: the same options parse them).
@@ -38,6 +40,7 @@ static class WorkerScoring
                 args.AddRange([option.Name, .. given.Tokens.Select(t => t.Value)]);
         args.AddRange([Engine.Name, engine, Reward.Name, reward]);
         if (int8) args.Add(Int8.Name);
+        if (mixedPrecision) args.Add(Mixed.Name);
         string data = p.GetValue(DataOptions.Data)!;
         if (Path.Exists(data) && data is not (Amc.Data.DataSource.FashionMnist or Amc.Data.DataSource.FashionMnistSubset)) data = Path.GetFullPath(data);
         return new ScoringSetup(fingerprint, Path.GetFullPath(checkpoint), data, args.ToArray());
@@ -46,14 +49,14 @@ static class WorkerScoring
     /// <summary>Loads a setup on a worker: checkpoint, data, calibration images and Gram matrices, and the scorer.</summary>
     public static ScoringContext Load(ScoringSetup setup)
     {
-        var cmd = new Command("scoring") { DataOptions.Data, Engine, Reward, Int8 };
+        var cmd = new Command("scoring") { DataOptions.Data, Engine, Reward, Int8, Mixed };
         foreach (var option in ScoringOptions()) cmd.Options.Add(option);
         var p = cmd.Parse(["--data", setup.Data, .. setup.Arguments]);
         if (p.Errors.Count > 0) throw new UsageException("scoring options: " + string.Join("; ", p.Errors.Select(e => e.Message)));
         var ck = Checkpoint.Load(setup.Checkpoint).RequireFinite(setup.Checkpoint);
         var pruning = PruningOptions.Read(p, reconstruct: true);
         var scoring = new SearchScoring(ck, DataOptions.OpenFor(p, ck), PruningOptions.Calibration(p), pruning,
-            p.GetValue(Engine) == "ort" ? ScoringEngine.OnnxRuntime : ScoringEngine.Torch, SearchCommand.RewardKindOf(p.GetValue(Reward)!), p.GetValue(Int8));
+            p.GetValue(Engine) == "ort" ? ScoringEngine.OnnxRuntime : ScoringEngine.Torch, SearchCommand.RewardKindOf(p.GetValue(Reward)!), p.GetValue(Int8), p.GetValue(Mixed));
         try
         {
             scoring.Pruner.Grams(pruning.Seed);

@@ -156,7 +156,7 @@ public sealed class RemoteCandidateScorer : ICandidateScorer, IDisposable
             string? refusal;
             WorkResult? result = null;
             if (job is null) refusal = await grain.Load(setup, coordinator.Config.Secret);
-            else refusal = (result = await grain.Score(new WorkItem(setup, job.Policy.Widths(), coordinator.Config.Secret))).Refusal;
+            else refusal = (result = await grain.Score(new WorkItem(setup, job.Policy.Widths(), coordinator.Config.Secret, job.Policy.Int8Groups()))).Refusal;
             if (refusal is not null)
             {
                 // A refusal is an answer: another worker would refuse the same way.

@@ -28,6 +28,7 @@ public static class QuantizeCommand
         var percentile = new Option<double>("--percentile") { Description = "With --calibration percentile: the upper percentile kept (the lower is 100 minus it)", DefaultValueFactory = _ => new QuantizationSettings().Percentile }
             .In(new OptionRange(50, 100, MinOpen: true));
         var floatNodes = new Option<string[]>("--float") { Description = "Conv/Gemm/MatMul nodes (ONNX node names = layer names) to keep in float", AllowMultipleArgumentsPerToken = true };
+        var policy = new Option<string?>("--policy") { Description = "best-policy.json of `amc search --mixed-precision`: the layers of the groups it leaves in float stay float (the policy's widths are not applied: prune first)" };
         var all = new Option<bool>("--quantize-first-last") { Description = "Quantize the first and last layers too (kept in float by default)" };
         var reduceRange = new Option<bool>("--reduce-range") { Description = "7-bit weights, for x86 CPUs without VNNI whose int8 kernels can saturate" };
         var split = new Option<string>("--split") { Description = "Score on test or heldout images", DefaultValueFactory = _ => "test" };
@@ -37,7 +38,7 @@ public static class QuantizeCommand
         var repeats = new Option<int>("--repeats") { Description = "Timed runs per network and thread count (batch 1)", DefaultValueFactory = _ => 100 }.In(OptionRange.AtLeast(1));
         var cmd = new Command("quantize", "Post-training static int8 quantization to a QDQ ONNX model, with accuracy and measured speed-up")
         {
-            checkpoint, onnx, output, images, method, percentile, floatNodes, all, reduceRange, split, repeats, mean, std,
+            checkpoint, onnx, output, images, method, percentile, floatNodes, policy, all, reduceRange, split, repeats, mean, std,
         };
         DataOptions.AddTo(cmd);
         cmd.SetAction(p =>
@@ -51,7 +52,7 @@ public static class QuantizeCommand
             string reportPath = Path.ChangeExtension(outPath, ".quantization.json");
             var outputs = CommandOutputs.Of(p);
             outputs.Declare([new("--out", outPath), new("the report (beside --out)", reportPath)],
-                [new("--checkpoint", p.GetValue(checkpoint)), new("--onnx", p.GetValue(onnx)), new("--data", p.GetValue(DataOptions.Data))]);
+                [new("--checkpoint", p.GetValue(checkpoint)), new("--onnx", p.GetValue(onnx)), new("--data", p.GetValue(DataOptions.Data)), new("--policy", p.GetValue(policy))]);
             int threads = p.GetValue(CommonOptions.Threads);
             var (m, s) = NormalisationOptions.Read(p, mean, std);
             var settings = new QuantizeSettings
@@ -69,6 +70,7 @@ public static class QuantizeCommand
                     ReduceRange = p.GetValue(reduceRange),
                     CalibrationImages = p.GetValue(images),
                 },
+                Policy = p.GetValue(policy),
                 HeldOut = p.GetValue(split) == "heldout",
                 Seed = p.GetValue(CommonOptions.Seed),
                 Repeats = p.GetValue(repeats),

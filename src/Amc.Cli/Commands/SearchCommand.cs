@@ -52,6 +52,10 @@ public static class SearchCommand
         {
             Description = "Search for the network amc quantize will deploy: candidates scored as int8 networks in ONNX Runtime and, under --target-latency, an int8 latency table",
         };
+        var mixedPrecision = new Option<bool>("--mixed-precision")
+        {
+            Description = "Each group also chooses its precision, int8 or float, for the layers making its channels, next to its width (implies --int8; needs --target-latency): both latency tables are measured, candidates are scored as the mixed network",
+        };
         var engine = new Option<string>("--eval-engine") { Description = "Score candidates with ONNX Runtime (ort: 1.5x faster here, export and session creation included) or TorchSharp (torch)", DefaultValueFactory = _ => "ort" };
         engine.AcceptOnlyFromAmong("torch", "ort");
         var confirmTop = new Option<int>("--confirm-top")
@@ -76,7 +80,7 @@ public static class SearchCommand
         };
         var cmd = new Command("search", "AMC: search per-group keep ratios under a budget with DDPG, score without fine-tuning")
         {
-            checkpoint, output, targetMacs, targetParams, targetLatency, latencyThreads, mode, episodes, warmup, sigmaDecay, finalSigma, actorLr, replayedAction, agent, lbound, rbound, top5, reward, resume, noBaselines, engine, int8, confirmTop, rollouts,
+            checkpoint, output, targetMacs, targetParams, targetLatency, latencyThreads, mode, episodes, warmup, sigmaDecay, finalSigma, actorLr, replayedAction, agent, lbound, rbound, top5, reward, resume, noBaselines, engine, int8, mixedPrecision, confirmTop, rollouts,
             workers, cluster, asynchronous,
         };
         PruningOptions.AddTo(cmd);
@@ -102,6 +106,9 @@ public static class SearchCommand
                 if (p.GetValue(workers) is not null || p.GetValue(cluster) is not null) throw new UsageException("--mode sparsity scores in this process: drop --workers / --cluster");
                 if (p.GetValue(reward) != "accuracy") throw new UsageException("--mode sparsity is rewarded on accuracy only: drop --reward");
             }
+            bool mixed = p.GetValue(mixedPrecision);
+            if (mixed && (sparse || resource != Resource.Latency))
+                throw new UsageException("--mixed-precision trades int8 against width under a latency budget: give --target-latency F (and not --mode sparsity)");
             int k = p.GetResult(rollouts) is null or { Implicit: true } && p.GetValue(workers) is int n ? n : p.GetValue(rollouts);
             var ddpg = new DdpgOptions
             {
@@ -122,11 +129,11 @@ public static class SearchCommand
                     LowerBound = sparse && p.GetResult(lbound) is null or { Implicit: true } ? 0.05 : p.GetValue(lbound),
                     Episodes = p.GetValue(episodes), Agent = p.GetValue(agent) == "random" ? AgentKind.Random : AgentKind.Ddpg,
                     TopFive = p.GetValue(top5), Reward = RewardKindOf(p.GetValue(reward)!), Seed = p.GetValue(CommonOptions.Seed), Ddpg = ddpg, RolloutsPerRound = k,
-                    Asynchronous = p.GetValue(asynchronous),
+                    Asynchronous = p.GetValue(asynchronous), MixedPrecision = mixed,
                 },
                 Pruning = PruningOptions.Read(p, reconstruct: true), Calibration = PruningOptions.Calibration(p),
                 Engine = p.GetValue(engine) == "ort" ? ScoringEngine.OnnxRuntime : ScoringEngine.Torch,
-                ConfirmTop = p.GetValue(confirmTop), Baselines = !p.GetValue(noBaselines), LatencyThreads = p.GetValue(latencyThreads), Int8 = p.GetValue(int8),
+                ConfirmTop = p.GetValue(confirmTop), Baselines = !p.GetValue(noBaselines), LatencyThreads = p.GetValue(latencyThreads), Int8 = p.GetValue(int8) || mixed,
                 Resume = p.GetValue(resume), CommandLine = CommonOptions.CommandLine,
             };
 
@@ -161,7 +168,7 @@ public static class SearchCommand
             try
             {
                 Func<string, ICandidateScorer>? onWorkers = !distributed ? null : fingerprint =>
-                    (scoring = DistributedScoring.Start(p.GetValue(workers), p.GetValue(cluster), WorkerScoring.Setup(p, fingerprint, ckPath, p.GetValue(engine)!, p.GetValue(reward)!, p.GetValue(int8)),
+                    (scoring = DistributedScoring.Start(p.GetValue(workers), p.GetValue(cluster), WorkerScoring.Setup(p, fingerprint, ckPath, p.GetValue(engine)!, p.GetValue(reward)!, p.GetValue(int8) || mixed, mixed),
                         line => { if (!json) AnsiConsole.MarkupLine(Markup.Escape(line)); })).Scorer;
                 result = SearchProgressView.Run(settings, outputs.Stage, json, onWorkers, distributed ? () => scoring?.Scorer.Workers() ?? [] : null);
             }

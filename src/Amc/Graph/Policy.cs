@@ -3,10 +3,10 @@ using System.Text.Json.Serialization;
 namespace Amc.Graph;
 
 /// <summary>
-/// What a policy decides for one channel group: how many channels it keeps. A further per-group
-/// decision (a precision, a sparsity) would be another field here.
+/// What a policy decides for one channel group: how many channels it keeps, and whether the layers
+/// that make its channels run in int8 (a mixed-precision search) or in float.
 /// </summary>
-internal readonly record struct GroupChoice(int Width);
+internal readonly record struct GroupChoice(int Width, bool Int8 = false);
 
 /// <summary>
 /// A compression policy in memory: one <see cref="GroupChoice"/> per channel group of a network,
@@ -36,6 +36,27 @@ public sealed record Policy
 
     /// <summary>Every group's width, by group id.</summary>
     public int[] Widths() => groups.Select(g => g.Width).ToArray();
+
+    /// <summary>Whether the layers making group <paramref name="group"/>'s channels run in int8.</summary>
+    public bool IsInt8(int group) => groups[group].Int8;
+
+    /// <summary>Ids of the groups chosen int8, ascending.</summary>
+    public int[] Int8Groups() => Enumerable.Range(0, groups.Length).Where(i => groups[i].Int8).ToArray();
+
+    public Policy WithInt8(int group, bool int8)
+    {
+        var copy = (GroupChoice[])groups.Clone();
+        copy[group] = copy[group] with { Int8 = int8 };
+        return new Policy(copy);
+    }
+
+    /// <summary>This policy with the given groups int8 (others unchanged).</summary>
+    public Policy WithInt8(IEnumerable<int> int8Groups)
+    {
+        var copy = (GroupChoice[])groups.Clone();
+        foreach (int g in int8Groups) copy[g] = copy[g] with { Int8 = true };
+        return new Policy(copy);
+    }
 
     public Policy WithWidth(int group, int width)
     {
@@ -68,5 +89,6 @@ public sealed record Policy
         return hash.ToHashCode();
     }
 
-    public override string ToString() => $"[{string.Join(", ", groups.Select(g => g.Width))}]";
+    /// <summary>Widths by group id, an int8 group's marked "q": [16q, 12, ...].</summary>
+    public override string ToString() => $"[{string.Join(", ", groups.Select(g => g.Int8 ? $"{g.Width}q" : g.Width.ToString()))}]";
 }

@@ -77,13 +77,16 @@ public sealed class LatencyTable
         double total = 0;
         // Summed in layer order, as the full-width sum in the constructor, so the full-width
         // prediction is the measured whole network up to one rounding.
-        for (int i = 0; i < Layers.Count; i++)
-        {
-            var l = Layers[i];
-            int inW = Width(l.InputTensor, policy);
-            total += l.Depthwise ? Interpolate1(l.InGrid, grid[i], inW) : Interpolate2(l, grid[i], inW, Width(l.Name, policy));
-        }
+        for (int i = 0; i < Layers.Count; i++) total += LayerMs(i, policy);
         return total;
+    }
+
+    /// <summary>The (interpolated) entry of layer <paramref name="layer"/> (its index in <see cref="Layers"/>) at the policy's widths (ms).</summary>
+    public double LayerMs(int layer, Policy policy)
+    {
+        var l = Layers[layer];
+        int inW = Width(l.InputTensor, policy);
+        return l.Depthwise ? Interpolate1(l.InGrid, grid[layer], inW) : Interpolate2(l, grid[layer], inW, Width(l.Name, policy));
     }
 
     int Width(string tensor, Policy policy)

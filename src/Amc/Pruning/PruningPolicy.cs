@@ -13,6 +13,9 @@ public sealed record GroupDecision
     public int? Channels { get; init; }
     /// <summary>The group's original width, written for the reader; checked on load.</summary>
     public int? Of { get; init; }
+    /// <summary>"int8": the layers making the group's channels run in int8 (a mixed-precision search
+    /// chose it; `amc quantize --policy` reads it). Absent: float.</summary>
+    public string? Precision { get; init; }
 }
 
 /// <summary>
@@ -54,13 +57,17 @@ public sealed record PruningPolicy
             Channels = policy.Width(g.Id),
             Keep = Math.Round((double)policy.Width(g.Id) / g.Channels, 4),
             Of = g.Channels,
+            Precision = policy.IsInt8(g.Id) ? Int8 : null,
         }).ToList(),
     };
+
+    public const string Int8 = "int8";
 
     /// <summary>The policy for this network (groups not listed at full width); invalid names or counts throw with the fix in the message.</summary>
     public Policy Resolve(ChannelGraph graph, int round)
     {
         var result = new Dictionary<int, int>();
+        var int8 = new List<int>();
         foreach (var d in Groups)
         {
             var g = graph.Groups.FirstOrDefault(x => x.Name == d.Name)
@@ -81,9 +88,20 @@ public sealed record PruningPolicy
             }
             else throw new PolicyException($"group '{d.Name}' has neither 'keep' nor 'channels'");
             result[g.Id] = channels;
+            if (d.Precision == Int8) int8.Add(g.Id);
+            else if (d.Precision is not (null or "float"))
+                throw new PolicyException($"group '{d.Name}': precision must be \"int8\" or \"float\", got \"{d.Precision}\"");
         }
-        return Policy.Full(graph).WithWidths(result.Select(kv => (kv.Key, kv.Value)));
+        return Policy.Full(graph).WithWidths(result.Select(kv => (kv.Key, kv.Value))).WithInt8(int8);
     }
+
+    /// <summary>
+    /// The ids of the groups this policy puts in int8, by name only: the network may be the pruned
+    /// one, whose widths are no longer the policy's "of".
+    /// </summary>
+    public IReadOnlyList<int> Int8Groups(ChannelGraph graph) => Groups.Where(d => d.Precision == Int8).Select(d =>
+        (graph.Groups.FirstOrDefault(x => x.Name == d.Name)
+            ?? throw new PolicyException($"policy puts group '{d.Name}' in int8, which this network does not have; was it made for another model?")).Id).ToList();
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 

@@ -22,12 +22,12 @@ public static class Int8Export
     /// The int8 model to time, calibrated on a few seeded random images: which kernels run, and so
     /// the time, does not depend on the ranges, only the outputs' accuracy does.
     /// </summary>
-    public static ModelProto ForTiming(Network net, IReadOnlyDictionary<string, Tensor> weights)
+    public static ModelProto ForTiming(Network net, IReadOnlyDictionary<string, Tensor> weights, QuantizationSettings? settings = null)
     {
         var rng = new Random(0);
         var images = new float[2 * net.Input.Elements];
         for (int i = 0; i < images.Length; i++) images[i] = (float)(rng.NextDouble() * 2 - 1);
-        return Export(net, weights, () => [(images, 2)], threads: 1);
+        return Export(net, weights, () => [(images, 2)], settings, threads: 1);
     }
 
     /// <summary>Image batches held as tensors (e.g. a pruner's calibration images) as calibration input.</summary>

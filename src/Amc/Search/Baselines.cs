@@ -7,7 +7,7 @@ namespace Amc.Search;
 /// Hand-crafted policies of the paper's CIFAR table, all meeting the same budget: uniform (one keep
 /// ratio everywhere), deep (prune deeper groups more: keep falls linearly from 1.5k to 0.5k over the
 /// groups in forward order) and shallow (the reverse). The scale k is the largest that meets the
-/// budget after rounding, found by bisection.
+/// budget after rounding, found by bisection. In a mixed-precision search every group of theirs runs in int8.
 /// </summary>
 public static class Baselines
 {
@@ -15,7 +15,7 @@ public static class Baselines
 
     public static Policy Policy(string name, PruningEnvironment env, SearchOptions options)
     {
-        int n = env.StepCount;
+        int n = env.Steps.Count;
         Func<int, double> shape = name switch
         {
             "uniform" => _ => 1.0,
@@ -24,7 +24,7 @@ public static class Baselines
             _ => throw new ArgumentException($"unknown baseline '{name}'; choose {string.Join(", ", Names)}"),
         };
         var wall = env.Wall ?? throw new InvalidOperationException("baselines need a budget (resource-constrained mode)");
-        Policy Widths(double k) => env.Full.WithWidths(env.Steps.Select((g, i) =>
+        Policy Widths(double k) => env.AllInt8(env.Full).WithWidths(env.Steps.Select((g, i) =>
             (g.Id, ChannelRounding.Channels(g.Channels, Math.Clamp(k * shape(i), options.LowerBound, options.UpperBound), env.Round))));
         double low = 0, high = 2.0;
         for (int iter = 0; iter < 60; iter++)

@@ -12,6 +12,9 @@ public interface ISearchEnvironment
 {
     int StepCount { get; }
 
+    /// <summary>Features of a state: what the agent's networks take in.</summary>
+    int StateSize { get; }
+
     /// <summary>What step <paramref name="step"/> decides, for messages (a group's or a layer's name).</summary>
     string StepName(int step);
 

@@ -18,9 +18,11 @@ namespace Amc.Search;
 /// policies are scored concurrently, one ORT thread each, at most one per core (more would only
 /// add memory: every concurrent candidate holds its own network). With <paramref name="int8"/>, the
 /// candidate is scored as the int8 network `amc quantize` makes of it, its activation ranges
-/// calibrated on the BN images.
+/// calibrated on the BN images; with <paramref name="mixedPrecision"/> too, only the layers of the
+/// policy's int8 groups run in int8 (<see cref="LayerPrecision"/>; first and last stay float, as
+/// the int8 latency table times them), and a policy without int8 groups is scored in float.
 /// </summary>
-public sealed class OnnxCandidateScorer(CandidateBuilder builder, TensorBatches heldOut, bool int8 = false) : ICandidateScorer
+public sealed class OnnxCandidateScorer(CandidateBuilder builder, TensorBatches heldOut, bool int8 = false, bool mixedPrecision = false) : ICandidateScorer
 {
     readonly OnnxEvaluator evaluator = new(heldOut);
     readonly OnnxBatchNormCalibration? batchNorm = builder.Options.RecalibrateBatchNorm ? new(builder.Pruner.BatchNormBatches) : null;
@@ -38,10 +40,11 @@ public sealed class OnnxCandidateScorer(CandidateBuilder builder, TensorBatches 
         var clock = Stopwatch.StartNew();
         double export;
         Evaluation evaluation;
-        if (ranges is null) evaluation = evaluator.Evaluate(pruned.Network, weights, threads, out export);
+        if (ranges is null || (mixedPrecision && policy.Int8Groups().Length == 0)) evaluation = evaluator.Evaluate(pruned.Network, weights, threads, out export);
         else
         {
-            var model = Int8Export.Export(pruned.Network, weights, ranges, threads: threads);
+            var settings = mixedPrecision ? new QuantizationSettings { FloatNodes = LayerPrecision.FloatLayers(pruned.Network, builder.Pruner.Graph, policy) } : null;
+            var model = Int8Export.Export(pruned.Network, weights, ranges, settings, threads);
             export = clock.Elapsed.TotalSeconds;
             evaluation = evaluator.Evaluate(model, threads);
         }

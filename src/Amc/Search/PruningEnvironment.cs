@@ -11,6 +11,14 @@ public sealed record StepResult(double RawAction, double ClippedKeep, int Channe
 /// AMC's environment: an episode visits the prunable channel groups in forward order; each step
 /// turns the agent's keep ratio into a width (clip, round, wall) and moves on. The reward is
 /// computed outside, once the whole policy is known (it needs pruning and evaluation).
+/// With <see cref="SearchOptions.MixedPrecision"/> each group takes two steps: its width, then the
+/// precision of the layers making its channels (<see cref="LayerPrecision"/>), read from the same
+/// kind of action: a keep ratio below the middle of [lbound, rbound] is int8 (8 bits), above it
+/// float (32 bits). The wall's smallest policy gives each group the precision that is cheaper at
+/// the smallest widths (usually int8; not where int8 adds more conversions than it saves), so a
+/// width step assumes its group and every later one will end at that precision, and a precision
+/// step takes the other one when the chosen would break the budget. The state then has a twelfth
+/// feature: 1 on a precision step.
 /// </summary>
 public sealed class PruningEnvironment : ISearchEnvironment
 {
@@ -22,6 +30,7 @@ public sealed class PruningEnvironment : ISearchEnvironment
     readonly Policy full, minimum;
     readonly IReadOnlyList<int>[] candidates;
     readonly long originalMacs;
+    readonly bool mixed;
     Policy policy;
     int t;
     double previousKeep;
@@ -29,9 +38,15 @@ public sealed class PruningEnvironment : ISearchEnvironment
     public IReadOnlyList<ChannelGroup> Steps { get; }
     public int Round { get; }
     public BudgetWall? Wall => wall;
+    /// <summary>Whether each group also chooses its precision (<see cref="SearchOptions.MixedPrecision"/>).</summary>
+    public bool MixedPrecision => mixed;
+
+    /// <summary>The bits a precision step gives an int8 and a float group (its "channels" in episodes and results).</summary>
+    public const int Int8Bits = 8, FloatBits = 32;
 
     /// <param name="latency">Predicted latency (ns) of the network under a policy; required when the
-    /// budget is <see cref="Resource.Latency"/>, e.g. Amc.Latency.LatencyTable.PredictNanoseconds.</param>
+    /// budget is <see cref="Resource.Latency"/>, e.g. Amc.Latency.LatencyTable.PredictNanoseconds
+    /// (a mixed-precision search: Amc.Latency.MixedPrecisionLatency's, which reads the precisions).</param>
     public PruningEnvironment(Network net, ChannelGraph graph, SearchOptions options, int round, Func<Policy, long>? latency = null)
     {
         if (!(options.LowerBound > 0 && options.LowerBound <= options.UpperBound && options.UpperBound <= 1))
@@ -39,6 +54,9 @@ public sealed class PruningEnvironment : ISearchEnvironment
         if (options.Mode == SearchMode.Sparsity) throw new ArgumentException("sparsity mode steps layers, not channel groups: use SparsityEnvironment");
         this.graph = graph;
         this.options = options;
+        mixed = options.MixedPrecision;
+        if (mixed && options.Resource != Resource.Latency)
+            throw new ArgumentException("a mixed-precision search needs a latency budget: int8 changes neither MACs nor parameters");
         Round = round;
         Steps = graph.Prunable.ToList();
         if (Steps.Count == 0) throw new InvalidNetworkException($"network '{net.Name}' has no prunable channel group");
@@ -49,6 +67,7 @@ public sealed class PruningEnvironment : ISearchEnvironment
         embedding = new StateEmbedding(net, graph, Steps);
         candidates = ReachableWidths(graph, options, round);
         minimum = Policy.OfWidths(candidates.Select(c => c[0]));
+        if (mixed) minimum = CheaperPrecisions(minimum, latency ?? throw new ArgumentException("a latency budget needs the latency table's prediction"));
         if (options.Resource == Resource.Latency)
         {
             if (options.Mode != SearchMode.Resource)
@@ -77,11 +96,31 @@ public sealed class PruningEnvironment : ISearchEnvironment
         return result;
     }
 
-    public int StepCount => Steps.Count;
+    public int StepCount => mixed ? 2 * Steps.Count : Steps.Count;
 
-    public string StepName(int step) => Steps[step].Name;
+    public int StateSize => mixed ? StateEmbedding.Size + 1 : StateEmbedding.Size;
 
-    public int StepSize(int step) => Steps[step].Channels;
+    public string StepName(int step) => IsPrecisionStep(step) ? $"{GroupOf(step).Name} precision" : GroupOf(step).Name;
+
+    public int StepSize(int step) => IsPrecisionStep(step) ? FloatBits : GroupOf(step).Channels;
+
+    bool IsPrecisionStep(int step) => mixed && step % 2 == 1;
+
+    int GroupIndex(int step) => mixed ? step / 2 : step;
+
+    ChannelGroup GroupOf(int step) => Steps[GroupIndex(step)];
+
+    /// <summary>The smallest widths with each searched group at the precision that makes them cheaper, one group after another from all int8.</summary>
+    Policy CheaperPrecisions(Policy smallest, Func<Policy, long> latency)
+    {
+        var p = AllInt8(smallest);
+        foreach (var g in Steps)
+            if (p.WithInt8(g.Id, false) is var f && latency(f) < latency(p)) p = f;
+        return p;
+    }
+
+    /// <summary>The policy with every searched group in int8 in a mixed-precision search (the baselines' precision); unchanged otherwise.</summary>
+    public Policy AllInt8(Policy p) => mixed ? p.WithInt8(Steps.Select(g => g.Id)) : p;
 
     /// <summary>The policy decided so far (undecided groups at full width).</summary>
     public Policy Policy => policy;
@@ -91,11 +130,29 @@ public sealed class PruningEnvironment : ISearchEnvironment
     /// <summary>Every group at its original width.</summary>
     public Policy Full => full;
 
-    /// <summary>The policy of one channel count per step (as episodes list them), other groups at full width.</summary>
-    public Policy FromSteps(IReadOnlyList<int> stepChannels) => full.WithStepWidths(Steps, stepChannels);
+    /// <summary>The policy of one integer per step (as episodes list them: a channel count, and in a
+    /// mixed-precision search each group's bits after it), other groups at full width in float.</summary>
+    public Policy FromSteps(IReadOnlyList<int> steps)
+    {
+        if (!mixed) return full.WithStepWidths(Steps, steps);
+        var widths = full.WithStepWidths(Steps, Enumerable.Range(0, Steps.Count).Select(i => steps[2 * i]).ToList());
+        return widths.WithInt8(Enumerable.Range(0, Steps.Count).Where(i => steps[2 * i + 1] == Int8Bits).Select(i => Steps[i].Id));
+    }
 
-    /// <summary>The policy with every group after <paramref name="step"/> at its minimum width: how far the budget can still fall.</summary>
-    Policy LaterAtMinimum(int step) => policy.WithWidths(Steps.Skip(step + 1).Select(g => (g.Id, minimum.Width(g.Id))));
+    /// <summary>The integer per step of a policy: the inverse of <see cref="FromSteps"/>.</summary>
+    public int[] ToSteps(Policy p) => mixed
+        ? Steps.SelectMany(g => new[] { p.Width(g.Id), p.IsInt8(g.Id) ? Int8Bits : FloatBits }).ToArray()
+        : p.StepWidths(Steps);
+
+    /// <summary>The policy with every group after the <paramref name="group"/>-th searched one at its minimum
+    /// (width, and precision in a mixed-precision search): how far the budget can still fall.</summary>
+    Policy LaterAtMinimum(int group)
+    {
+        var later = Steps.Skip(group + 1).ToList();
+        var p = policy.WithWidths(later.Select(g => (g.Id, minimum.Width(g.Id))));
+        if (mixed) foreach (var g in later) p = p.WithInt8(g.Id, minimum.IsInt8(g.Id));
+        return p;
+    }
 
     public float[] Reset()
     {
@@ -114,24 +171,29 @@ public sealed class PruningEnvironment : ISearchEnvironment
     /// </summary>
     float[] State(int step)
     {
+        int k = GroupIndex(step);
         if (wall is null || options.Resource == Resource.Macs)
-            return embedding.State(step, originalMacs - cost.Of(policy).Macs, previousKeep);
+            return embedding.State(k, originalMacs - cost.Of(policy).Macs, previousKeep);
         long now = wall.Measure(policy);
         double original = wall.Original;
-        return embedding.State(step, (original - now) / original, (now - wall.Measure(LaterAtMinimum(step))) / original, previousKeep);
+        var state = embedding.State(k, (original - now) / original, (now - wall.Measure(LaterAtMinimum(k))) / original, previousKeep);
+        return mixed ? [.. state, IsPrecisionStep(step) ? 1f : 0f] : state;
     }
 
     public StepResult Step(double action)
     {
-        if (t >= Steps.Count) throw new InvalidOperationException("episode is over; call Reset");
-        var g = Steps[t];
+        if (t >= StepCount) throw new InvalidOperationException("episode is over; call Reset");
+        var g = GroupOf(t);
         double keep = Math.Clamp(action, options.LowerBound, options.UpperBound);
+        if (IsPrecisionStep(t)) return Precision(g, action, keep);
         int channels = ChannelRounding.Channels(g.Channels, keep, Round);
         channels = Math.Clamp(channels, candidates[g.Id][0], candidates[g.Id][^1]);
         if (wall is not null)
         {
             // Later groups at their minimum: the most this group may keep while the budget stays reachable.
-            var probe = LaterAtMinimum(t);
+            // Its own precision is decided next: at its minimum's, the cheaper, every width below the cap stays feasible.
+            var probe = LaterAtMinimum(GroupIndex(t));
+            if (mixed) probe = probe.WithInt8(g.Id, minimum.IsInt8(g.Id));
             int cap = wall.Cap(probe, g.Id, candidates[g.Id]);
             if (channels >= cap) channels = cap;
             else if (!wall.Fits(probe, g.Id, channels))
@@ -144,10 +206,26 @@ public sealed class PruningEnvironment : ISearchEnvironment
             }
         }
         policy = policy.WithWidth(g.Id, channels);
-        previousKeep = (double)channels / g.Channels;
+        return Advance(action, keep, channels, (double)channels / g.Channels);
+    }
+
+    /// <summary>A precision step: int8 below the middle of the action range, float above it; the other
+    /// one when the chosen breaks the budget (the width step made sure the minimum's precision fits).</summary>
+    StepResult Precision(ChannelGroup g, double action, double keep)
+    {
+        bool int8 = keep < (options.LowerBound + options.UpperBound) / 2;
+        if (wall is not null && wall.Measure(LaterAtMinimum(GroupIndex(t)).WithInt8(g.Id, int8)) > wall.Budget) int8 = !int8;
+        policy = policy.WithInt8(g.Id, int8);
+        int bits = int8 ? Int8Bits : FloatBits;
+        return Advance(action, keep, bits, (double)bits / FloatBits);
+    }
+
+    StepResult Advance(double action, double keep, int value, double realizedKeep)
+    {
+        previousKeep = realizedKeep;
         t++;
-        bool done = t == Steps.Count;
+        bool done = t == StepCount;
         var next = State(done ? t - 1 : t);
-        return new StepResult(action, keep, channels, previousKeep, next, done);
+        return new StepResult(action, keep, value, realizedKeep, next, done);
     }
 }

@@ -49,6 +49,14 @@ public sealed record SearchOptions
     [JsonConverter(typeof(JsonStringEnumConverter<RewardKind>))]
     public RewardKind Reward { get; init; }
     public int Seed { get; init; }
+    /// <summary>
+    /// Each channel group is decided in two steps: its width, then its precision (int8 or float)
+    /// for the layers that make its channels (<see cref="PruningEnvironment"/>). Needs a latency
+    /// budget; candidates are scored as the mixed int8 / float network ONNX Runtime runs. Left out of
+    /// the JSON when false, so earlier searches keep their fingerprint.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool MixedPrecision { get; init; }
     public DdpgOptions Ddpg { get; init; } = new();
     /// <summary>
     /// K: rollouts proposed from the same agent, scored together (concurrently where the scorer

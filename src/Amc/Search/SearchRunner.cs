@@ -41,7 +41,7 @@ internal sealed class SearchRunner
     {
         var random = new SearchRandom(options.Seed);
         // Built for the random agent too: its state file has always held the (unused) networks.
-        using var ddpg = new DdpgAgent(StateEmbedding.Size, options.Ddpg.ReplayEpisodes * env.StepCount, options.Ddpg, options.Seed);
+        using var ddpg = new DdpgAgent(env.StateSize, options.Ddpg.ReplayEpisodes * env.StepCount, options.Ddpg, options.Seed);
         ISearchAgent agent = options.Agent == AgentKind.Random ? new RandomSearchAgent(options) : new DdpgSearchAgent(ddpg, options);
         int first = 0;
         BestPolicy? best = null;
@@ -195,8 +195,8 @@ internal sealed class SearchRunner
         var full = env.Full;
         if (state.Best is { } b && (b.Widths.Count != full.Count || Enumerable.Range(0, full.Count).Any(g => b.Widths.Width(g) < 1 || b.Widths.Width(g) > full.Width(g))))
             throw SearchState.Damaged(statePath, $"the best policy's widths {b.Widths} do not fit this network's {full.Count} groups {full}");
-        int odd = state.Replay.FindIndex(t => t.State.Length != StateEmbedding.Size || t.Next.Length != StateEmbedding.Size);
-        if (odd >= 0) throw SearchState.Damaged(statePath, $"replay transition {odd} has states of {state.Replay[odd].State.Length} and {state.Replay[odd].Next.Length} features, {StateEmbedding.Size} expected");
+        int odd = state.Replay.FindIndex(t => t.State.Length != env.StateSize || t.Next.Length != env.StateSize);
+        if (odd >= 0) throw SearchState.Damaged(statePath, $"replay transition {odd} has states of {state.Replay[odd].State.Length} and {state.Replay[odd].Next.Length} features, {env.StateSize} expected");
         foreach (var (key, p) in agent.Tensors())
         {
             if (!tensors.TryGetValue(key, out var t)) throw SearchState.Damaged(statePath, $"the agent's tensor '{key}' is missing");

@@ -22,6 +22,8 @@ public sealed class SparsityEnvironment : ISearchEnvironment
     int t;
     double previousKeep;
 
+    public int StateSize => StateEmbedding.Size;
+
     public Policy Full { get; }
     public BudgetWall Wall { get; }
     BudgetWall? ISearchEnvironment.Wall => Wall;

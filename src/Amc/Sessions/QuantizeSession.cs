@@ -2,6 +2,7 @@ using Amc.Data;
 using Amc.Graph;
 using Amc.Latency;
 using Amc.Onnx;
+using Amc.Pruning;
 using Amc.Quantization;
 using Amc.Torch;
 using Amc.Training;
@@ -24,9 +25,10 @@ public static class QuantizeSession
     {
         try { settings.Quantization.Validate(); }
         catch (ArgumentException e) { throw new SettingsException(e.Message); }
-        var (floatModel, input, data, batch) = Prepare(settings, progress);
+        var (floatModel, input, data, batch, net) = Prepare(settings, progress);
+        var quantization = settings.Policy is null ? settings.Quantization : WithPolicy(settings, net);
         QdqPlan plan;
-        try { plan = QdqQuantizer.Plan(floatModel, settings.Quantization); }
+        try { plan = QdqQuantizer.Plan(floatModel, quantization); }
         catch (ArgumentException e) { throw new SettingsException(e.Message); }
 
         var sample = data.CalibrationIndices(settings.Quantization.CalibrationImages, settings.Seed);
@@ -34,8 +36,8 @@ public static class QuantizeSession
         var ranges = ActivationCalibration.Calibrate(floatModel, plan.CalibratedValues,
             () => PassProgress.Report(new BatchLoader(data.Train, sample, batch, shuffle: false, augment: false, seed: 0).Select(b => (b.Images, b.Count)),
                 b => b.Count, sample.Length, "calibration pass", progress),
-            settings.Quantization, settings.Threads);
-        var quantized = QdqQuantizer.Apply(floatModel, plan, ranges, settings.Quantization);
+            quantization, settings.Threads);
+        var quantized = QdqQuantizer.Apply(floatModel, plan, ranges, quantization);
 
         bool heldOut = settings.HeldOut || data.Test.Count == 0;
         var (set, indices) = heldOut ? (data.Train, data.Split.HeldOut) : (data.Test, data.Test.AllIndices());
@@ -52,13 +54,28 @@ public static class QuantizeSession
             floatScore, quantizedScore, floatModel.CalculateSize(), quantized.CalculateSize(), timings);
     }
 
+    /// <summary>The settings with the float layers of the policy's float groups added (<see cref="LayerPrecision"/>).</summary>
+    static QuantizationSettings WithPolicy(QuantizeSettings settings, Network? net)
+    {
+        string path = settings.Policy!;
+        if (net is null) throw new SettingsException($"--policy {path} names channel groups, and {settings.Model} is not a network amc reads; keep layers in float with --float NODE instead");
+        var graph = ChannelGraph.Build(net);
+        IReadOnlyList<int> int8;
+        try { int8 = PruningPolicy.Load(path).Int8Groups(graph); }
+        catch (PolicyException e) { throw new SettingsException(e.Message); }
+        if (int8.Count == 0)
+            throw new SettingsException($"{path} puts no group in int8 (it is not from `amc search --mixed-precision`); drop --policy to quantize every layer but the first and last");
+        var floatLayers = LayerPrecision.FloatLayers(net, graph, Policy.Full(graph).WithInt8(int8));
+        return settings.Quantization with { FloatNodes = [.. settings.Quantization.FloatNodes.Union(floatLayers)] };
+    }
+
     /// <summary>
     /// The float model to quantize, its input, the images and the batch to run them in. A
     /// checkpoint, or an ONNX file the importer reads, is exported as amc deploys it (BN folded);
     /// an ONNX file it does not read is quantized as its graph stands after ONNX Runtime's basic
     /// optimizations (<see cref="GraphPreparation"/>), fed as its metadata or --mean / --std say.
     /// </summary>
-    static (global::Onnx.ModelProto Model, TensorShape Input, OpenedData Data, int Batch) Prepare(QuantizeSettings settings, Action<string>? progress)
+    static (global::Onnx.ModelProto Model, TensorShape Input, OpenedData Data, int Batch, Network? Net) Prepare(QuantizeSettings settings, Action<string>? progress)
     {
         Checkpoint ck;
         if (settings.Model.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
@@ -67,10 +84,10 @@ public static class QuantizeSession
             try { ck = OnnxCheckpoint.FromModel(file, settings.Model, settings.Mean, settings.Std); }
             catch (UnsupportedModelException e)
             {
-                var graph = Graph(settings, file);
+                var (graphModel, graphInput, graphData, graphBatch) = Graph(settings, file);
                 // Said once the graph is known to be usable: bad input stays one line.
                 progress?.Invoke($"{e.Message}; quantizing the ONNX graph as it is");
-                return graph;
+                return (graphModel, graphInput, graphData, graphBatch, null);
             }
         }
         else ck = Checkpoint.Load(settings.Model).RequireFinite(settings.Model);
@@ -83,7 +100,7 @@ public static class QuantizeSession
         var model = OnnxExporter.Export(net, ck.Weights, foldBatchNorm: true, ck.Info.PreprocessingFor(net.Input));
         // Calibration holds every quantized value of a batch at once.
         long perImage = MemoryEstimate.ActivationBytesPerImage(net, training: false);
-        return (model, net.Input, data, (int)Math.Clamp(CalibrationBudget / Math.Max(1, perImage), 1, batch));
+        return (model, net.Input, data, (int)Math.Clamp(CalibrationBudget / Math.Max(1, perImage), 1, batch), net);
     }
 
     static void CheckNormalisation(QuantizeSettings settings, TensorShape input)

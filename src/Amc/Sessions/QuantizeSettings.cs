@@ -13,6 +13,9 @@ public sealed record QuantizeSettings
     /// <summary>Calibration images come from the training split, the scores from the test set (or the held-out split).</summary>
     public DataSettings Data { get; init; } = new();
     public QuantizationSettings Quantization { get; init; } = new();
+    /// <summary>A policy file of a mixed-precision search (`amc search --mixed-precision`): the layers of
+    /// the groups it leaves in float stay float too (a checkpoint or an ONNX file the importer reads).</summary>
+    public string? Policy { get; init; }
     /// <summary>Score on the held-out split instead of the test set (a folder without a test set always uses it).</summary>
     public bool HeldOut { get; init; }
     /// <summary>Seeds the calibration sample and the timing input.</summary>

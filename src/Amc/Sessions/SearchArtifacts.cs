@@ -27,10 +27,11 @@ static class SearchArtifacts
         };
         AtomicFile.WriteAllText(File("results.json"), JsonSerializer.Serialize(new { metric = result.Metric, best, confirmed, results, latency = latencyJson }, ResultJson.Options));
 
-        var groupNames = env.Steps.Select(g => g.Name).ToList();
+        // One name per step: a mixed-precision search has each group's precision after its width.
+        var groupNames = Enumerable.Range(0, env.StepCount).Select(env.StepName).ToList();
         var policies = results.Where(r => r.Kind != PolicyKind.Original).ToList();
         SearchPlots.Rewards(episodes, File("reward.png"), options);
-        var keeps = policies.ToDictionary(r => r.Name, r => r.Channels.Select((c, i) => (double)c / env.Steps[i].Channels).ToArray());
+        var keeps = policies.ToDictionary(r => r.Name, r => r.Channels.Select((c, i) => (double)c / env.StepSize(i)).ToArray());
         SearchPlots.Policies(groupNames, keeps, File("policy.png"));
         SearchPlots.AccuracyVsMacs(episodes, policies.ToDictionary(r => r.Name, r => (r.MacsFraction, r.HeldOut)), File("accuracy-vs-macs.png"), options);
         SearchPlots.Actions(episodes, groupNames, File("actions.png"));
@@ -62,11 +63,13 @@ static class SearchArtifacts
         if (table is not null)
         {
             settings["latency table"] = $"{SearchSummary.Describe(table)}; {s.LatencyThreads} ORT thread(s)";
+            if (session.Int8LatencyTable is { } int8Table)
+                settings["int8 latency table"] = $"{SearchSummary.Describe(int8Table)}; mixed precision predicted from both (Amc.Latency.MixedPrecisionLatency)";
             foreach (var c in latency!)
                 settings[$"latency, {c.Name}"] = $"table {c.PredictedMs:F3} ms, measured {c.Measured.Median:F3} ms (p10-p90 {c.Measured.P10:F3}-{c.Measured.P90:F3}), table error {c.ErrorPercent:+0.0;-0.0} %";
             settings["latency speed-up"] = $"table {latency[0].PredictedMs / latency[1].PredictedMs:F2}x, measured {latency[0].Measured.Median / latency[1].Measured.Median:F2}x (ONNX Runtime, batch 1, timed interleaved)";
         }
-        var md = SearchSummary.Markdown($"amc search: {session.Checkpoint.Network.Name}", settings, results, env.Steps.Select(g => (g.Name, g.Channels)).ToList(), episodes,
+        var md = SearchSummary.Markdown($"amc search: {session.Checkpoint.Network.Name}", settings, results, groupNames.Select((name, i) => (name, env.StepSize(i))).ToList(), episodes,
             plots, options);
         AtomicFile.WriteAllText(File("summary.md"), md);
     }

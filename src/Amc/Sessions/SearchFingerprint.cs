@@ -14,13 +14,15 @@ namespace Amc.Sessions;
 /// </summary>
 internal static class SearchFingerprint
 {
-    public static string Of(string ckPath, SearchOptions o, PruneOptions po, OpenedData data, ScoringEngine scoring, LatencyTableFile? tableFile, bool int8 = false)
+    public static string Of(string ckPath, SearchOptions o, PruneOptions po, OpenedData data, ScoringEngine scoring, LatencyTableFile? tableFile, bool int8 = false,
+        LatencyTableFile? int8TableFile = null)
     {
         using var sha = SHA256.Create();
         using (var f = File.OpenRead(ckPath)) sha.TransformBlock(SHA256.HashData(f), 0, 32, null, 0);
-        if (tableFile is not null)
+        foreach (var file in new[] { tableFile, int8TableFile })
         {
-            var measured = JsonSerializer.SerializeToUtf8Bytes(new { tableFile.Entries, tableFile.WholeNetworkMs, tableFile.SmallestNetworkMs });
+            if (file is null) continue;
+            var measured = JsonSerializer.SerializeToUtf8Bytes(new { file.Entries, file.WholeNetworkMs, file.SmallestNetworkMs });
             sha.TransformBlock(SHA256.HashData(measured), 0, 32, null, 0);
         }
         // The names the CLI's --eval-engine gave before sessions existed: they are in saved fingerprints.

@@ -23,14 +23,18 @@ public sealed class SearchScoring : IDisposable
     public RewardKind Reward { get; }
     /// <summary>Candidates are scored as int8 networks (ONNX Runtime only).</summary>
     public bool Int8 { get; }
+    /// <summary>With <see cref="Int8"/>: only the layers of a policy's int8 groups run in int8 (a mixed-precision search).</summary>
+    public bool MixedPrecision { get; }
 
     readonly Checkpoint original;
 
     public SearchScoring(Checkpoint ck, OpenedData data, CalibrationSettings calibration, PruneOptions pruning,
-        ScoringEngine engine = ScoringEngine.OnnxRuntime, RewardKind reward = RewardKind.Accuracy, bool int8 = false)
+        ScoringEngine engine = ScoringEngine.OnnxRuntime, RewardKind reward = RewardKind.Accuracy, bool int8 = false, bool mixedPrecision = false)
     {
+        if (mixedPrecision && !int8) throw new ArgumentException("mixed precision scores int8 networks: set int8 too");
         if (int8 && engine != ScoringEngine.OnnxRuntime) throw new SettingsException("int8 candidates are scored in ONNX Runtime: drop --eval-engine torch");
         Int8 = int8;
+        MixedPrecision = mixedPrecision;
         original = ck;
         Engine = engine;
         Reward = reward;
@@ -43,7 +47,7 @@ public sealed class SearchScoring : IDisposable
 
     /// <summary>The scorer over <paramref name="images"/> (default: the held-out images; others get <see cref="Refer"/> first).</summary>
     public ICandidateScorer Scorer(TensorBatches? images = null) => Engine == ScoringEngine.OnnxRuntime
-        ? new OnnxCandidateScorer(Builder, images ?? HeldOut, Int8)
+        ? new OnnxCandidateScorer(Builder, images ?? HeldOut, Int8, MixedPrecision)
         : new TorchCandidateScorer(Builder, images ?? HeldOut);
 
     /// <summary>

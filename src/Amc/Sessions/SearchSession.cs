@@ -5,6 +5,7 @@ using Amc.Graph;
 using Amc.Host;
 using Amc.Latency;
 using Amc.Pruning;
+using Amc.Quantization;
 using Amc.Reports;
 using Amc.Search;
 using Amc.Torch;
@@ -32,8 +33,11 @@ public sealed class SearchSession : IDisposable
     public SearchSettings Settings { get; }
     public Checkpoint Checkpoint { get; }
     public PruningEnvironment Environment { get; }
-    /// <summary>The table that predicts latency under a latency budget; null for MACs and params.</summary>
+    /// <summary>The table that predicts latency under a latency budget; null for MACs and params. In a
+    /// mixed-precision search the float table, next to <see cref="Int8LatencyTable"/>.</summary>
     public LatencyTableBuild? LatencyTable { get; }
+    /// <summary>A mixed-precision search's int8 table; null otherwise.</summary>
+    public LatencyTableBuild? Int8LatencyTable { get; }
     public OpenedData Data { get; }
     /// <summary>What a resumed search must share with the saved one (<see cref="SearchFingerprint"/>).</summary>
     public string Fingerprint { get; }
@@ -43,16 +47,20 @@ public sealed class SearchSession : IDisposable
     readonly SearchRunner runner;
     BestPolicy? best;
 
-    SearchSession(SearchSettings settings, Checkpoint ck, PruningEnvironment env, LatencyTableBuild? table, OpenedData data, string fingerprint,
-        Func<string, ICandidateScorer>? scorerFor)
+    readonly Func<Policy, double>? predictMs;
+
+    SearchSession(SearchSettings settings, Checkpoint ck, PruningEnvironment env, LatencyTableBuild? table, LatencyTableBuild? int8Table,
+        Func<Policy, double>? predictMs, OpenedData data, string fingerprint, Func<string, ICandidateScorer>? scorerFor)
     {
         Settings = settings;
         Checkpoint = ck;
         Environment = env;
         LatencyTable = table;
+        Int8LatencyTable = int8Table;
+        this.predictMs = predictMs;
         Data = data;
         Fingerprint = fingerprint;
-        scoring = new SearchScoring(ck, data, settings.Calibration, settings.Pruning, settings.Engine, settings.Search.Reward, settings.Int8);
+        scoring = new SearchScoring(ck, data, settings.Calibration, settings.Pruning, settings.Engine, settings.Search.Reward, settings.Int8, settings.Search.MixedPrecision);
         scorer = scorerFor?.Invoke(fingerprint) ?? scoring.Scorer();
         runner = new SearchRunner(env, scorer, settings.Search, settings.OutputFolder, fingerprint);
     }
@@ -92,12 +100,29 @@ public sealed class SearchSession : IDisposable
         string ckPath = settings.Checkpoint, outDir = settings.OutputFolder;
         var ck = Checkpoint.Load(ckPath).RequireFinite(ckPath);
         var graph = ChannelGraph.Build(ck.Network);
-        LatencyTableBuild? table = null;
+        if (options.MixedPrecision && (!settings.Int8 || options.Resource != Resource.Latency))
+            throw new SettingsException("a mixed-precision search scores int8 networks under a latency budget: give --target-latency F");
+        LatencyTableBuild? table = null, int8Table = null;
+        Func<Policy, double>? predictMs = null;
         if (options.Resource == Resource.Latency)
-            table = LatencyTableBuilder.Build(ck.Network, graph, PruningEnvironment.ReachableWidths(graph, options, settings.Pruning.Round),
-                new LatencyTableOptions(Threads: settings.LatencyThreads, Int8: settings.Int8), tableProgress);
+        {
+            var reachable = PruningEnvironment.ReachableWidths(graph, options, settings.Pruning.Round);
+            // A mixed-precision search predicts from the float and the int8 table of the network.
+            table = LatencyTableBuilder.Build(ck.Network, graph, reachable,
+                new LatencyTableOptions(Threads: settings.LatencyThreads, Int8: settings.Int8 && !options.MixedPrecision), tableProgress);
+            if (options.MixedPrecision)
+            {
+                int8Table = LatencyTableBuilder.Build(ck.Network, graph, reachable, new LatencyTableOptions(Threads: settings.LatencyThreads, Int8: true), tableProgress);
+                predictMs = new MixedPrecisionLatency(table.Table, int8Table.Table, graph).PredictMs;
+            }
+            else predictMs = table.Table.PredictMs;
+        }
         PruningEnvironment env;
-        try { env = new PruningEnvironment(ck.Network, graph, options, settings.Pruning.Round, table is null ? null : table.Table.PredictNanoseconds); }
+        try
+        {
+            env = new PruningEnvironment(ck.Network, graph, options, settings.Pruning.Round,
+                predictMs is null ? null : p => (long)Math.Round(predictMs(p) * 1e6));
+        }
         catch (InfeasibleBudgetException e) { throw new SettingsException(e.Message); }
         string statePath = Path.Combine(outDir, StateFile);
         if (settings.Resume && !File.Exists(statePath))
@@ -112,7 +137,7 @@ public sealed class SearchSession : IDisposable
         // The confirmation images (the rest of the default held-out split), then the test images, come later.
         int confirmImages = Math.Max(0, HeldOutSplit.DefaultSize(data.Train.Count) - data.Split.HeldOut.Length);
         PruningMemory.Ensure(ck, data, settings.Calibration.Images, settings.Pruning.Reconstruct, "searching", Math.Max(confirmImages, data.Test.Count));
-        string fingerprint = SearchFingerprint.Of(ckPath, options, settings.Pruning, data, settings.Engine, table?.File, settings.Int8);
+        string fingerprint = SearchFingerprint.Of(ckPath, options, settings.Pruning, data, settings.Engine, table?.File, settings.Int8, int8Table?.File);
         Directory.CreateDirectory(outDir);
         AtomicFile.WriteAllText(Path.Combine(outDir, ConfigFile), JsonSerializer.Serialize(new
         {
@@ -121,7 +146,7 @@ public sealed class SearchSession : IDisposable
             search = options, pruning = settings.Pruning, threads = TorchSharp.torch.get_num_threads(),
             latencyThreads = table is null ? (int?)null : settings.LatencyThreads, int8 = settings.Int8, fingerprint,
         }, ResultJson.Options));
-        return new SearchSession(settings, ck, env, table, data, fingerprint, scorerFor);
+        return new SearchSession(settings, ck, env, table, int8Table, predictMs, data, fingerprint, scorerFor);
     }
 
     /// <summary>Runs the episodes (the remaining ones when resuming); returns the best policy by held-out reward.</summary>
@@ -148,7 +173,7 @@ public sealed class SearchSession : IDisposable
         if (confirmed is not null) chosen = confirmed.Value.Best;
         var results = Compare(chosen, confirmed?.Scored);
         var policy = PruningPolicy.From(chosen.Widths, scoring.Pruner.Graph, Checkpoint.Info.Model, Environment.Round);
-        var latency = LatencyTable is null ? null : MeasureLatency(
+        var latency = predictMs is null ? null : MeasureLatency(
             results.Skip(1).Select(r => (r.Kind == PolicyKind.Search ? "best" : r.Name, Environment.FromSteps(r.Channels))).Reverse().ToList());
         var result = new SearchResult(Settings.OutputFolder, chosen, policy, results, confirmed?.Scored, latency, Reward.MetricName(Settings.Search));
         SearchArtifacts.Write(this, result, SearchRunner.ReadLog(runner.LogPath), stage ?? (path => path));
@@ -183,27 +208,34 @@ public sealed class SearchSession : IDisposable
         var env = Environment;
         var (origMacs, origParams) = env.Cost(env.Full);
         using var test = new TensorBatches(Data.Test, Data.Test.AllIndices(), PruningMemory.ScoringBatch);
-        // The test networks run on TorchSharp, so the original's test outputs do too.
+        // The test networks run on TorchSharp, so the original's test outputs do too; an int8
+        // search's policies are tested as the int8 networks its scorer evaluated.
         scoring.Refer(test, ScoringEngine.Torch);
-        PolicyResult Row(PolicyKind kind, string name, int[] channels, long macs, long parameters, GraphModule module, double heldOut)
+        var int8Test = Settings.Int8 && Data.Test.Count > 0 ? scoring.Scorer(test) : null;
+        PolicyResult Row(PolicyKind kind, string name, int[] channels, long macs, long parameters, Func<Evaluation> evaluate, double heldOut)
         {
-            var t = Data.Test.Count == 0 ? null : Evaluator.Evaluate(module, test);
+            var t = Data.Test.Count == 0 ? null : evaluate();
             bool labelled = t is not null && Data.Test.HasLabels;
             return new PolicyResult(kind, name, channels, macs, parameters, (double)macs / origMacs, (double)parameters / origParams, heldOut,
                 labelled ? t!.Top1 : null, labelled ? t!.Top5 : null, t?.Agreement, t?.RelativeError);
         }
         PolicyResult Result(PolicyKind kind, string name, Policy widths, double heldOut)
         {
+            if (int8Test is not null)
+            {
+                var score = int8Test.Score(widths);
+                return Row(kind, name, env.ToSteps(widths), score.Macs, score.Params, () => score.HeldOut, heldOut);
+            }
             var (pruned, module) = scoring.Builder.Build(widths);
             using (module)
             {
                 var cost = CostModel.Of(pruned.Network);
-                return Row(kind, name, widths.StepWidths(env.Steps), cost.Macs, cost.Params, module, heldOut);
+                return Row(kind, name, env.ToSteps(widths), cost.Macs, cost.Params, () => Evaluator.Evaluate(module, test), heldOut);
             }
         }
         var results = new List<PolicyResult>();
         using (var original = Checkpoint.ToModule())
-            results.Add(Row(PolicyKind.Original, "original", env.Steps.Select(g => g.Channels).ToArray(), origMacs, origParams, original,
+            results.Add(Row(PolicyKind.Original, "original", env.ToSteps(env.Full), origMacs, origParams, () => Evaluator.Evaluate(original, test),
                 Reward.Score(options, Evaluator.Evaluate(original, scoring.HeldOut))));
         if (Settings.Baselines && options.Mode == SearchMode.Resource)
             foreach (var name in Baselines.Names)
@@ -224,14 +256,18 @@ public sealed class SearchSession : IDisposable
     /// </summary>
     IReadOnlyList<LatencyComparison> MeasureLatency(IReadOnlyList<(string Name, Policy Widths)> policies)
     {
-        var table = LatencyTable!.Table;
+        var predict = predictMs!;
         var built = policies.Select(p => (p.Name, p.Widths, Built: scoring.Builder.Build(p.Widths))).ToList();
+        bool mixed = Settings.Search.MixedPrecision;
+        // A mixed-precision policy is timed as the network the scorer evaluated: its float groups' layers in float.
+        QuantizationSettings? Int8(Network net, Policy p) => mixed && p.Int8Groups().Length > 0
+            ? new QuantizationSettings { FloatNodes = LayerPrecision.FloatLayers(net, scoring.Pruner.Graph, p) } : null;
         try
         {
             return LatencyCheck.Measure(
-                built.Select(b => new LatencyCandidate(b.Name, b.Built.Pruned.Network, b.Built.Module.Tensors(), table.PredictMs(b.Widths)))
-                    .Prepend(new LatencyCandidate("original", Checkpoint.Network, Checkpoint.Weights, table.PredictMs(Environment.Full)))
-                    .ToList(), Settings.LatencyThreads, int8: Settings.Int8);
+                built.Select(b => new LatencyCandidate(b.Name, b.Built.Pruned.Network, b.Built.Module.Tensors(), predict(b.Widths), Int8(b.Built.Pruned.Network, b.Widths)))
+                    .Prepend(new LatencyCandidate("original", Checkpoint.Network, Checkpoint.Weights, predict(Environment.Full)))
+                    .ToList(), Settings.LatencyThreads, int8: Settings.Int8 && !mixed);
         }
         finally
         {

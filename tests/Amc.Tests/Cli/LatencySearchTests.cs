@@ -62,4 +62,56 @@ public class LatencySearchTests(TrainedModel model)
         // The cache's edited value was used, not measured again: the table is still the edited file.
         Assert.Contains("123.5", File.ReadAllText(cached));
     }
+
+    [Fact]
+    public void Mixed_precision_search_chooses_precision_per_group_and_quantize_deploys_its_choice()
+    {
+        using var cache = new TempFolder();
+        var home = ("XDG_CACHE_HOME", cache.Path);
+        var outDir = model.NewPath("mixed");
+        string[] search = ["search", "--checkpoint", model.Checkpoint, "--data", model.Data, "--episodes", "4", "--warmup", "2",
+            "--heldout", "10", "--calibration-images", "40", "--bn-images", "20", "--out", outDir, "--json",
+            "--round", "4", "--lbound", "0.2", "--latency-threads", "1", "--mixed-precision", "--confirm-top", "0"];
+        Assert.Contains("--target-latency", CliAssert.BadInput(CliRun.AmcWith(home, [.. search, "--target-macs", "0.5"])));
+        var r = CliRun.AmcWith(home, [.. search, "--target-latency", "0.95"]);
+        if (r.ExitCode == 2)
+        {
+            // The timings of a tiny network decide what is feasible: go where the search says it can.
+            var m = System.Text.RegularExpressions.Regex.Match(r.Stderr, @"smallest feasible target is ([0-9.]+)");
+            Assert.True(m.Success, r.ToString());
+            double lowest = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+            if (lowest >= 1) return; // int8 and pruning together no faster than the float network: nothing to search
+            r = CliRun.AmcWith(home, [.. search, "--target-latency", Math.Min(1, lowest + 0.02).ToString(CultureInfo.InvariantCulture)]);
+        }
+        CliAssert.Ok(r);
+        var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "results.json"))).RootElement;
+        // Every row lists a width then a precision (8 or 32 bits) per group; the hand-crafted ones are all int8.
+        var rows = results.GetProperty("results").EnumerateArray().ToList();
+        var uniform = rows.Single(x => x.GetProperty("name").GetString() == "uniform").GetProperty("channels").EnumerateArray().Select(c => c.GetInt32()).ToList();
+        Assert.All(uniform.Where((_, i) => i % 2 == 1), bits => Assert.Equal(8, bits));
+        var original = rows[0].GetProperty("channels").EnumerateArray().Select(c => c.GetInt32()).ToList();
+        Assert.All(original.Where((_, i) => i % 2 == 1), bits => Assert.Equal(32, bits));
+        var episodes = File.ReadAllLines(Path.Combine(outDir, "episodes.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.All(episodes, e => Assert.All(e.GetProperty("channels").EnumerateArray().Where((_, i) => i % 2 == 1), c => Assert.Contains(c.GetInt32(), new[] { 8, 32 })));
+        Assert.Contains("precision", File.ReadAllText(Path.Combine(outDir, "summary.md")));
+        Assert.Contains("int8 latency table", File.ReadAllText(Path.Combine(outDir, "summary.md")));
+
+        // Deploy: the best widths pruned, then quantized with the best precisions.
+        string policyPath = Path.Combine(outDir, "best-policy.json");
+        var policy = JsonDocument.Parse(File.ReadAllText(policyPath)).RootElement.GetProperty("groups").EnumerateArray().ToList();
+        int int8Groups = policy.Count(g => g.TryGetProperty("precision", out var p) && p.GetString() == "int8");
+        string pruned = model.NewPath("mixed-pruned.amc"), int8 = model.NewPath("mixed.int8.onnx");
+        CliAssert.Ok(CliRun.Amc("prune", "--checkpoint", model.Checkpoint, "--data", model.Data, "--policy", policyPath, "--out", pruned, "--calibration-images", "40"));
+        var q = CliRun.Amc("quantize", "--checkpoint", pruned, "--data", model.Data, "--policy", policyPath, "--out", int8, "--calibration-images", "16", "--repeats", "3", "--json");
+        if (int8Groups == 0)
+        {
+            Assert.Contains("puts no group in int8", CliAssert.BadInput(q));
+            return;
+        }
+        CliAssert.Ok(q);
+        var floatNodes = JsonDocument.Parse(q.Stdout).RootElement.GetProperty("floatNodes").EnumerateArray().Select(f => f.GetProperty("reason").GetString()).ToList();
+        int floatGroups = policy.Count - int8Groups;
+        // Every ResNet-20 group has a conv that is neither the first nor the last layer: a float group keeps one in float.
+        Assert.Equal(floatGroups > 0, floatNodes.Contains("asked to stay in float"));
+    }
 }
