@@ -27,7 +27,8 @@ for model in sys.argv[1:] or ["resnet20"]:
     print("|---|---:|---:|---:|---:|")
     rows = [("float (fine-tuned)", "float", "float-ft", None), ("int8 (first/last float)", "float-int8", None, "float-int8"),
             ("int8 (all layers)", "float-int8all", None, "float-int8all"), ("pruned (AMC, 50 % latency)", "pruned", "pruned-ft", None),
-            ("pruned + int8", "pruned-int8", None, "pruned-int8"), ("pruned uniform 0.5", "pruned", None, None)]
+            ("pruned + int8", "pruned-int8", None, "pruned-int8"), ("pruned uniform 0.5", "pruned", None, None),
+            ("joint search (widths and int8 / float per group, 50 % latency)", "joint-int8", None, "joint-int8")]
     for label, net, ft, q in rows:
         if load(f"{model}-{net}-bench-t1.json") is None:
             continue

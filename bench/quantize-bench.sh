@@ -5,6 +5,8 @@
 #   int8       that, quantized: all layers, and first/last kept in float (amc quantize's default)
 #   pruned     the base pruned to the latency policy (least squares), fine-tuned EPOCHS
 #   pruned+int8  that, quantized (first/last float)
+#   joint      when bench/search-bench.sh MODEL 1 mixed has run: the base pruned to the joint search's
+#              widths, fine-tuned EPOCHS, quantized with its precisions (amc quantize --policy)
 # Every ONNX file is then timed against the base's in ONNX Runtime (batch 1, 1 and 2 threads, interleaved).
 #   bench/quantize-bench.sh MODEL [EPOCHS]
 set -euo pipefail
@@ -27,9 +29,17 @@ for net in float pruned; do
   run "${amc[@]}" quantize --checkpoint "$res/$model-$net-ft.amc" --out "$res/$model-$net-int8.onnx" --seed 1 --json > "$res/$model-$net-int8.json"
 done
 run "${amc[@]}" quantize --checkpoint "$res/$model-float-ft.amc" --out "$res/$model-float-int8all.onnx" --quantize-first-last --seed 1 --json > "$res/$model-float-int8all.json"
+nets=(float float-int8 float-int8all pruned pruned-int8)
+joint="$root/bench/results/search/$model-mixed/best-policy.json"
+if [ -f "$joint" ]; then
+  run "${amc[@]}" prune --checkpoint "$base" --policy "$joint" --reconstruct --out "$res/$model-joint.amc" --seed 1 --json > "$res/$model-joint-prune.json"
+  run "${amc[@]}" finetune --checkpoint "$res/$model-joint.amc" --epochs "$epochs" --out "$res/$model-joint-ft.amc" --seed 1 --json > "$res/$model-joint-ft.json"
+  run "${amc[@]}" quantize --checkpoint "$res/$model-joint-ft.amc" --policy "$joint" --out "$res/$model-joint-int8.onnx" --seed 1 --json > "$res/$model-joint-int8.json"
+  nets+=(joint-int8)
+fi
 
 for t in 1 2; do
-  for net in float float-int8 float-int8all pruned pruned-int8; do
+  for net in "${nets[@]}"; do
     "${amc[@]}" bench --onnx "$res/$model-$net.onnx" --baseline "$res/$model-base.onnx" --engine ort --batch 1 --threads "$t" --repeats 300 --json > "$res/$model-$net-bench-t$t.json" 2> /dev/null
   done
 done
