@@ -5,20 +5,21 @@ namespace Amc.Latency;
 /// <summary>
 /// Latency of a network whose layers run some in int8 and some in float, predicted from two tables
 /// of the same network: the float one and the int8 one (every layer int8 but the first and the
-/// last). Each int8 layer saves its own difference between the two tables (each entry scaled by
-/// its table's slope); what the int8 network costs beyond its layers (quantizing the input,
-/// converting around the float first and last layers: the difference of the two tables'
-/// intercepts and of their float layers) is spread over the int8 layers in proportion to their
-/// float time. Exact at both ends (no layer int8: the float table; every eligible layer int8: the
-/// int8 table). What it does not model: the quantize and dequantize a float layer between int8
-/// neighbours adds, which the end-to-end check of a search's policies measures.
+/// last). At the policy's widths the two tables give the all-float and the all-int8 latency; a mix
+/// lies between them, each int8 layer moving it by its own share of the difference, in proportion
+/// to what that layer saves by the tables (its float entry minus its int8 entry, each scaled by
+/// its table's slope; a layer the tables find slower in int8 moves it back). The whole
+/// difference includes what no single layer owns (quantizing the input, converting around the
+/// float first and last layers), so a layer's share is its saving scaled by the measured whole
+/// over the summed savings. Exact at both ends (no layer int8: the float table; every eligible
+/// layer int8: the int8 table). What it does not model: the quantize and dequantize a float layer
+/// between int8 neighbours adds, which the end-to-end check of a search's policies measures.
 /// </summary>
 public sealed class MixedPrecisionLatency
 {
     readonly LatencyTable floatTable, int8Table;
     readonly int?[] group;         // per layer: the group whose precision it follows, when it can be int8
-    readonly double[] fullFloatMs; // per layer: its float entry at full width (the weights of the shared cost)
-    readonly double eligibleFloatMs;
+    readonly double[] fullFloatMs; // per layer: its float entry at full width (the shares when the tables find no saving)
 
     public MixedPrecisionLatency(LatencyTable floatTable, LatencyTable int8Table, ChannelGraph graph)
     {
@@ -29,25 +30,28 @@ public sealed class MixedPrecisionLatency
         group = int8Table.Layers.Select(l => l.Full.Int8 ? LayerPrecision.Group(graph, l.Name) : null).ToArray();
         var full = Policy.Full(graph);
         fullFloatMs = floatTable.Layers.Select((_, i) => floatTable.LayerMs(i, full)).ToArray();
-        eligibleFloatMs = Enumerable.Range(0, group.Length).Where(i => group[i] is not null).Sum(i => fullFloatMs[i]);
     }
 
     /// <summary>Predicted latency (ms) of the network at the policy's widths, its int8 groups' layers in int8.</summary>
     public double PredictMs(Policy policy)
     {
-        double floatMs = floatTable.PredictMs(policy);
-        double saved = 0, savedAll = 0, share = 0;
+        double saved = 0, savedAll = 0, weight = 0, weightAll = 0;
+        bool any = false;
         for (int i = 0; i < group.Length; i++)
         {
             if (group[i] is not int g) continue;
             double s = floatTable.Scale * floatTable.LayerMs(i, policy) - int8Table.Scale * int8Table.LayerMs(i, policy);
             savedAll += s;
+            weightAll += fullFloatMs[i];
             if (!policy.IsInt8(g)) continue;
+            any = true;
             saved += s;
-            share += fullFloatMs[i];
+            weight += fullFloatMs[i];
         }
-        if (share == 0) return floatMs;
-        double rest = int8Table.PredictMs(policy) - (floatMs - savedAll);
-        return floatMs - saved + share / eligibleFloatMs * rest;
+        double floatMs = floatTable.PredictMs(policy);
+        if (!any) return floatMs;
+        // Tables that find no saving in the layers at all (noise on a tiny network) share by float time.
+        double share = savedAll > 0 ? saved / savedAll : weight / weightAll;
+        return floatMs - share * (floatMs - int8Table.PredictMs(policy));
     }
 }
