@@ -5,7 +5,7 @@
 #   int8       that, quantized: all layers, and first/last kept in float (amc quantize's default)
 #   pruned     the base pruned to the latency policy (least squares), fine-tuned EPOCHS
 #   pruned+int8  that, quantized (first/last float)
-#   joint      when bench/search-bench.sh MODEL 1 mixed has run: the base pruned to the joint search's
+#   joint      when bench/search-bench.sh MODEL 1 mixed (or JOINT=mixedNN) has run: the base pruned to the joint search's
 #              widths, fine-tuned EPOCHS, quantized with its precisions (amc quantize --policy)
 # Every ONNX file is then timed against the base's in ONNX Runtime (batch 1, 1 and 2 threads, interleaved).
 #   bench/quantize-bench.sh MODEL [EPOCHS]
@@ -30,7 +30,7 @@ for net in float pruned; do
 done
 run "${amc[@]}" quantize --checkpoint "$res/$model-float-ft.amc" --out "$res/$model-float-int8all.onnx" --quantize-first-last --seed 1 --json > "$res/$model-float-int8all.json"
 nets=(float float-int8 float-int8all pruned pruned-int8)
-joint="$root/bench/results/search/$model-mixed/best-policy.json"
+joint="$root/bench/results/search/$model-${JOINT:-mixed}/best-policy.json"
 if [ -f "$joint" ]; then
   run "${amc[@]}" prune --checkpoint "$base" --policy "$joint" --reconstruct --out "$res/$model-joint.amc" --seed 1 --json > "$res/$model-joint-prune.json"
   run "${amc[@]}" finetune --checkpoint "$res/$model-joint.amc" --epochs "$epochs" --out "$res/$model-joint-ft.amc" --seed 1 --json > "$res/$model-joint-ft.json"
