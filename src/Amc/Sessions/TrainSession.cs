@@ -120,7 +120,8 @@ public sealed class TrainSession : IDisposable
         string split = Data.Test.Count > 0 ? "test" : "heldout";
         var agreement = teacher is null ? null
             : split == "test" ? Evaluator.Compare(net, teacher, Data.Test, Data.Test.AllIndices()) : Evaluator.Compare(net, teacher, Data.Train, Data.Split.HeldOut);
-        if (agreement is not null) (metrics[$"{split}_agreement"], metrics[$"{split}_relative_error"]) = (agreement.Agreement!.Value, agreement.RelativeError!.Value);
+        if (agreement is not null) metrics[$"{split}_agreement"] = agreement.Agreement!.Value;
+        if (agreement?.RelativeError is double error) metrics[$"{split}_relative_error"] = error;
         info = info with { Metrics = metrics };
         Checkpoint.From(net, info).Save(Settings.Out);
         return new TrainResult(Settings.Out, test, history, agreement, agreement is null ? null : split);
