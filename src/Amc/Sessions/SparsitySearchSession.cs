@@ -72,7 +72,7 @@ public sealed class SparsitySearchSession : IDisposable
         var ck = Checkpoint.Load(ckPath).RequireFinite(ckPath);
         SparsityEnvironment env;
         try { env = new SparsityEnvironment(ck.Network, options); }
-        catch (InfeasibleBudgetException e) { throw new SettingsException(e.Message.Replace("(lower --lbound or --round to go further)", "(lower --lbound to go further)")); }
+        catch (InfeasibleBudgetException e) { throw new SettingsException(e.Message); }
         string statePath = Path.Combine(outDir, SearchSession.StateFile);
         if (settings.Resume && !File.Exists(statePath))
             throw new SettingsException($"--resume: no search state in {outDir}; drop --resume to start a new search");
