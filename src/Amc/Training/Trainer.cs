@@ -3,6 +3,7 @@ using Amc.Data;
 using TorchSharp;
 using static TorchSharp.torch;
 using Amc.Files;
+using Amc.Host;
 using Amc.Torch;
 
 namespace Amc.Training;
@@ -28,6 +29,18 @@ public sealed class Trainer(GraphModule model, Dataset data, int[] trainIndices,
     /// </summary>
     public Distillation? Distill { get; init; }
 
+    /// <summary>
+    /// The resident bytes a step may start from (the run's estimated peak): above it, the free memory
+    /// the allocator kept is returned first, so fragmentation cannot carry the peak past the estimate
+    /// step by step. Null: never returned.
+    /// </summary>
+    public long? ResidentCeiling { get; init; }
+
+    void ReleaseFreeMemory()
+    {
+        if (ResidentCeiling is long ceiling) MallocTuning.ReleaseAbove(ceiling);
+    }
+
     double LearningRateAt(long step, long total) =>
         0.5 * options.LearningRate * (1 + Math.Cos(Math.PI * step / Math.Max(1, total)));
 
@@ -47,6 +60,7 @@ public sealed class Trainer(GraphModule model, Dataset data, int[] trainIndices,
             {
                 double lr = LearningRateAt((long)epoch * batches + b, total);
                 foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
+                ReleaseFreeMemory();
                 using (var scope = NewDisposeScope())
                 {
                     var (x, y) = batch.ToTensors();
@@ -73,6 +87,7 @@ public sealed class Trainer(GraphModule model, Dataset data, int[] trainIndices,
                         seen / clock.Elapsed.TotalSeconds, lr));
             }
             double seconds = clock.Elapsed.TotalSeconds;
+            ReleaseFreeMemory();
             epochDone(new EpochResult(epoch, lossSum / Math.Max(1, seen), (double)correct / Math.Max(1, seen), heldOut?.Invoke(), seconds, seen / seconds));
         }
     }
