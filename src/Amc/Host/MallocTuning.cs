@@ -26,8 +26,7 @@ public static class MallocTuning
     /// <summary>
     /// Returns the free memory the allocator holds to the OS (malloc_trim) when the process's
     /// resident memory is above <paramref name="bytes"/>; below it, keeps it for reuse, as
-    /// <see cref="Apply"/> wants. Called between training steps: trimming after every step would
-    /// make each step fault its activations in again.
+    /// <see cref="Apply"/> wants: once returned, a step faults its activations in again.
     /// </summary>
     /// <returns>Whether it trimmed.</returns>
     public static bool ReleaseAbove(long bytes)

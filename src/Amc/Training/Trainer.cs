@@ -30,9 +30,11 @@ public sealed class Trainer(GraphModule model, Dataset data, int[] trainIndices,
     public Distillation? Distill { get; init; }
 
     /// <summary>
-    /// The resident bytes a step may start from (the run's estimated peak): above it, the free memory
-    /// the allocator kept is returned first, so fragmentation cannot carry the peak past the estimate
-    /// step by step. Null: never returned.
+    /// The resident bytes a step may start from and still fit its activations in the run's memory
+    /// budget. Above it, the free memory the allocator kept (<see cref="MallocTuning"/>) is returned
+    /// first: fragmentation let it grow step by step, and it carried MobileNetV2's peak at 224x224
+    /// well past its estimate. Below it, the memory is kept for reuse, so a run far from its budget
+    /// pays nothing. Null: never returned.
     /// </summary>
     public long? ResidentCeiling { get; init; }
 

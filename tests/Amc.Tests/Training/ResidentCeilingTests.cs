@@ -6,9 +6,9 @@ using Amc.Torch;
 namespace Amc.Tests.Training;
 
 /// <summary>
-/// Training returns the allocator's free memory between steps once the process holds more than the
-/// run's estimated peak (<see cref="Trainer.ResidentCeiling"/>): without it, `amc train` of
-/// MobileNetV2 at 224x224 crept past its estimate step by step. Returning memory must not change what is trained.
+/// Training returns the allocator's free memory before a step when the process holds too much for the
+/// step's activations to fit the budget (<see cref="Trainer.ResidentCeiling"/>): without it, `amc train`
+/// of MobileNetV2 at 224x224 crept past its estimate step by step. Returning memory must not change what is trained.
 /// </summary>
 public sealed class ResidentCeilingTests
 {
