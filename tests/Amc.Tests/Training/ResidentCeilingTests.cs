@@ -1,4 +1,3 @@
-using Amc.Graph;
 using Amc.Host;
 using Amc.Training;
 using Amc.Torch;
@@ -25,17 +24,7 @@ public sealed class ResidentCeilingTests
 
     static Checkpoint Initial()
     {
-        using var net = TestNetworks.Randomized(new Network
-        {
-            Name = "n", Input = new TensorShape(1, 4, 4),
-            Layers =
-            [
-                new Layer { Name = "conv", Kind = LayerKind.Conv2d, Inputs = [Network.InputName], Out = 4, Kernel = 3, Padding = 1, Bias = true },
-                new Layer { Name = "pool", Kind = LayerKind.GlobalAvgPool, Inputs = ["conv"] },
-                new Layer { Name = "flat", Kind = LayerKind.Flatten, Inputs = ["pool"] },
-                new Layer { Name = "fc", Kind = LayerKind.Linear, Inputs = ["flat"], Out = 2 },
-            ],
-        }, 5);
+        using var net = TestNetworks.Randomized(TrainerDivergenceTests.TinyNetwork(), 5);
         return Checkpoint.From(net, new CheckpointInfo());
     }
 
