@@ -27,7 +27,7 @@ public sealed class LoadedSetups(WorkerSettings settings) : IDisposable
         settings.Log?.Invoke("scoring a policy");
         var score = context!.Scorer.Score(Policy.OfWidths(item.Widths).WithInt8(item.Int8Groups ?? []));
         settings.Log?.Invoke(score.HeldOut.Agreement is double agreement
-            ? $"scored: agreement {agreement:F4}, relative error {score.HeldOut.RelativeError:F4} in {score.Times.Total:F2} s"
+            ? $"scored: agreement {agreement:F4}, relative error {score.HeldOut.RelativeError?.ToString("F4") ?? "undefined"} in {score.Times.Total:F2} s"
             : $"scored: top-1 {score.HeldOut.Top1:F4} in {score.Times.Total:F2} s");
         return WorkResult.Of(score);
     }

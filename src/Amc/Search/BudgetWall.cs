@@ -31,7 +31,9 @@ public sealed class BudgetWall
     /// <param name="measure">The constrained resource of the network under a policy (for
     /// latency: the table's prediction in nanoseconds). Must be deterministic, or the wall's
     /// guarantee means nothing.</param>
-    public BudgetWall(Func<Policy, long> measure, Resource resource, double target, Policy minimum, Policy full)
+    /// <param name="hint">What the user can change to reach a lower target, shown after the smallest
+    /// feasible one when the budget is infeasible; null for the channel search's options.</param>
+    public BudgetWall(Func<Policy, long> measure, Resource resource, double target, Policy minimum, Policy full, string? hint = null)
     {
         this.measure = measure;
         Original = Measure(full);
@@ -41,9 +43,9 @@ public sealed class BudgetWall
             throw new InfeasibleBudgetException(
                 $"a {resource} budget of {target:0.###} is below what the smallest allowed widths reach; " +
                 $"the smallest feasible target is {Math.Ceiling(1000.0 * smallest / Original) / 1000:0.###} " +
-                (smallest >= Original
-                    ? "(the smallest widths are no faster than the full network: channel pruning cannot cut this network's latency)"
-                    : "(lower --lbound or --round to go further)"));
+                "(" + (hint ?? (smallest >= Original
+                    ? "the smallest widths are no faster than the full network: channel pruning cannot cut this network's latency"
+                    : "lower --lbound or --round to go further")) + ")");
     }
 
     public long Measure(Policy policy) => measure(policy);

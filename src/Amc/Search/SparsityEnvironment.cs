@@ -46,7 +46,7 @@ public sealed class SparsityEnvironment : ISearchEnvironment
         Full = Policy.OfWidths(sizes);
         policy = Full;
         embedding = new SparsityStateEmbedding(net, layers);
-        Wall = new BudgetWall(layers.NonZero, Resource.Params, options.Target, Policy.OfWidths(low), Full);
+        Wall = new BudgetWall(layers.NonZero, Resource.Params, options.Target, Policy.OfWidths(low), Full, hint: "lower --lbound to go further");
     }
 
     /// <summary>Weights kept of <paramref name="n"/> at a kept fraction: SparsityMasks zeroes round(sparsity * n), so this keeps the rest.</summary>

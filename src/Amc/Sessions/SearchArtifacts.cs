@@ -49,14 +49,11 @@ static class SearchArtifacts
             ["data"] = $"{data.Train.Name}; held-out {data.Split.HeldOut.Length} training images (split hash {data.Split.Hash}); test {data.Test.Count}",
             ["mode / budget"] = $"{options.Mode}, {options.Resource} <= {options.Target:0.###} of original" +
                 (table is null ? "" : " (predicted by the latency table)"),
-            ["agent"] = $"{options.Agent}, {options.Episodes} episodes ({options.Ddpg.WarmupEpisodes} warm-up)" + (options.Agent == AgentKind.Ddpg
-                ? $", exploration sigma {options.Ddpg.InitialSigma} x {options.Ddpg.Decay(options.Episodes):0.####}^k (last episode {options.Ddpg.Sigma(options.Episodes - 1, options.Episodes):0.###})" : ""),
+            ["agent"] = SearchFinish.AgentLine(options),
             ["action range"] = $"keep ratio in [{options.LowerBound}, {options.UpperBound}], channels rounded to multiples of {s.Pruning.Round}",
             ["scoring"] = $"{s.Pruning.Criterion} selection, least squares {(s.Pruning.Reconstruct ? "on" : "off")}, BN re-estimation {(s.Pruning.RecalibrateBatchNorm ? "on" : "off")}, reward on {Reward.MetricName(options)}" +
                 (options.Reward == RewardKind.Accuracy ? "" : " with the unpruned network (its outputs on the same images, by the same engine)"),
-            ["best episode"] = confirmed is null ? $"{best.Episode}"
-                : $"{best.Episode}, the best of the top {confirmed.Count} policies re-scored on held-out images the search did not score on: " +
-                  string.Join(", ", confirmed.Select(c => $"ep {c.Episode} {Reward.Format(options, c.HeldOut)} -> {Reward.Format(options, c.Confirm)}")),
+            ["best episode"] = SearchFinish.BestEpisodeLine(best, confirmed, options),
             ["seed"] = $"{options.Seed}",
             ["machine"] = $"{System.Environment.ProcessorCount} cores, {System.Environment.OSVersion}",
         };

@@ -180,22 +180,13 @@ public sealed class SearchSession : IDisposable
         return result;
     }
 
-    /// <summary>
-    /// Re-scores the log's best K policies on the images of the default held-out split that this
-    /// search did not score on (none when it scored on all of them: then null).
-    /// </summary>
-    (BestPolicy Best, IReadOnlyList<ConfirmedPolicy> Scored)? Confirm(Action<string>? note)
-    {
-        int k = Settings.ConfirmTop;
-        if (k == 0) return null;
-        var fresh = Data.UnscoredHeldOut();
-        if (fresh.Length == 0) return null;
-        note?.Invoke($"confirming the best {k} policies on {fresh.Length} held-out images the search did not score on");
-        using var batches = new TensorBatches(Data.Train, fresh, PruningMemory.ScoringBatch);
-        scoring.Refer(batches, Settings.Engine);
-        var confirm = scoring.Scorer(batches);
-        return TopPolicyConfirmation.Choose(SearchRunner.ReadLog(runner.LogPath), Environment, confirm, k, Settings.Search);
-    }
+    /// <summary>The top policies re-scored on held-out images the search did not score on (<see cref="SearchFinish.Confirm"/>).</summary>
+    (BestPolicy Best, IReadOnlyList<ConfirmedPolicy> Scored)? Confirm(Action<string>? note) =>
+        SearchFinish.Confirm(Settings, Data, Environment, runner.LogPath, images =>
+        {
+            scoring.Refer(images, Settings.Engine);
+            return scoring.Scorer(images);
+        }, note);
 
     /// <summary>
     /// The original, the baselines (resource mode, unless turned off) and the best: the held-out score
@@ -243,10 +234,7 @@ public sealed class SearchSession : IDisposable
                 var widths = Baselines.Policy(name, env, options);
                 results.Add(Result(PolicyKind.Baseline, name, widths, Reward.Score(options, scorer.Score(widths).HeldOut)));
             }
-        string agentName = options.Agent == AgentKind.Random ? "random search" : "AMC (DDPG)";
-        results.Add(Result(PolicyKind.Search,
-            confirmed is null ? $"{agentName}, best of {options.Episodes}" : $"{agentName}, best of {options.Episodes} (top {confirmed.Count} re-scored)",
-            chosen.Widths, Reward.Score(options, chosen)));
+        results.Add(Result(PolicyKind.Search, SearchFinish.RowName(options, confirmed), chosen.Widths, Reward.Score(options, chosen)));
         return results;
     }
 

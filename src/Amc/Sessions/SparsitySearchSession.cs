@@ -72,7 +72,7 @@ public sealed class SparsitySearchSession : IDisposable
         var ck = Checkpoint.Load(ckPath).RequireFinite(ckPath);
         SparsityEnvironment env;
         try { env = new SparsityEnvironment(ck.Network, options); }
-        catch (InfeasibleBudgetException e) { throw new SettingsException(e.Message.Replace("(lower --lbound or --round to go further)", "(lower --lbound to go further)")); }
+        catch (InfeasibleBudgetException e) { throw new SettingsException(e.Message); }
         string statePath = Path.Combine(outDir, SearchSession.StateFile);
         if (settings.Resume && !File.Exists(statePath))
             throw new SettingsException($"--resume: no search state in {outDir}; drop --resume to start a new search");
@@ -144,17 +144,8 @@ public sealed class SparsitySearchSession : IDisposable
         return At(keep);
     }
 
-    (BestPolicy Best, IReadOnlyList<ConfirmedPolicy> Scored)? Confirm(Action<string>? note)
-    {
-        int k = Settings.ConfirmTop;
-        if (k == 0) return null;
-        var fresh = Data.UnscoredHeldOut();
-        if (fresh.Length == 0) return null;
-        note?.Invoke($"confirming the best {k} policies on {fresh.Length} held-out images the search did not score on");
-        using var batches = new TensorBatches(Data.Train, fresh, PruningMemory.ScoringBatch);
-        using var confirm = Scorer(batches);
-        return TopPolicyConfirmation.Choose(SearchRunner.ReadLog(runner.LogPath), Environment, confirm, k, Settings.Search);
-    }
+    (BestPolicy Best, IReadOnlyList<ConfirmedPolicy> Scored)? Confirm(Action<string>? note) =>
+        SearchFinish.Confirm(Settings, Data, Environment, runner.LogPath, Scorer, note);
 
     /// <param name="bytes">Given each row's size as a sparse ONNX file.</param>
     List<PolicyResult> Compare(BestPolicy chosen, IReadOnlyList<ConfirmedPolicy>? confirmed, Dictionary<string, long> bytes)
@@ -185,10 +176,7 @@ public sealed class SparsitySearchSession : IDisposable
             var uniform = Uniform();
             results.Add(Row(PolicyKind.Baseline, "uniform", uniform, Reward.Score(options, scorer.Score(uniform).HeldOut)));
         }
-        string agentName = options.Agent == AgentKind.Random ? "random search" : "AMC (DDPG)";
-        results.Add(Row(PolicyKind.Search,
-            confirmed is null ? $"{agentName}, best of {options.Episodes}" : $"{agentName}, best of {options.Episodes} (top {confirmed.Count} re-scored)",
-            chosen.Widths, Reward.Score(options, chosen)));
+        results.Add(Row(PolicyKind.Search, SearchFinish.RowName(options, confirmed), chosen.Widths, Reward.Score(options, chosen)));
         return results;
     }
 
@@ -219,13 +207,10 @@ public sealed class SparsitySearchSession : IDisposable
             ["base checkpoint"] = s.Checkpoint,
             ["data"] = $"{Data.Train.Name}; held-out {Data.Split.HeldOut.Length} training images (split hash {Data.Split.Hash}); test {Data.Test.Count}",
             ["mode / budget"] = $"sparsity (fine-grained), non-zero params <= {options.Target:0.###} of original ({env.Wall.Budget:N0} of {env.Wall.Original:N0})",
-            ["agent"] = $"{options.Agent}, {options.Episodes} episodes ({options.Ddpg.WarmupEpisodes} warm-up)" + (options.Agent == AgentKind.Ddpg
-                ? $", exploration sigma {options.Ddpg.InitialSigma} x {options.Ddpg.Decay(options.Episodes):0.####}^k (last episode {options.Ddpg.Sigma(options.Episodes - 1, options.Episodes):0.###})" : ""),
+            ["agent"] = SearchFinish.AgentLine(options),
             ["action range"] = $"fraction of a layer's weights kept in [{options.LowerBound}, {options.UpperBound}], smallest magnitudes zeroed",
             ["scoring"] = $"magnitude masks (no reconstruction, no fine-tuning), BN re-estimation {(s.Pruning.RecalibrateBatchNorm ? $"on {s.Calibration.BatchNormImages} images" : "off")}, reward -error x ln(non-zero params) on {Reward.MetricName(options)}",
-            ["best episode"] = result.Confirmed is not { } confirmed ? $"{best.Episode}"
-                : $"{best.Episode}, the best of the top {confirmed.Count} policies re-scored on held-out images the search did not score on: " +
-                  string.Join(", ", confirmed.Select(c => $"ep {c.Episode} {Reward.Format(options, c.HeldOut)} -> {Reward.Format(options, c.Confirm)}")),
+            ["best episode"] = SearchFinish.BestEpisodeLine(best, result.Confirmed, options),
             ["ONNX file size (export --onnx --sparse)"] = string.Join("; ", result.SparseOnnxBytes.Select(kv => $"{kv.Key} {kv.Value:N0} bytes")),
             ["seed"] = $"{options.Seed}",
             ["machine"] = $"{System.Environment.ProcessorCount} cores, {System.Environment.OSVersion}",

@@ -20,6 +20,8 @@ public sealed class TrainSession : IDisposable
     readonly GraphModule? teacher;
     readonly Trainer trainer;
     readonly List<EpochResult> history = [];
+    /// <summary>The resident memory a step (or the final evaluation) may start from (<see cref="Trainer.ResidentCeiling"/>).</summary>
+    readonly long residentCeiling;
     CheckpointInfo info;
 
     public TrainSettings Settings { get; }
@@ -31,14 +33,15 @@ public sealed class TrainSession : IDisposable
     /// <summary>The first epoch this run trains (0, or the epochs a resumed run had done).</summary>
     public int FirstEpoch { get; }
 
-    TrainSession(TrainSettings settings, OpenedData data, TrainOptions options, string? note, GraphModule net, GraphModule? teacher, CheckpointInfo info, int firstEpoch)
+    TrainSession(TrainSettings settings, OpenedData data, TrainOptions options, string? note, long residentCeiling, GraphModule net, GraphModule? teacher, CheckpointInfo info, int firstEpoch)
     {
-        (Settings, Data, Options, BatchNote, this.net, this.teacher, this.info, FirstEpoch) = (settings, data, options, note, net, teacher, info, firstEpoch);
+        (Settings, Data, Options, BatchNote, this.residentCeiling, this.net, this.teacher, this.info, FirstEpoch) = (settings, data, options, note, residentCeiling, net, teacher, info, firstEpoch);
         // Fine-grained sparse networks keep their zeros through training: the zeros are the mask.
         Action? afterStep = info.Sparsity is { Count: > 0 } ? SparsityMasks.FromZeros(net).Apply : null;
         trainer = new Trainer(net, data.Train, data.Split.Train, options)
         {
             AfterStep = afterStep, Distill = teacher is null ? null : new Distillation(teacher, settings.Distill!.Options),
+            ResidentCeiling = residentCeiling,
         };
         if (firstEpoch > 0) trainer.LoadOptimizer(OptimizerPath);
     }
@@ -76,6 +79,9 @@ public sealed class TrainSession : IDisposable
         var choice = TrainingMemory.Choose(arch, settings.BatchSize, data.Split.Train.Length, budget, limit, teacherCheckpoint?.Network);
         MemoryCheck.Ensure(MemoryCheck.Evaluation(arch, settings.Engine), available);
         options = options with { BatchSize = choice.Batch };
+        // A step that starts with more resident than this may not fit its activations in the budget.
+        var estimate = TrainingMemory.Estimate(arch, Math.Min(choice.Batch, Math.Max(1, data.Split.Train.Length)), teacherCheckpoint?.Network);
+        long residentCeiling = Math.Max(0, budget - estimate.Activations);
 
         if (resumed is not null && source is null && resumed.Info.Seed is int seed && seed != options.Seed)
             throw new SettingsException($"--resume: the run was started with --seed {seed}, which fixes its data order; resume with the same value");
@@ -88,7 +94,7 @@ public sealed class TrainSession : IDisposable
                 Model = settings.Model, Dataset = data.Train.Name, Mean = data.Train.Mean, Std = data.Train.Std, Transform = data.Train.Transform,
                 Epochs = options.Epochs, EpochsDone = 0, Seed = options.Seed, Command = settings.CommandLine,
             });
-        return new TrainSession(settings, data, options, choice.Note, module, teacherCheckpoint?.ToModule(), info, resumed?.Info.EpochsDone ?? 0);
+        return new TrainSession(settings, data, options, choice.Note, residentCeiling, module, teacherCheckpoint?.ToModule(), info, resumed?.Info.EpochsDone ?? 0);
     }
 
     /// <summary>Runs the epochs left, saving after each; <paramref name="epochDone"/> hears of each once it is saved.</summary>
@@ -114,13 +120,15 @@ public sealed class TrainSession : IDisposable
     /// </summary>
     public TrainResult Finish()
     {
+        MallocTuning.ReleaseAbove(residentCeiling);
         var test = Data.Test.Count > 0 && Data.Test.HasLabels ? Evaluate(Data.Test, Data.Test.AllIndices()) : null;
         var metrics = new Dictionary<string, double>(info.Metrics ?? []);
         if (test is not null) (metrics["test_top1"], metrics["test_top5"]) = (test.Top1, test.Top5);
         string split = Data.Test.Count > 0 ? "test" : "heldout";
         var agreement = teacher is null ? null
             : split == "test" ? Evaluator.Compare(net, teacher, Data.Test, Data.Test.AllIndices()) : Evaluator.Compare(net, teacher, Data.Train, Data.Split.HeldOut);
-        if (agreement is not null) (metrics[$"{split}_agreement"], metrics[$"{split}_relative_error"]) = (agreement.Agreement!.Value, agreement.RelativeError!.Value);
+        if (agreement is not null) metrics[$"{split}_agreement"] = agreement.Agreement!.Value;
+        if (agreement?.RelativeError is double error) metrics[$"{split}_relative_error"] = error;
         info = info with { Metrics = metrics };
         Checkpoint.From(net, info).Save(Settings.Out);
         return new TrainResult(Settings.Out, test, history, agreement, agreement is null ? null : split);

@@ -6,7 +6,8 @@ namespace Amc.Training;
 /// <param name="Agreement">With reference outputs (those of the unpruned network): the fraction of images
 /// whose top-1 class is the reference's top-1 class. Null without a reference.</param>
 /// <param name="RelativeError">With reference outputs: ||Y - Y0||_F / ||Y0||_F over the whole image set
-/// (<see cref="ScoreTally"/>). Null without a reference.</param>
+/// (<see cref="ScoreTally"/>). Null without a reference, and null when any output was NaN or Inf
+/// (<see cref="NonFinite"/> images): the error is then undefined, not the error of the finite rows.</param>
 public sealed record Evaluation(double Top1, double Top5, int Count, double Loss, int NonFinite = 0,
     double? Agreement = null, double? RelativeError = null)
 {

@@ -9,15 +9,16 @@ namespace Amc.Training;
 /// Inf has no meaningful ranking, so it is a miss for top-1 and top-5; it is counted, and its loss
 /// is ln(classes), that of a uniform guess, so the mean loss stays finite.
 /// Given reference outputs (the unpruned network's on the same images) it also measures how far
-/// the network is from them: top-1 agreement (the same argmax rule on both rows; a non-finite row
-/// disagrees) and the relative error ||Y - Y0||_F / ||Y0||_F over the whole set. The error is taken
+/// the network is from them: top-1 agreement (the same argmax rule on both rows; a row with NaN or
+/// Inf on either side disagrees) and the relative error ||Y - Y0||_F / ||Y0||_F over the whole set. The error is taken
 /// over the set, not averaged per image, because a per-image ratio divides by each image's own
 /// norm, which can be near zero for one image (a feature map after ReLU) and then dominates the mean.
-/// Rows with NaN or Inf are left out of the error (the network is broken anyway: <see cref="Evaluation.NonFinite"/>).
+/// A row with NaN or Inf on either side makes the error undefined, so it is null (<see cref="Evaluation.RelativeError"/>):
+/// leaving such rows out would score a network whose every output is NaN as a perfect 0.
 /// </summary>
 internal sealed class ScoreTally
 {
-    long top1, top5, n, nonFinite, agree;
+    long top1, top5, n, nonFinite, nonFiniteCompared, agree;
     double loss, squaredError, squaredReference;
     bool referenced;
 
@@ -64,7 +65,11 @@ internal sealed class ScoreTally
 
     void Compare(ReadOnlySpan<float> row, ReadOnlySpan<float> reference)
     {
-        if (!AllFinite(row)) return;
+        if (!AllFinite(row) || !AllFinite(reference))
+        {
+            nonFiniteCompared++;
+            return;
+        }
         if (ArgMax(row) == ArgMax(reference)) agree++;
         for (int c = 0; c < row.Length; c++)
         {
@@ -83,8 +88,8 @@ internal sealed class ScoreTally
         return best;
     }
 
-    /// <summary>The relative error; an all-zero reference has none unless the outputs are zero too.</summary>
-    double RelativeError() => squaredReference > 0 ? Math.Sqrt(squaredError / squaredReference)
+    /// <summary>The relative error: null when any compared output was NaN or Inf; an all-zero reference has none unless the outputs are zero too.</summary>
+    double? RelativeError() => nonFiniteCompared > 0 ? null : squaredReference > 0 ? Math.Sqrt(squaredError / squaredReference)
         : squaredError == 0 ? 0 : double.PositiveInfinity;
 
     static bool AllFinite(ReadOnlySpan<float> row)

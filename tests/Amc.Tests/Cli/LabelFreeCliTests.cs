@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Amc.Torch;
+using static TorchSharp.torch;
 using Amc.Tests.Data;
 using SkiaSharp;
 
@@ -71,6 +73,31 @@ public class LabelFreeCliTests(TrainedModel model)
         Assert.Contains("give --against ORIGINAL", CliAssert.BadInput(CliRun.Amc("eval", "--checkpoint", model.Checkpoint, "--data", images, "--split", "heldout", "--heldout", "20")));
         Assert.Contains("--split heldout", CliAssert.BadInput(CliRun.Amc("eval", "--checkpoint", model.Checkpoint, "--against", model.Checkpoint, "--data", images, "--heldout", "20")));
         Assert.Contains("does not exist", CliAssert.BadInput(CliRun.Amc("eval", "--checkpoint", model.Checkpoint, "--against", model.NewPath("none.amc"), "--data", model.Data)));
+    }
+
+    [Fact]
+    public void Eval_against_the_original_of_an_all_NaN_network_reports_no_relative_error_and_no_agreement()
+    {
+        string broken = model.NewPath("nan.amc");
+        var ck = Checkpoint.Load(model.Checkpoint);
+        using (no_grad())
+            foreach (var w in ck.Weights.Values) w.fill_(float.NaN);
+        ck.Save(broken);
+
+        var r = CliRun.Amc("eval", "--checkpoint", broken, "--against", model.Checkpoint, "--data", model.Data, "--json");
+        CliAssert.Ok(r);
+        var json = Json(r);
+        int images = json.GetProperty("images").GetInt32();
+        Assert.True(images > 0);
+        Assert.Equal(images, json.GetProperty("nonFinite").GetInt32());
+        Assert.Equal(0, json.GetProperty("agreement").GetDouble());
+        Assert.Equal(JsonValueKind.Null, json.GetProperty("relativeError").ValueKind);
+
+        var text = CliRun.Amc("eval", "--checkpoint", broken, "--against", model.Checkpoint, "--data", model.Data);
+        CliAssert.Ok(text);
+        string said = string.Join(' ', text.Stdout.Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries)); // unwrapped from the console's width
+        Assert.Contains("relative error of the outputs undefined", said);
+        Assert.Contains($"{images} of {images} images gave NaN or Inf outputs", said);
     }
 
     [Fact]

@@ -72,6 +72,7 @@ public class SparsityCliTests(TrainedModel model)
     [InlineData("needs --target-params")]
     [InlineData("must be in (0, 1)", "--target-params", "1")]
     [InlineData("smallest feasible target", "--target-params", "0.01")]
+    [InlineData("(lower --lbound to go further)", "--target-params", "0.01")]
     [InlineData("accuracy only", "--target-params", "0.3", "--reward", "agreement")]
     [InlineData("drop --workers", "--target-params", "0.3", "--workers", "2")]
     public void Bad_sparsity_searches_are_refused_with_one_line(string message, params string[] extra)

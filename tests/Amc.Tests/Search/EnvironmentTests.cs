@@ -60,6 +60,7 @@ public class EnvironmentTests
         var net = Resnet20();
         var e = Assert.Throws<InfeasibleBudgetException>(() => new PruningEnvironment(net, ChannelGraph.Build(net), new SearchOptions { Target = 0.01 }, 8));
         Assert.Contains("smallest feasible target is", e.Message);
+        Assert.Contains("(lower --lbound or --round to go further)", e.Message);
     }
 
     [Fact]

@@ -132,6 +132,7 @@ public class SparsitySearchTests
     [InlineData(0.0, "must be in (0, 1)")]
     [InlineData(1.0, "must be in (0, 1)")]
     [InlineData(0.01, "smallest feasible target")]
+    [InlineData(0.01, "(lower --lbound to go further)")] // a sparsity search has no --round
     public void A_budget_outside_0_1_or_below_every_layers_minimum_is_refused(double target, string message)
     {
         using var setup = new TinySearchSetup();

@@ -40,7 +40,7 @@ public class ReferenceScoringTests
     }
 
     [Fact]
-    public void A_non_finite_row_disagrees_and_stays_out_of_the_error()
+    public void A_non_finite_row_disagrees_and_leaves_the_error_undefined()
     {
         float[] reference = [0, 2, 1, 0];
         float[] outputs = [0, 2, float.NaN, 0];
@@ -48,8 +48,15 @@ public class ReferenceScoringTests
         tally.Add(outputs, [0, 0], reference);
         var e = tally.Result();
         Assert.Equal(0.5, e.Agreement);
-        Assert.Equal(0, e.RelativeError);
+        // The finite row alone matches exactly: an error of its rows only would read a perfect 0.
+        Assert.Null(e.RelativeError);
         Assert.Equal(1, e.NonFinite);
+
+        // A reference with NaN or Inf outputs cannot measure an error either.
+        var broken = new ScoreTally();
+        broken.Add([0, 2, 1, 0], [0, 0], [0, 2, float.PositiveInfinity, 0]);
+        Assert.Equal(0.5, broken.Result().Agreement);
+        Assert.Null(broken.Result().RelativeError);
     }
 
     [Fact]
