@@ -97,7 +97,11 @@ static class SearchProgressView
                 .. compared ? new[] { Optional(r.TestAgreement), r.TestRelativeError is double e ? $"{e:F4}" : "–" } : []]);
         AnsiConsole.Write(t);
         AnsiConsole.MarkupLine($"summary: [link]{Markup.Escape(Path.Combine(result.OutputFolder, "summary.md"))}[/], policy: {Markup.Escape(Path.Combine(result.OutputFolder, "best-policy.json"))}");
-        if (result.Latency is { } latency) RenderLatency(latency);
+        if (result.Latency is { } latency)
+        {
+            RenderLatency(latency);
+            if (latency[0].StaleWarning() is { } stale) AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(stale)}");
+        }
     }
 
     public static void RenderSparsityResults(SparsitySearchResult result, SearchOptions options)

@@ -177,7 +177,7 @@ public static class SearchCommand
                 scoring?.Dispose();
             }
             if (json)
-                Console.WriteLine(JsonSerializer.Serialize(new { output = outDir, metric = result.Metric, best = result.Best, results = result.Results, latency = result.Latency }, ResultJson.Options));
+                Console.WriteLine(JsonSerializer.Serialize(new { output = outDir, metric = result.Metric, best = result.Best, results = result.Results, latency = result.Latency, latencyWarning = result.Latency?[0].StaleWarning() }, ResultJson.Options));
             else
                 SearchProgressView.RenderResults(result, settings.Search);
             return ExitCodes.Ok;

@@ -64,6 +64,7 @@ static class SearchArtifacts
                 settings["int8 latency table"] = $"{SearchSummary.Describe(int8Table)}; mixed precision predicted from both (Amc.Latency.MixedPrecisionLatency)";
             foreach (var c in latency!)
                 settings[$"latency, {c.Name}"] = $"table {c.PredictedMs:F3} ms, measured {c.Measured.Median:F3} ms (p10-p90 {c.Measured.P10:F3}-{c.Measured.P90:F3}), table error {c.ErrorPercent:+0.0;-0.0} %";
+            if (latency[0].StaleWarning() is { } stale) settings["latency table warning"] = stale;
             settings["latency speed-up"] = $"table {latency[0].PredictedMs / latency[1].PredictedMs:F2}x, measured {latency[0].Measured.Median / latency[1].Measured.Median:F2}x (ONNX Runtime, batch 1, timed interleaved)";
         }
         var md = SearchSummary.Markdown($"amc search: {session.Checkpoint.Network.Name}", settings, results, groupNames.Select((name, i) => (name, env.StepSize(i))).ToList(), episodes,

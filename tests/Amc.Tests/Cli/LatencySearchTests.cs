@@ -114,4 +114,29 @@ public class LatencySearchTests(TrainedModel model)
         // Every ResNet-20 group has a conv that is neither the first nor the last layer: a float group keeps one in float.
         Assert.Equal(floatGroups > 0, floatNodes.Contains("asked to stay in float"));
     }
+
+    [Fact]
+    public void A_table_measured_under_other_conditions_is_called_stale_after_the_search()
+    {
+        using var cache = new TempFolder();
+        var home = ("XDG_CACHE_HOME", cache.Path);
+        string[] grid = ["--round", "4", "--lbound", "0.2", "--latency-threads", "1"];
+        CliAssert.Ok(CliRun.AmcWith(home, ["latency-table", "--checkpoint", model.Checkpoint, "--json", .. grid]));
+        // As if measured on a machine ten times slower (under load): the end-to-end timings of the
+        // full and the smallest network, which the table's line goes through.
+        var cached = Directory.GetFiles(Path.Combine(cache.Path, "amc", "latency"), "*.json").Single();
+        var file = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(cached))!;
+        foreach (var key in new[] { "wholeNetworkMs", "smallestNetworkMs" })
+            file[key] = file[key]!.GetValue<double>() * 10;
+        File.WriteAllText(cached, file.ToJsonString());
+        var outDir = model.NewPath("stale");
+        var r = CliRun.AmcWith(home, ["search", "--checkpoint", model.Checkpoint, "--data", model.Data, "--episodes", "2", "--warmup", "2",
+            "--heldout", "10", "--calibration-images", "40", "--bn-images", "20", "--out", outDir, "--json", "--confirm-top", "0",
+            "--no-baselines", "--target-latency", "1", .. grid]);
+        if (r.ExitCode == 2 && r.Stderr.Contains("smallest feasible target")) return; // timing noise on a tiny network: nothing to search
+        CliAssert.Ok(r);
+        var warning = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("latencyWarning").GetString();
+        Assert.Contains("measured under other conditions", warning);
+        Assert.Contains("latency table warning", File.ReadAllText(Path.Combine(outDir, "summary.md")));
+    }
 }
