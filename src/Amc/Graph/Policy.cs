@@ -73,6 +73,14 @@ public sealed record Policy
         return new Policy(copy);
     }
 
+    /// <summary>This policy with the given groups' choices (width and precision) taken from <paramref name="other"/>.</summary>
+    public Policy WithChoicesOf(Policy other, IEnumerable<int> groupIds)
+    {
+        var copy = (GroupChoice[])groups.Clone();
+        foreach (int g in groupIds) copy[g] = other.groups[g];
+        return new Policy(copy);
+    }
+
     /// <summary>The widths of the given groups in their order: the per-step view of a search (one channel count per step).</summary>
     public int[] StepWidths(IReadOnlyList<ChannelGroup> steps) => steps.Select(g => Width(g.Id)).ToArray();
 

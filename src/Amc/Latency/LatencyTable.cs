@@ -63,13 +63,19 @@ public sealed class LatencyTable
         entries.TryGetValue(op, out double ms) ? ms : throw new ArgumentException($"latency table: no entry for {op} of layer '{layer.Name}'");
 
     /// <summary>Predicted latency (ms) of the network with the given group widths.</summary>
-    public double PredictMs(Policy policy) => OverheadMs + Scale * EntrySum(policy);
+    public double PredictMs(Policy policy) => FromEntrySum(EntrySum(policy));
+
+    /// <summary>The latency (ms) the table's line maps a sum of its entries to.</summary>
+    public double FromEntrySum(double entrySum) => OverheadMs + Scale * entrySum;
 
     /// <summary>
     /// The prediction in whole nanoseconds: the budget wall compares integers, and a rounded value
     /// keeps the wall's decisions exactly reproducible.
     /// </summary>
-    public long PredictNanoseconds(Policy policy) => (long)Math.Round(PredictMs(policy) * 1e6);
+    public long PredictNanoseconds(Policy policy) => Nanoseconds(PredictMs(policy));
+
+    /// <summary>A prediction in ms as the budget wall compares it: whole nanoseconds.</summary>
+    public static long Nanoseconds(double ms) => (long)Math.Round(ms * 1e6);
 
     /// <summary>Sum of the layers' (interpolated) entries at the given widths (ms).</summary>
     public double EntrySum(Policy policy)

@@ -35,12 +35,17 @@ public sealed class MixedPrecisionLatency
     /// <summary>Predicted latency (ms) of the network at the policy's widths, its int8 groups' layers in int8.</summary>
     public double PredictMs(Policy policy)
     {
-        double saved = 0, savedAll = 0, weight = 0, weightAll = 0;
+        // One pass over the layers gives both tables' sums (in layer order, as their own
+        // predictions sum them) and the savings: the budget wall calls this many times per step.
+        double floatSum = 0, int8Sum = 0, saved = 0, savedAll = 0, weight = 0, weightAll = 0;
         bool any = false;
         for (int i = 0; i < group.Length; i++)
         {
+            double floatEntry = floatTable.LayerMs(i, policy), int8Entry = int8Table.LayerMs(i, policy);
+            floatSum += floatEntry;
+            int8Sum += int8Entry;
             if (group[i] is not int g) continue;
-            double s = floatTable.Scale * floatTable.LayerMs(i, policy) - int8Table.Scale * int8Table.LayerMs(i, policy);
+            double s = floatTable.Scale * floatEntry - int8Table.Scale * int8Entry;
             savedAll += s;
             weightAll += fullFloatMs[i];
             if (!policy.IsInt8(g)) continue;
@@ -48,10 +53,10 @@ public sealed class MixedPrecisionLatency
             saved += s;
             weight += fullFloatMs[i];
         }
-        double floatMs = floatTable.PredictMs(policy);
+        double floatMs = floatTable.FromEntrySum(floatSum);
         if (!any) return floatMs;
         // Tables that find no saving in the layers at all (noise on a tiny network) share by float time.
         double share = savedAll > 0 ? saved / savedAll : weight / weightAll;
-        return floatMs - share * (floatMs - int8Table.PredictMs(policy));
+        return floatMs - share * (floatMs - int8Table.FromEntrySum(int8Sum));
     }
 }

@@ -146,13 +146,7 @@ public sealed class PruningEnvironment : ISearchEnvironment
 
     /// <summary>The policy with every group after the <paramref name="group"/>-th searched one at its minimum
     /// (width, and precision in a mixed-precision search): how far the budget can still fall.</summary>
-    Policy LaterAtMinimum(int group)
-    {
-        var later = Steps.Skip(group + 1).ToList();
-        var p = policy.WithWidths(later.Select(g => (g.Id, minimum.Width(g.Id))));
-        if (mixed) foreach (var g in later) p = p.WithInt8(g.Id, minimum.IsInt8(g.Id));
-        return p;
-    }
+    Policy LaterAtMinimum(int group) => policy.WithChoicesOf(minimum, Steps.Skip(group + 1).Select(g => g.Id));
 
     public float[] Reset()
     {

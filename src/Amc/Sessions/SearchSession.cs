@@ -121,7 +121,7 @@ public sealed class SearchSession : IDisposable
         try
         {
             env = new PruningEnvironment(ck.Network, graph, options, settings.Pruning.Round,
-                predictMs is null ? null : p => (long)Math.Round(predictMs(p) * 1e6));
+                predictMs is null ? null : p => Amc.Latency.LatencyTable.Nanoseconds(predictMs(p)));
         }
         catch (InfeasibleBudgetException e) { throw new SettingsException(e.Message); }
         string statePath = Path.Combine(outDir, StateFile);
