@@ -58,7 +58,7 @@ static class TrainingSession
             string scores = string.Join("; ", new[]
             {
                 test is null ? null : $"test top-1 {Format.Percent(test.Top1)}, top-5 {Format.Percent(test.Top5)} on {test.Count} images",
-                agreement is null ? null : $"agreement with the teacher {Format.Percent(agreement.Agreement!.Value)}, relative error {(agreement.RelativeError is double e ? e.ToString("F4") : "undefined (NaN or Inf outputs)")} on {agreement.Count} {(result.AgreementSplit == "test" ? "test" : "held-out")} images",
+                agreement is null ? null : $"agreement with the teacher {Format.Percent(agreement.Agreement!.Value)}, relative error {agreement.DescribeRelativeError()} on {agreement.Count} {(result.AgreementSplit == "test" ? "test" : "held-out")} images",
             }.OfType<string>());
             AnsiConsole.MarkupLine($"[green]done[/]: {Markup.Escape(result.Checkpoint)}  {Markup.Escape(scores)}");
         }

@@ -61,7 +61,7 @@ public static class EvalCommand
                     AnsiConsole.MarkupLine($"{p.GetValue(split)}: top-1 [bold]{Format.Percent(result.Top1)}[/], top-5 {Format.Percent(result.Top5)} on {result.Count} images");
                 if (result.Agreement is double agreement)
                     AnsiConsole.MarkupLine($"{p.GetValue(split)}: top-1 agreement with {Markup.Escape(referencePath!)} [bold]{Format.Percent(agreement)}[/], " +
-                        $"relative error of the outputs {(result.RelativeError is double e ? e.ToString("F4") : "undefined (NaN or Inf outputs)")} on {result.Count} images");
+                        $"relative error of the outputs {result.DescribeRelativeError()} on {result.Count} images");
                 if (result.NonFinite > 0)
                     AnsiConsole.MarkupLine($"[red]warning[/]: {result.NonFinite} of {result.Count} images gave NaN or Inf outputs (counted as misses{(reference is null ? "" : " and disagreements")}); the network is broken");
             }

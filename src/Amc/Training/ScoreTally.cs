@@ -14,7 +14,8 @@ namespace Amc.Training;
 /// over the set, not averaged per image, because a per-image ratio divides by each image's own
 /// norm, which can be near zero for one image (a feature map after ReLU) and then dominates the mean.
 /// A row with NaN or Inf on either side makes the error undefined, so it is null (<see cref="Evaluation.RelativeError"/>):
-/// leaving such rows out would score a network whose every output is NaN as a perfect 0.
+/// leaving such rows out would score a network whose every output is NaN as a perfect 0. So is
+/// the error against an all-zero reference, unless the outputs are all zero as well.
 /// </summary>
 internal sealed class ScoreTally
 {
@@ -88,9 +89,12 @@ internal sealed class ScoreTally
         return best;
     }
 
-    /// <summary>The relative error: null when any compared output was NaN or Inf; an all-zero reference has none unless the outputs are zero too.</summary>
+    /// <summary>
+    /// The relative error: null when any compared output was NaN or Inf, and when the reference is
+    /// all zero and the outputs are not (no ratio to give; infinity would not survive JSON either).
+    /// </summary>
     double? RelativeError() => nonFiniteCompared > 0 ? null : squaredReference > 0 ? Math.Sqrt(squaredError / squaredReference)
-        : squaredError == 0 ? 0 : double.PositiveInfinity;
+        : squaredError == 0 ? 0 : null;
 
     static bool AllFinite(ReadOnlySpan<float> row)
     {

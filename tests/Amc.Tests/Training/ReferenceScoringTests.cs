@@ -57,6 +57,22 @@ public class ReferenceScoringTests
         broken.Add([0, 2, 1, 0], [0, 0], [0, 2, float.PositiveInfinity, 0]);
         Assert.Equal(0.5, broken.Result().Agreement);
         Assert.Null(broken.Result().RelativeError);
+        Assert.Contains("reference", broken.Result().DescribeRelativeError());
+    }
+
+    [Fact]
+    public void An_all_zero_reference_has_no_relative_error_unless_the_outputs_are_zero_too()
+    {
+        float[] zeros = [0, 0, 0, 0];
+        var differs = new ScoreTally();
+        differs.Add([0, 1, 0, 0], [0, 0], zeros);
+        // Not +Infinity: JSON cannot hold it, and the ratio has no meaning.
+        Assert.Null(differs.Result().RelativeError);
+        Assert.Contains("all zero", differs.Result().DescribeRelativeError());
+        var same = new ScoreTally();
+        same.Add(zeros, [0, 0], zeros);
+        Assert.Equal(0, same.Result().RelativeError);
+        Assert.Equal("0.0000", same.Result().DescribeRelativeError());
     }
 
     [Fact]
