@@ -21,6 +21,12 @@ static class TrainingSession
     public static readonly Option<string> EvalEngine = EngineOption.Create("--eval-engine",
         "Evaluate the held-out images after each epoch and the test set at the end with ONNX Runtime (ort, faster here; the current weights exported in memory) or TorchSharp (torch)");
 
+    public static readonly Option<int> BatchNormImages = new Option<int>("--bn-images")
+    {
+        Description = "After each epoch, re-estimate BN statistics on this many training images in the evaluation transform, instead of keeping the running averages of the augmented training batches (0 = keep them)",
+        DefaultValueFactory = _ => TrainSettings.DefaultBatchNormImages,
+    }.In(OptionRange.AtLeast(0));
+
     /// <summary>--batch-size of train and finetune: no default value, so the memory check knows whether the user chose it.</summary>
     public static Option<int?> BatchSize() => new Option<int?>("--batch-size")
     {
@@ -33,6 +39,7 @@ static class TrainingSession
         BatchSize = p.GetValue(batch),
         MaxMemory = p.GetValue(MaxMemory) is double gb ? (long)Math.Min(long.MaxValue, gb * (1L << 30)) : null,
         Engine = EngineOption.Parse(p.GetValue(EvalEngine)!),
+        BatchNormImages = p.GetValue(BatchNormImages),
         EvaluationThreads = p.GetValue(CommonOptions.Threads),
         CommandLine = CommonOptions.CommandLine,
     };

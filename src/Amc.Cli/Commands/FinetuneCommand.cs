@@ -36,7 +36,7 @@ public static class FinetuneCommand
         loss.AcceptOnlyFromAmong("kl", "mse");
         var cmd = new Command("finetune", "Fine-tune a pruned network (SGD + momentum, cosine LR), on the labels or by distillation from the unpruned network")
         {
-            checkpoint, epochs, batch, lr, wd, noAugment, output, resume, images, distill, teacher, temperature, alpha, loss, TrainingSession.MaxMemory, TrainingSession.EvalEngine,
+            checkpoint, epochs, batch, lr, wd, noAugment, output, resume, images, distill, teacher, temperature, alpha, loss, TrainingSession.MaxMemory, TrainingSession.EvalEngine, TrainingSession.BatchNormImages,
         };
         DataOptions.AddTo(cmd);
         cmd.SetAction(p =>

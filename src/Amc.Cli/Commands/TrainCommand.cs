@@ -19,7 +19,7 @@ public static class TrainCommand
         var noAugment = new Option<bool>("--no-augment") { Description = "Turn off augmentation (pad + random crop + flip; random-resized crop + flip for image folders)" };
         var output = new Option<string>("--out") { Description = "Checkpoint to write (every epoch, atomically)", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue from --out and its optimizer state" };
-        var cmd = new Command("train", "Train a model (SGD + momentum, cosine LR, weight decay)") { model, width, epochs, batch, lr, wd, noAugment, output, resume, TrainingSession.MaxMemory, TrainingSession.EvalEngine };
+        var cmd = new Command("train", "Train a model (SGD + momentum, cosine LR, weight decay)") { model, width, epochs, batch, lr, wd, noAugment, output, resume, TrainingSession.MaxMemory, TrainingSession.EvalEngine, TrainingSession.BatchNormImages };
         DataOptions.AddTo(cmd);
         cmd.SetAction(p =>
         {

@@ -42,11 +42,19 @@ public sealed class TrainSession : IDisposable
         {
             AfterStep = afterStep, Distill = teacher is null ? null : new Distillation(teacher, settings.Distill!.Options),
             ResidentCeiling = residentCeiling,
+            AfterEpoch = settings.BatchNormImages > 0 && net.Network.Layers.Any(l => l.Kind == LayerKind.BatchNorm2d) ? RecalibrateBatchNorm : null,
         };
         if (firstEpoch > 0) trainer.LoadOptimizer(OptimizerPath);
     }
 
     string OptimizerPath => Settings.Out + ".optim";
+
+    /// <summary>BN statistics of the evaluation transform (<see cref="TrainSettings.BatchNormImages"/>), the same images every epoch.</summary>
+    void RecalibrateBatchNorm()
+    {
+        using var sample = Data.CalibrationSample(Math.Min(Settings.BatchNormImages, Data.Split.Train.Length), Options.Seed);
+        BatchNormCalibration.Recalibrate(net, sample.Images);
+    }
 
     public static TrainSession Open(TrainSettings settings)
     {

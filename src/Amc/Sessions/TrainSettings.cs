@@ -23,6 +23,15 @@ public sealed record TrainSettings
     public int? BatchSize { get; init; }
     /// <summary>Bytes the run may take; null: <see cref="TrainingMemory.DefaultBudget"/> (never more than is free).</summary>
     public long? MaxMemory { get; init; }
+    /// <summary>
+    /// After each epoch, BN statistics are re-estimated on this many training images in the
+    /// evaluation transform (0: keep the running averages of the training batches). Those averages
+    /// describe augmented images (a random-resized crop zooms in), not the centre crops the network
+    /// is scored and deployed on; at 224x224 the mismatch cost a pruned MobileNetV2 19 points after
+    /// a one-epoch fine-tune (docs/BENCHMARKS.md, "BN statistics after training").
+    /// </summary>
+    public int BatchNormImages { get; init; } = DefaultBatchNormImages;
+    public const int DefaultBatchNormImages = 500;
     /// <summary>Train on a seeded random subset of this many training images (fine-tuning); null: all.</summary>
     public int? TrainImages { get; init; }
     /// <summary>The engine of the held-out evaluation after each epoch and the test evaluation at the end.</summary>

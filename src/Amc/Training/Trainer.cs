@@ -38,6 +38,9 @@ public sealed class Trainer(GraphModule model, Dataset data, int[] trainIndices,
     /// </summary>
     public long? ResidentCeiling { get; init; }
 
+    /// <summary>Runs when an epoch's steps are done, before its held-out evaluation and its save.</summary>
+    public Action? AfterEpoch { get; init; }
+
     void ReleaseFreeMemory()
     {
         if (ResidentCeiling is long ceiling) MallocTuning.ReleaseAbove(ceiling);
@@ -90,6 +93,7 @@ public sealed class Trainer(GraphModule model, Dataset data, int[] trainIndices,
             }
             double seconds = clock.Elapsed.TotalSeconds;
             ReleaseFreeMemory();
+            AfterEpoch?.Invoke();
             epochDone(new EpochResult(epoch, lossSum / Math.Max(1, seen), (double)correct / Math.Max(1, seen), heldOut?.Invoke(), seconds, seen / seconds));
         }
     }
