@@ -7,6 +7,7 @@
 #             episode is the difference over the 24 extra episodes, so start-up and loading cancel
 #   quality   best policy after 48 episodes (16 warm-up), K = 4 (what --workers 4 gives: tested
 #             equal, episode by episode) vs K = 1, seeds 1 and 2, in one process
+#             (QUALITY_EPISODES, QUALITY_WARMUP and SEEDS override 48, 16 and "1 2")
 #   bench/workers-bench.sh [PARTS]   e.g. bench/workers-bench.sh "overhead speed quality"
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -34,8 +35,10 @@ for part in $parts; do
         for w in 1 2; do run "speed-w$w-e$e" --episodes "$e" --warmup 8 --workers "$w"; done
       done ;;
     quality)
-      for seed in 1 2; do
-        for k in 1 4; do run "quality-k$k-seed$seed" --episodes 48 --warmup 16 --seed "$seed" --rollouts-per-round "$k"; done
+      e="${QUALITY_EPISODES:-48}" w="${QUALITY_WARMUP:-16}" tag=""
+      [ "$e" = 48 ] || tag="-e$e"
+      for seed in ${SEEDS:-1 2}; do
+        for k in 1 4; do run "quality$tag-k$k-seed$seed" --episodes "$e" --warmup "$w" --seed "$seed" --rollouts-per-round "$k"; done
       done ;;
     *) echo "unknown part $part (overhead, speed or quality)" >&2; exit 2 ;;
   esac

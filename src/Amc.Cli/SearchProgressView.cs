@@ -24,6 +24,7 @@ static class SearchProgressView
             ? LatencyTableView.Show(progress => SearchSession.Open(settings, progress, scorerFor), quiet)
             : SearchSession.Open(settings, scorerFor: scorerFor);
         var options = settings.Search;
+        foreach (var stale in session.StaleTableWarnings) Console.Error.WriteLine($"warning: {stale}");
         if (!quiet)
         {
             if (session.LatencyTable is { } table) AnsiConsole.MarkupLine(Markup.Escape("latency table: " + SearchSummary.Describe(table)));

@@ -38,6 +38,8 @@ public sealed class SearchSession : IDisposable
     public LatencyTableBuild? LatencyTable { get; }
     /// <summary>A mixed-precision search's int8 table; null otherwise.</summary>
     public LatencyTableBuild? Int8LatencyTable { get; }
+    /// <summary>Said before the first episode: a cached table that no longer matches this machine (<see cref="CachedTableWarning"/>).</summary>
+    public IReadOnlyList<string> StaleTableWarnings { get; }
     public OpenedData Data { get; }
     /// <summary>What a resumed search must share with the saved one (<see cref="SearchFingerprint"/>).</summary>
     public string Fingerprint { get; }
@@ -50,8 +52,9 @@ public sealed class SearchSession : IDisposable
     readonly Func<Policy, double>? predictMs;
 
     SearchSession(SearchSettings settings, Checkpoint ck, PruningEnvironment env, LatencyTableBuild? table, LatencyTableBuild? int8Table,
-        Func<Policy, double>? predictMs, OpenedData data, string fingerprint, Func<string, ICandidateScorer>? scorerFor)
+        Func<Policy, double>? predictMs, OpenedData data, string fingerprint, Func<string, ICandidateScorer>? scorerFor, IReadOnlyList<string> staleTableWarnings)
     {
+        StaleTableWarnings = staleTableWarnings;
         Settings = settings;
         Checkpoint = ck;
         Environment = env;
@@ -63,6 +66,20 @@ public sealed class SearchSession : IDisposable
         scoring = new SearchScoring(ck, data, settings.Calibration, settings.Pruning, settings.Engine, settings.Search.Reward, settings.Int8, settings.Search.MixedPrecision);
         scorer = scorerFor?.Invoke(fingerprint) ?? scoring.Scorer();
         runner = new SearchRunner(env, scorer, settings.Search, settings.OutputFolder, fingerprint);
+    }
+
+    /// <summary>
+    /// A table read from the cache, checked against the unpruned network timed now: its warning
+    /// (<see cref="LatencyComparison.StaleWarning"/>) before the search spends its episodes on a
+    /// budget in the table's terms, as well as after it. A table this run measured needs no check.
+    /// </summary>
+    static string? CachedTableWarning(LatencyTableBuild? build, Checkpoint ck, int threads)
+    {
+        if (build is not { FromCache: true }) return null;
+        bool int8 = build.File.Key.Int8;
+        var measured = LatencyCheck.Time([(ck.Network, (IReadOnlyDictionary<string, TorchSharp.torch.Tensor>)ck.Weights)], threads, warmup: 10, repeats: 50, int8)[0];
+        return new LatencyComparison("original", build.Table.WholeNetworkMs, measured).StaleWarning() is { } warning
+            ? (int8 ? "the int8 table: " : "") + warning : null;
     }
 
     /// <summary>The whole search: open, run every episode, confirm, score the baselines and write the files.</summary>
@@ -117,6 +134,7 @@ public sealed class SearchSession : IDisposable
             }
             else predictMs = table.Table.PredictMs;
         }
+        var staleTables = new[] { table, int8Table }.Select(b => CachedTableWarning(b, ck, settings.LatencyThreads)).OfType<string>().ToList();
         PruningEnvironment env;
         try
         {
@@ -146,7 +164,7 @@ public sealed class SearchSession : IDisposable
             search = options, pruning = settings.Pruning, threads = TorchSharp.torch.get_num_threads(),
             latencyThreads = table is null ? (int?)null : settings.LatencyThreads, int8 = settings.Int8, fingerprint,
         }, ResultJson.Options));
-        return new SearchSession(settings, ck, env, table, int8Table, predictMs, data, fingerprint, scorerFor);
+        return new SearchSession(settings, ck, env, table, int8Table, predictMs, data, fingerprint, scorerFor, staleTables);
     }
 
     /// <summary>Runs the episodes (the remaining ones when resuming); returns the best policy by held-out reward.</summary>
