@@ -27,7 +27,7 @@ public sealed record TrainSettings
     /// After each epoch, BN statistics are re-estimated on this many training images in the
     /// evaluation transform (0: keep the running averages of the training batches). Those averages
     /// describe augmented images (a random-resized crop zooms in), not the centre crops the network
-    /// is scored and deployed on; at 224x224 the mismatch cost a pruned MobileNetV2 19 points after
+    /// is scored and deployed on; at 224x224 the mismatch cost a pruned MobileNetV2 18 points after
     /// a one-epoch fine-tune (docs/BENCHMARKS.md, "BN statistics after training").
     /// </summary>
     public int BatchNormImages { get; init; } = DefaultBatchNormImages;
