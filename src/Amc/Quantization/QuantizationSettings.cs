@@ -1,3 +1,5 @@
+using Amc.Graph;
+
 namespace Amc.Quantization;
 
 /// <summary>How activation ranges are taken from the calibration images.</summary>
@@ -43,6 +45,14 @@ public sealed record QuantizationSettings
 
     /// <summary>Images of the training split the activation ranges are calibrated on.</summary>
     public int CalibrationImages { get; init; } = 256;
+
+    /// <summary>
+    /// How a mixed-precision policy's network runs: the layers of its float groups stay float
+    /// (<see cref="LayerPrecision"/>), the rest as the defaults; null when no group is int8, i.e. the
+    /// float network. A search scores and times its policies with these same settings.
+    /// </summary>
+    public static QuantizationSettings? ForMixedPolicy(Network net, ChannelGraph graph, Policy policy) =>
+        policy.Int8Groups().Length == 0 ? null : new() { FloatNodes = LayerPrecision.FloatLayers(net, graph, policy) };
 
     public void Validate()
     {

@@ -40,11 +40,11 @@ public sealed class OnnxCandidateScorer(CandidateBuilder builder, TensorBatches 
         var clock = Stopwatch.StartNew();
         double export;
         Evaluation evaluation;
-        if (ranges is null || (mixedPrecision && policy.Int8Groups().Length == 0)) evaluation = evaluator.Evaluate(pruned.Network, weights, threads, out export);
+        var mixed = mixedPrecision ? QuantizationSettings.ForMixedPolicy(pruned.Network, builder.Pruner.Graph, policy) : null;
+        if (ranges is null || (mixedPrecision && mixed is null)) evaluation = evaluator.Evaluate(pruned.Network, weights, threads, out export);
         else
         {
-            var settings = mixedPrecision ? new QuantizationSettings { FloatNodes = LayerPrecision.FloatLayers(pruned.Network, builder.Pruner.Graph, policy) } : null;
-            var model = Int8Export.Export(pruned.Network, weights, ranges, settings, threads);
+            var model = Int8Export.Export(pruned.Network, weights, ranges, mixed, threads);
             export = clock.Elapsed.TotalSeconds;
             evaluation = evaluator.Evaluate(model, threads);
         }

@@ -265,9 +265,8 @@ public sealed class SearchSession : IDisposable
         var predict = predictMs!;
         var built = policies.Select(p => (p.Name, p.Widths, Built: scoring.Builder.Build(p.Widths))).ToList();
         bool mixed = Settings.Search.MixedPrecision;
-        // A mixed-precision policy is timed as the network the scorer evaluated: its float groups' layers in float.
-        QuantizationSettings? Int8(Network net, Policy p) => mixed && p.Int8Groups().Length > 0
-            ? new QuantizationSettings { FloatNodes = LayerPrecision.FloatLayers(net, scoring.Pruner.Graph, p) } : null;
+        // A mixed-precision policy is timed as the network the scorer evaluated.
+        QuantizationSettings? Int8(Network net, Policy p) => mixed ? QuantizationSettings.ForMixedPolicy(net, scoring.Pruner.Graph, p) : null;
         try
         {
             return LatencyCheck.Measure(
