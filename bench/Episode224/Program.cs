@@ -13,6 +13,8 @@
 //     interleaved with the new one.
 //   dotnet run -c Release --project bench/Episode224 -- bn-graph <dir> <model>
 //     the BN pass alone, 3 times: the BN statistics graph against the inference graph on the same batches.
+//   dotnet run -c Release --project bench/Episode224 -- bn-profile <dir> <model>
+//     ONNX Runtime's profile of both graphs over the BN images: kernel milliseconds per op type.
 using System.Diagnostics;
 using System.Globalization;
 using Amc.Data;
@@ -78,7 +80,48 @@ if (args is ["bn-graph", var d2, var m2])
     }
     return 0;
 }
-Console.Error.WriteLine("usage: fixtures <dir> | episodes <dir> <mobilenetv2|resnet50> [--policies 4] [--threads 2] [--torch-bn] | bn-graph <dir> <model>");
+if (args is ["bn-profile", var d3, var m3])
+{
+    // ONNX Runtime's own profile of the BN statistics graph: milliseconds per op type.
+    set_num_threads(2);
+    var ck = Checkpoint.Load(Path.Combine(d3, $"{m3}.amc"));
+    var data = OpenedData.OpenFor(new DataSettings(Path.Combine(d3, "images"), HeldOut: HeldOut), ck);
+    var options = new PruneOptions(Seed: 1, Reconstruct: false);
+    using var scoring = new SearchScoring(ck, data, new CalibrationSettings(CalibrationImages, BatchNormImages), options);
+    var cost = new GroupWidthCost(ck.Network, scoring.Pruner.Graph);
+    var policy = Around(scoring.Pruner.Graph, cost, cost.Of(cost.Full()).Macs, 0.5, null);
+    var arrays = scoring.Pruner.BatchNormBatches.Select(b => (b.data<float>().ToArray(), (int)b.shape[0])).ToList();
+    var pruned = scoring.Pruner.Prune(policy, options);
+    foreach (var (label, model) in new[] { ("statistics", OnnxExporter.ExportBatchStatistics(pruned.Network, pruned.Weights)), ("inference", OnnxExporter.Export(pruned.Network, pruned.Weights)) })
+    {
+        using var so = OnnxRuntimeSession.Options(2);
+        so.EnableProfiling = true;
+        if (label == "statistics" && Environment.GetEnvironmentVariable("AMC_ORTLEVEL") is { Length: > 0 } lv) so.GraphOptimizationLevel = Enum.Parse<Microsoft.ML.OnnxRuntime.GraphOptimizationLevel>(lv);
+        so.ProfileOutputPathPrefix = Path.Combine(Path.GetTempPath(), $"bnprofile-{label}");
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(Google.Protobuf.MessageExtensions.ToByteArray(model), so);
+        string input = session.InputMetadata.Keys.First(), output = session.OutputMetadata.Keys.First();
+        var c = Stopwatch.StartNew();
+        foreach (var (x, n) in arrays)
+        {
+            using var v = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(x, [n, 3, Size, Size]);
+            using var o = session.Run(new Microsoft.ML.OnnxRuntime.RunOptions(), [input], [v], [output]);
+        }
+        double total = c.Elapsed.TotalSeconds;
+        string file = session.EndProfiling();
+        var byOp = new Dictionary<string, double>();
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(file));
+        foreach (var e in json.RootElement.EnumerateArray())
+            if (e.GetProperty("cat").GetString() == "Node" && e.GetProperty("name").GetString()!.EndsWith("_kernel_time"))
+            {
+                string op = e.GetProperty("args").GetProperty("op_name").GetString()!;
+                byOp[op] = byOp.GetValueOrDefault(op) + e.GetProperty("dur").GetDouble() / 1000;
+            }
+        Console.WriteLine($"{label}: {total:F2} s over {arrays.Sum(a => a.Item2)} images; kernel ms by op: " +
+            string.Join(", ", byOp.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key} {kv.Value:F0}")));
+    }
+    return 0;
+}
+Console.Error.WriteLine("usage: fixtures <dir> | episodes <dir> <mobilenetv2|resnet50> [--policies 4] [--threads 2] [--torch-bn] | bn-graph <dir> <model> | bn-profile <dir> <model>");
 return 2;
 
 void Fixtures(string dir)

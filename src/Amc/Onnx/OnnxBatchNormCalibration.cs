@@ -14,6 +14,13 @@ namespace Amc.Onnx;
 /// (docs/BENCHMARKS.md, "Search episode at 224x224"). The images are copied to arrays once; several
 /// candidates may be recalibrated at once.
 /// </summary>
+/// <remarks>
+/// The graph runs without ONNX Runtime's graph optimizations: from the basic level on, ORT 1.31
+/// folds a Conv without bias into the BatchNormalization that follows it even in training mode,
+/// and the "batch statistics" it then hands out are not the conv output's (the test on ResNet-20
+/// catches it). Unoptimized, the convolutions run in plain NCHW, which costs what the optimized
+/// graph spent converting layouts around the BNs (docs/BENCHMARKS.md).
+/// </remarks>
 internal sealed class OnnxBatchNormCalibration(IReadOnlyList<Tensor> batches)
 {
     readonly List<(float[] Images, int Count)> arrays = batches.Select(b =>
@@ -37,7 +44,7 @@ internal sealed class OnnxBatchNormCalibration(IReadOnlyList<Tensor> batches)
         if (bns.Count == 0 || arrays.Count == 0) return result;
 
         var clock = Stopwatch.StartNew();
-        using var session = new OnnxRuntimeSession(OnnxExporter.ExportBatchStatistics(net, weights), threads);
+        using var session = new OnnxRuntimeSession(OnnxExporter.ExportBatchStatistics(net, weights), threads, optimize: false);
         exportSeconds = clock.Elapsed.TotalSeconds;
         clock.Restart();
         var moments = bns.Select(l => new ChannelMoments(shapes[l.Name].C)).ToList();

@@ -43,6 +43,12 @@ public static class OnnxExporter
     public const string BatchStatisticsName = "batch_statistics";
 
     /// <summary>
+    /// Opset of <see cref="ExportBatchStatistics"/>: BatchNormalization's training mode, which hands
+    /// out the batch statistics, exists from opset 14.
+    /// </summary>
+    const int BatchStatisticsOpset = 15;
+
+    /// <summary>
     /// The network as it runs while BN statistics are estimated: every BatchNorm normalises by its
     /// batch's own per-channel mean and biased variance (over N, H, W), as a BN in training mode
     /// does. The one output, "batch_statistics", is each BN's batch mean then batch variance
@@ -58,7 +64,7 @@ public static class OnnxExporter
         graph.Input.Add(Value(InputName, [net.Input.C, net.Input.H, net.Input.W]));
         Node(graph, "Concat", BatchStatisticsName, [.. emitter.Statistics.Select(s => s.Value)], BatchStatisticsName, Int("axis", 0));
         graph.Output.Add(Vector(BatchStatisticsName, emitter.Statistics.Sum(s => (long)s.Channels)));
-        return OnnxProto.Model(graph, "amc", typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "");
+        return OnnxProto.Model(graph, "amc", typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "", BatchStatisticsOpset);
     }
 
     static void CheckWeights(Network net, IReadOnlyDictionary<string, Tensor> weights)
@@ -81,7 +87,7 @@ public static class OnnxExporter
         readonly Dictionary<string, string> values = new() { [Network.InputName] = InputName };
         readonly HashSet<string> folded = [];
         readonly IReadOnlyDictionary<string, TensorShape> shapes = ShapeInference.Infer(net);
-        bool clipBounds, flatShape;
+        bool clipBounds;
 
         public GraphProto Emit()
         {
@@ -255,30 +261,25 @@ public static class OnnxExporter
         /// runs over more than one row: a single float sum over the N·H·W values (over a million
         /// at 224x224) would drift from ATen's double accumulation by more than 1e-5.
         /// </summary>
+        /// <summary>
+        /// A BN in training mode: ONNX Runtime computes the batch mean and biased variance in one
+        /// kernel and normalises by them. With momentum 0 the "running" outputs are exactly the
+        /// batch statistics (the running inputs are placeholders). Against the earlier graph of
+        /// ReduceMean / Sub / ReduceSumSquare nodes per BN: the same statistics within float
+        /// rounding, and a faster pass at 224x224 (docs/BENCHMARKS.md, "BN pass in one node").
+        /// </summary>
         void BatchStatistics(Layer l, string x)
         {
             var input = shapes[l.Input];
             if (input.Flat) throw new ArgumentException($"layer '{l.Name}': a BatchNorm2d needs a [C, H, W] input");
-            if (!flatShape)
-            {
-                graph.Initializer.Add(Int64Initializer("statistics/flat", [-1]));
-                flatShape = true;
-            }
             string p = l.Name + "/";
-            Node("ReduceMean", p + "mean_w", [x], p + "mean_w", Ints("axes", 3), Int("keepdims", 1));
-            Node("ReduceMean", p + "mean_hw", [p + "mean_w"], p + "mean_hw", Ints("axes", 2), Int("keepdims", 1));
-            Node("ReduceMean", p + "mean", [p + "mean_hw"], p + "mean", Ints("axes", 0), Int("keepdims", 1));
-            Node("Sub", p + "centred", [x, p + "mean"], p + "centred");
-            // Sum of squares along W, then means along H and N: the mean square times W.
-            Node("ReduceSumSquare", p + "squares_w", [p + "centred"], p + "squares_w", Ints("axes", 3), Int("keepdims", 1));
-            Node("ReduceMean", p + "squares_hw", [p + "squares_w"], p + "squares_hw", Ints("axes", 2), Int("keepdims", 1));
-            Node("ReduceMean", p + "squares", [p + "squares_hw"], p + "squares", Ints("axes", 0), Int("keepdims", 1));
-            graph.Initializer.Add(Initializer(p + "width", [1], [input.W]));
-            Node("Div", p + "var", [p + "squares", p + "width"], p + "var");
-            Node("Reshape", p + "batch_mean", [p + "mean", "statistics/flat"], p + "batch_mean");
-            Node("Reshape", p + "batch_var", [p + "var", "statistics/flat"], p + "batch_var");
-            Node("BatchNormalization", l.Name, [x, Param(l, "weight"), Param(l, "bias"), p + "batch_mean", p + "batch_var"], Out(l),
-                Float("epsilon", (float)GraphModule.BatchNormEpsilon));
+            graph.Initializer.Add(Initializer(p + "placeholder_mean", [input.C], new float[input.C]));
+            graph.Initializer.Add(Initializer(p + "placeholder_var", [input.C], Enumerable.Repeat(1f, input.C).ToArray()));
+            var node = new NodeProto { OpType = "BatchNormalization", Name = l.Name };
+            node.Input.AddRange([x, Param(l, "weight"), Param(l, "bias"), p + "placeholder_mean", p + "placeholder_var"]);
+            node.Output.AddRange([Out(l), p + "batch_mean", p + "batch_var"]);
+            node.Attribute.AddRange([Float("epsilon", (float)GraphModule.BatchNormEpsilon), Float("momentum", 0f), Int("training_mode", 1)]);
+            graph.Node.Add(node);
             Statistics.Add((p + "batch_mean", input.C));
             Statistics.Add((p + "batch_var", input.C));
         }

@@ -7,17 +7,17 @@ namespace Amc.Onnx;
 /// <summary>The ONNX protobuf pieces the exporter and the latency table's one-layer models are built from.</summary>
 internal static class OnnxProto
 {
-    /// <summary>A model of one graph at the exporter's opset.</summary>
-    public static ModelProto Model(GraphProto graph, string producer, string producerVersion = "")
+    /// <summary>A model of one graph at the exporter's opset, or at <paramref name="opset"/>.</summary>
+    public static ModelProto Model(GraphProto graph, string producer, string producerVersion = "", int opset = OnnxExporter.Opset)
     {
         var model = new ModelProto
         {
-            IrVersion = 7, // the first IR version that carries opset 13
+            IrVersion = opset <= 13 ? 7 : 8, // the first IR versions that carry opsets 13 and 14-15
             ProducerName = producer,
             ProducerVersion = producerVersion,
             Graph = graph,
         };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = OnnxExporter.Opset });
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });
         return model;
     }
 

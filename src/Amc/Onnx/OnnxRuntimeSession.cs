@@ -22,9 +22,11 @@ public sealed class OnnxRuntimeSession : IDisposable
     public int[] SampleShape { get; }
 
     /// <param name="intraOpThreads">Threads for one op; 0 lets ONNX Runtime choose (one per core).</param>
-    public OnnxRuntimeSession(byte[] model, int intraOpThreads = 0)
+    /// <param name="optimize">Off runs the graph as written (see <see cref="OnnxBatchNormCalibration"/> for why).</param>
+    public OnnxRuntimeSession(byte[] model, int intraOpThreads = 0, bool optimize = true)
     {
         using var options = Options(intraOpThreads);
+        if (!optimize) options.GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL;
         session = new InferenceSession(model, options);
         if (session.InputMetadata.Count != 1 || session.OutputMetadata.Count != 1)
         {
@@ -59,7 +61,7 @@ public sealed class OnnxRuntimeSession : IDisposable
         return options;
     }
 
-    public OnnxRuntimeSession(ModelProto model, int intraOpThreads = 0) : this(model.ToByteArray(), intraOpThreads) { }
+    public OnnxRuntimeSession(ModelProto model, int intraOpThreads = 0, bool optimize = true) : this(model.ToByteArray(), intraOpThreads, optimize) { }
 
     public static OnnxRuntimeSession FromFile(string path, int intraOpThreads = 0) => new(File.ReadAllBytes(path), intraOpThreads);
 
