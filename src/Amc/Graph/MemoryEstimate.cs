@@ -26,12 +26,17 @@ namespace Amc.Graph;
 /// activations counted here, a training step 1.4x (allocator caching, autograd's bookkeeping).
 /// </summary>
 /// <param name="Runtime">The runtimes and allocator slack, where measured (training; see <see cref="Calibrated"/>).</param>
-public sealed record MemoryEstimate(string Task, int Batch, long Weights, long ActivationsPerImage, long Grams = 0, long Data = 0, long Runtime = 0)
+/// <param name="Phase">
+/// Bytes of a phase that runs apart from the batches (a training run's BN re-estimation between
+/// epochs, named by <paramref name="PhaseName"/>): the estimate holds the larger of it and a batch's activations.
+/// </param>
+public sealed record MemoryEstimate(string Task, int Batch, long Weights, long ActivationsPerImage, long Grams = 0, long Data = 0, long Runtime = 0,
+    long Phase = 0, string? PhaseName = null)
 {
     public const int FloatBytes = 4, DoubleBytes = 8;
 
     // Saturating arithmetic: an absurd request must read as "far too much", not wrap to a small number.
-    public long Activations => ShapeInference.Product(ActivationsPerImage, Batch);
+    public long Activations => Math.Max(ShapeInference.Product(ActivationsPerImage, Batch), Phase);
 
     public long Total => Sum(Sum(Sum(Weights, Activations), Sum(Grams, Data)), Runtime);
 
@@ -125,7 +130,7 @@ public sealed record MemoryEstimate(string Task, int Batch, long Weights, long A
     public int LargestBatch(long available)
     {
         long rest = available - Sum(Sum(Weights, Runtime), Sum(Grams, Data));
-        if (rest <= 0 || ActivationsPerImage <= 0) return 0;
+        if (rest <= 0 || rest < Phase || ActivationsPerImage <= 0) return 0;
         return (int)Math.Min(int.MaxValue, rest / ActivationsPerImage);
     }
 
@@ -136,7 +141,7 @@ public sealed record MemoryEstimate(string Task, int Batch, long Weights, long A
     public string Describe(long available, string? limit = null)
     {
         var parts = new List<string> { $"weights {Bytes(Weights)}" };
-        if (Activations > 0) parts.Add($"activations {Bytes(Activations)}");
+        if (Activations > 0) parts.Add($"activations {Bytes(Activations)}" + (Phase > ShapeInference.Product(ActivationsPerImage, Batch) && PhaseName is not null ? $" ({PhaseName})" : ""));
         if (Grams > 0) parts.Add($"Gram matrices {Bytes(Grams)}");
         if (Data > 0) parts.Add($"image tensors {Bytes(Data)}");
         if (Runtime > 0) parts.Add($"runtime {Bytes(Runtime)}");

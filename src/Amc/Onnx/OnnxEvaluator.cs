@@ -53,11 +53,13 @@ public sealed class OnnxEvaluator(TensorBatches batches)
     /// is sized by <see cref="MemoryEstimate.StreamingBytesPerImage"/>.
     /// </summary>
     /// <param name="threads">ONNX Runtime threads; 0 lets it choose (one per core).</param>
-    public static Evaluation Evaluate(GraphModule model, Dataset data, int[] indices, int threads)
+    public static Evaluation Evaluate(GraphModule model, Dataset data, int[] indices, int threads, int? maxBatch = null)
     {
         using var session = new OnnxRuntimeSession(OnnxExporter.Export(model.Network, model.Tensors()), threads);
         var tally = new ScoreTally();
-        foreach (var batch in new BatchLoader(data, indices, Evaluator.BatchFor(model.Network, keepsOutputs: false), shuffle: false, augment: false, seed: 0))
+        int batchSize = Evaluator.BatchFor(model.Network, keepsOutputs: false);
+        if (maxBatch is int most) batchSize = Math.Clamp(most, 1, batchSize);
+        foreach (var batch in new BatchLoader(data, indices, batchSize, shuffle: false, augment: false, seed: 0))
             tally.Add(session.Run(batch.Images, batch.Count), batch.Labels);
         return tally.Result();
     }

@@ -13,8 +13,9 @@ namespace Amc.Sessions;
 public static class ModelEvaluation
 {
     /// <param name="threads">ONNX Runtime threads (TorchSharp uses its own setting); 0 lets ONNX Runtime choose.</param>
-    public static Evaluation Evaluate(GraphModule model, Dataset data, int[] indices, ScoringEngine engine, int threads = 0) =>
+    /// <param name="maxBatch">At most this many images at once; by default as many as the evaluator's activation budget allows.</param>
+    public static Evaluation Evaluate(GraphModule model, Dataset data, int[] indices, ScoringEngine engine, int threads = 0, int? maxBatch = null) =>
         engine == ScoringEngine.OnnxRuntime
-            ? OnnxEvaluator.Evaluate(model, data, indices, threads)
-            : Evaluator.Evaluate(model, data, indices);
+            ? OnnxEvaluator.Evaluate(model, data, indices, threads, maxBatch)
+            : Evaluator.Evaluate(model, data, indices, maxBatch);
 }

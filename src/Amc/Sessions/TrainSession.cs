@@ -84,11 +84,12 @@ public sealed class TrainSession : IDisposable
 
         long available = AvailableMemory.Bytes();
         var (budget, limit) = TrainingMemory.Budget(settings.MaxMemory, available);
-        var choice = TrainingMemory.Choose(arch, settings.BatchSize, data.Split.Train.Length, budget, limit, teacherCheckpoint?.Network);
+        int batchNormImages = arch.Layers.Any(l => l.Kind == LayerKind.BatchNorm2d) ? Math.Min(settings.BatchNormImages, data.Split.Train.Length) : 0;
+        var choice = TrainingMemory.Choose(arch, settings.BatchSize, data.Split.Train.Length, budget, limit, teacherCheckpoint?.Network, batchNormImages);
         MemoryCheck.Ensure(MemoryCheck.Evaluation(arch, settings.Engine), available);
         options = options with { BatchSize = choice.Batch };
         // A step that starts with more resident than this may not fit its activations in the budget.
-        var estimate = TrainingMemory.Estimate(arch, Math.Min(choice.Batch, Math.Max(1, data.Split.Train.Length)), teacherCheckpoint?.Network);
+        var estimate = TrainingMemory.Estimate(arch, Math.Min(choice.Batch, Math.Max(1, data.Split.Train.Length)), teacherCheckpoint?.Network, batchNormImages);
         long residentCeiling = Math.Max(0, budget - estimate.Activations);
 
         if (resumed is not null && source is null && resumed.Info.Seed is int seed && seed != options.Seed)
@@ -118,7 +119,7 @@ public sealed class TrainSession : IDisposable
             epochDone?.Invoke(r);
         }, () => Data.Split.HeldOut.Length == 0 ? null
             : Data.HasLabels ? Evaluate(Data.Train, Data.Split.HeldOut).Top1
-            : Evaluator.Compare(net, teacher!, Data.Train, Data.Split.HeldOut).Agreement);
+            : Evaluator.Compare(net, teacher!, Data.Train, Data.Split.HeldOut, Options.BatchSize).Agreement);
     }
 
     /// <summary>
@@ -134,7 +135,7 @@ public sealed class TrainSession : IDisposable
         if (test is not null) (metrics["test_top1"], metrics["test_top5"]) = (test.Top1, test.Top5);
         string split = Data.Test.Count > 0 ? "test" : "heldout";
         var agreement = teacher is null ? null
-            : split == "test" ? Evaluator.Compare(net, teacher, Data.Test, Data.Test.AllIndices()) : Evaluator.Compare(net, teacher, Data.Train, Data.Split.HeldOut);
+            : split == "test" ? Evaluator.Compare(net, teacher, Data.Test, Data.Test.AllIndices(), Options.BatchSize) : Evaluator.Compare(net, teacher, Data.Train, Data.Split.HeldOut, Options.BatchSize);
         if (agreement is not null) metrics[$"{split}_agreement"] = agreement.Agreement!.Value;
         if (agreement?.RelativeError is double error) metrics[$"{split}_relative_error"] = error;
         info = info with { Metrics = metrics };
@@ -150,7 +151,8 @@ public sealed class TrainSession : IDisposable
         return session.Finish();
     }
 
-    Evaluation Evaluate(Amc.Data.Dataset images, int[] indices) => ModelEvaluation.Evaluate(net, images, indices, Settings.Engine, Settings.EvaluationThreads);
+    /// <summary>At most a training batch at a time, so the evaluation fits in the memory the training steps were given.</summary>
+    Evaluation Evaluate(Amc.Data.Dataset images, int[] indices) => ModelEvaluation.Evaluate(net, images, indices, Settings.Engine, Settings.EvaluationThreads, Options.BatchSize);
 
     /// <summary>The data with its training split cut to a seeded random subset of <paramref name="images"/> images.</summary>
     public static OpenedData Subset(OpenedData data, int images, int seed)

@@ -33,14 +33,35 @@ public static class TrainingMemory
     const long RuntimeBytes = 650L << 20;
     const int ExtraWeightCopies = 8;
 
+    // Batches of images in flight in the training loader: its queue (BatchLoader's prefetch of 3),
+    // the one being made and the one being trained on, each a float array of the batch.
+    const int LoaderBatches = 5;
+
     /// <summary>
     /// The calibrated peak of a training run of <paramref name="net"/> at <paramref name="batch"/>;
     /// with a distillation <paramref name="teacher"/>, plus its weights and the activations of its
     /// forward pass on the same batch (held until the batch is done; not calibrated on its own).
+    /// With <paramref name="batchNormImages"/> (BN statistics re-estimated after each epoch), at
+    /// least the memory of that pass: the sample's image tensors, and a forward pass in batches of
+    /// <see cref="CalibrationSettings.BatchSize"/> that frees outputs as it goes but holds the
+    /// input and, around each BN in training mode, up to four tensors of the largest output's size
+    /// (the conv output, the normalised copy, the activation and TorchSharp's temporaries; four
+    /// matched the peaks measured at batch 8 on MobileNetV2-224, full and pruned). The
+    /// calibration was fitted on runs of large batches, where that pass hid under the steps'
+    /// activations; at small batches it is the peak (docs/BENCHMARKS.md, "Training memory at
+    /// small batches").
     /// </summary>
-    public static MemoryEstimate Estimate(Network net, int batch, Network? teacher = null)
+    public static MemoryEstimate Estimate(Network net, int batch, Network? teacher = null, int batchNormImages = 0)
     {
+        long inputBytes = net.Input.Elements * MemoryEstimate.FloatBytes;
         var student = MemoryEstimate.Training(net, batch).Calibrated(ActivationFactor, RuntimeBytes + ExtraWeightCopies * MemoryEstimate.ParameterBytes(net));
+        student = student with { ActivationsPerImage = student.ActivationsPerImage + LoaderBatches * inputBytes };
+        if (batchNormImages > 0)
+        {
+            long largest = ShapeInference.Infer(net).Values.Max(s => s.Elements) * MemoryEstimate.FloatBytes;
+            long pass = (long)(Math.Min(batchNormImages, CalibrationSettings.BatchSize) * (inputBytes + 4 * largest) * ActivationFactor);
+            student = student with { Phase = batchNormImages * inputBytes + pass, PhaseName = "BN re-estimation between epochs" };
+        }
         if (teacher is null) return student;
         var forward = MemoryEstimate.Inference(teacher, batch, "distilling from").Calibrated(ActivationFactor, 0);
         return student with { Weights = student.Weights + forward.Weights, ActivationsPerImage = student.ActivationsPerImage + forward.ActivationsPerImage };
@@ -55,19 +76,20 @@ public static class TrainingMemory
     /// <param name="budget">Bytes the run may take (<see cref="Budget"/>).</param>
     /// <param name="limit">What set the budget, for messages: <see cref="BudgetOption"/>, or null for the free memory.</param>
     /// <param name="teacher">The distillation teacher, whose forward pass shares the memory.</param>
-    public static BatchChoice Choose(Network net, int? requested, int trainImages, long budget, string? limit, Network? teacher = null)
+    /// <param name="batchNormImages">Images BN statistics are re-estimated on after each epoch (0: none).</param>
+    public static BatchChoice Choose(Network net, int? requested, int trainImages, long budget, string? limit, Network? teacher = null, int batchNormImages = 0)
     {
         int cap = Math.Max(1, trainImages);
         if (requested is int asked)
         {
-            MemoryCheck.Ensure(Estimate(net, Math.Min(asked, cap), teacher), budget, "--batch-size", limit: limit,
+            MemoryCheck.Ensure(Estimate(net, Math.Min(asked, cap), teacher, batchNormImages), budget, "--batch-size", limit: limit,
                 fix: limit is null ? null : $"raise {BudgetOption}, or use a smaller network or input");
             return new BatchChoice(asked, null);
         }
-        var full = Estimate(net, Math.Min(DefaultBatch, cap), teacher);
+        var full = Estimate(net, Math.Min(DefaultBatch, cap), teacher, batchNormImages);
         if (full.Fits(budget)) return new BatchChoice(DefaultBatch, null);
         int largest = full.LargestBatch(budget);
-        if (largest < 1) MemoryCheck.Ensure(Estimate(net, 1, teacher), budget, limit: limit);
+        if (largest < 1) MemoryCheck.Ensure(Estimate(net, 1, teacher, batchNormImages), budget, limit: limit);
         int batch = MemoryCheck.PowerOfTwoAtMost(largest);
         string bound = limit is null ? $"the {MemoryEstimate.Bytes(budget)} available" : $"the {MemoryEstimate.Bytes(budget)} {limit} allows";
         return new BatchChoice(batch, $"--batch-size {batch}: the default {DefaultBatch} would need about {MemoryEstimate.Bytes(full.Total)}, more than {bound}; give --batch-size (and {BudgetOption}) to choose");

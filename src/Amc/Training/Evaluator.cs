@@ -26,7 +26,8 @@ public static class Evaluator
     }
 
     /// <summary>Streams the images from <paramref name="data"/> (decoded batch by batch), in batches of <see cref="BatchFor"/>.</summary>
-    public static Evaluation Evaluate(GraphModule model, Dataset data, int[] indices) => Stream(model, null, data, indices);
+    /// <param name="maxBatch">At most this many images at once (a training run's batch, so its evaluations fit where its steps do).</param>
+    public static Evaluation Evaluate(GraphModule model, Dataset data, int[] indices, int? maxBatch = null) => Stream(model, null, data, indices, maxBatch);
 
     /// <summary>Batches larger than <paramref name="maxBatch"/> (default <see cref="BatchFor"/>) are run in slices of it.</summary>
     public static Evaluation Evaluate(GraphModule model, TensorBatches batches, int? maxBatch = null)
@@ -56,11 +57,12 @@ public static class Evaluator
     /// its unpruned original) on the same images, batch by batch, so no set of outputs is held:
     /// accuracy on the labels, plus agreement and relative error (<see cref="Evaluation"/>).
     /// </summary>
-    public static Evaluation Compare(GraphModule model, GraphModule reference, Dataset data, int[] indices) => Stream(model, reference, data, indices);
+    public static Evaluation Compare(GraphModule model, GraphModule reference, Dataset data, int[] indices, int? maxBatch = null) => Stream(model, reference, data, indices, maxBatch);
 
-    static Evaluation Stream(GraphModule model, GraphModule? reference, Dataset data, int[] indices)
+    static Evaluation Stream(GraphModule model, GraphModule? reference, Dataset data, int[] indices, int? maxBatch)
     {
         int batchSize = reference is null ? BatchFor(model.Network) : Math.Min(BatchFor(model.Network), BatchFor(reference.Network));
+        if (maxBatch is int most) batchSize = Math.Clamp(most, 1, batchSize);
         var tally = new ScoreTally();
         model.eval();
         reference?.eval();
