@@ -15,6 +15,9 @@
 //     the BN pass alone, 3 times: the BN statistics graph against the inference graph on the same batches.
 //   dotnet run -c Release --project bench/Episode224 -- bn-profile <dir> <model>
 //     ONNX Runtime's profile of both graphs over the BN images: kernel milliseconds per op type.
+//   dotnet run -c Release --project bench/Episode224 -- eval-check <dir> <model>
+//     the uniform and a random policy's networks, with and without least squares, each evaluated
+//     twice on fresh sessions over the 500 held-out images.
 using System.Diagnostics;
 using System.Globalization;
 using Amc.Data;
@@ -121,7 +124,41 @@ if (args is ["bn-profile", var d3, var m3])
     }
     return 0;
 }
-Console.Error.WriteLine("usage: fixtures <dir> | episodes <dir> <mobilenetv2|resnet50> [--policies 4] [--threads 2] [--torch-bn] | bn-graph <dir> <model> | bn-profile <dir> <model>");
+if (args is ["eval-check", var d4, var m4])
+{
+    // Why a random policy's evaluation is slower than the reference: the same network with and
+    // without least squares, each evaluated twice on fresh sessions over the 500 held-out images.
+    set_num_threads(2);
+    var ck = Checkpoint.Load(Path.Combine(d4, $"{m4}.amc"));
+    var data = OpenedData.OpenFor(new DataSettings(Path.Combine(d4, "images"), HeldOut: HeldOut), ck);
+    var options = new PruneOptions(Seed: 1);
+    using var scoring = new SearchScoring(ck, data, new CalibrationSettings(CalibrationImages, BatchNormImages), options);
+    var graph = scoring.Pruner.Graph;
+    var cost = new GroupWidthCost(ck.Network, graph);
+    var evaluator = new OnnxEvaluator(scoring.HeldOut);
+    var rng = new Random(1);
+    foreach (var uniform in new[] { true, false })
+    {
+        var policy = Around(graph, cost, cost.Of(cost.Full()).Macs, 0.5, uniform ? null : rng);
+        foreach (var ls in new[] { true, false })
+        {
+            using var scope = NewDisposeScope();
+            var pruned = scoring.Pruner.Prune(policy, options with { Reconstruct = ls });
+            var times = new List<string>();
+            for (int r = 0; r < 2; r++)
+            {
+                var c = Stopwatch.StartNew();
+                evaluator.Evaluate(pruned.Network, pruned.Weights, 2);
+                times.Add($"{c.Elapsed.TotalSeconds:F2}");
+            }
+            var w = pruned.Weights.Values.SelectMany(t => t.data<float>().ToArray()).ToArray();
+            int denormal = w.Count(v => v != 0 && Math.Abs(v) < 1.175494e-38f);
+            Console.WriteLine($"{(uniform ? "uniform" : "random")} least squares {ls}: eval {string.Join(", ", times)} s; widths {string.Join(",", policy.Widths().Take(12))}...; denormal weights {denormal}; load {Load()}");
+        }
+    }
+    return 0;
+}
+Console.Error.WriteLine("usage: fixtures <dir> | episodes <dir> <mobilenetv2|resnet50> [--policies 4] [--threads 2] [--torch-bn] | bn-graph <dir> <model> | bn-profile <dir> <model> | eval-check <dir> <model>");
 return 2;
 
 void Fixtures(string dir)
