@@ -4,7 +4,8 @@
 #   bench/quality-searches.sh MODEL ROUND OUT-FOLDER SEED...
 #   e.g. bench/quality-searches.sh plain20 8 bench/results/quality/p20-r8 1 3 & bench/quality-searches.sh plain20 8 bench/results/quality/p20-r8 2
 # MODEL: a checkpoint in bench/models (<MODEL>-fmnist.amc); ROUND: --round. Runs are named
-# <PREFIX, default MODEL>-m25-r<ROUND>-<ddpg|random>-s<SEED> (folder, .json result, .log).
+# <PREFIX, default MODEL>-<TAG, default m25>-r<ROUND>-<ddpg|random>-s<SEED> (folder, .json result, .log).
+# BUDGET (default "--target-macs 0.25") sets the budget, e.g. BUDGET="--target-latency 0.5 --latency-threads 1" TAG=l50.
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 amc=(${AMC:-$root/amc})
@@ -13,8 +14,8 @@ mkdir -p "$out"
 for s in "$@"; do
   for a in ddpg random; do
     extra=(); [ $a = random ] && extra=(--agent random --no-baselines)
-    name="${PREFIX:-$model}-m25-r$round-$a-s$s"
-    "${amc[@]}" search --checkpoint "$root/bench/models/$model-fmnist.amc" --data fashion-mnist --target-macs 0.25 --episodes 300 \
+    name="${PREFIX:-$model}-${TAG:-m25}-r$round-$a-s$s"
+    "${amc[@]}" search --checkpoint "$root/bench/models/$model-fmnist.amc" --data fashion-mnist ${BUDGET:---target-macs 0.25} --episodes 300 \
       --heldout 1000 --seed "$s" --threads 1 --round "$round" "${extra[@]}" --json --out "$out/$name" > "$out/$name.json" 2> "$out/$name.log"
     rm -f "$out/$name/.lock"
     echo "$a s$s done $(date -u +%H:%M:%S)" >> "$out/runs.txt"
