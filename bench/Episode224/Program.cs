@@ -14,7 +14,8 @@
 //   dotnet run -c Release --project bench/Episode224 -- bn-graph <dir> <model>
 //     the BN pass alone, 3 times: the BN statistics graph against the inference graph on the same batches.
 //   dotnet run -c Release --project bench/Episode224 -- bn-profile <dir> <model>
-//     ONNX Runtime's profile of both graphs over the BN images: kernel milliseconds per op type.
+//     ONNX Runtime's profile over the BN images, kernel milliseconds per op type: the BN statistics
+//     graph unoptimized (as amc runs it) and optimized, and the inference graph.
 //   dotnet run -c Release --project bench/Episode224 -- eval-check <dir> <model>
 //     the uniform and a random policy's networks, with and without least squares, each evaluated
 //     twice on fresh sessions over the 500 held-out images.
@@ -60,12 +61,9 @@ if (args.Length >= 3 && args[0] == "episodes" && Models.Contains(args[2]))
 }
 if (args is ["bn-graph", var d2, var m2])
 {
-    set_num_threads(2);
-    var ck = Checkpoint.Load(Path.Combine(d2, $"{m2}.amc"));
-    var data = OpenedData.OpenFor(new DataSettings(Path.Combine(d2, "images"), HeldOut: HeldOut), ck);
     var options = new PruneOptions(Seed: 1, Reconstruct: false);
-    using var scoring = new SearchScoring(ck, data, new CalibrationSettings(CalibrationImages, BatchNormImages), options);
-    var cost = new GroupWidthCost(ck.Network, scoring.Pruner.Graph);
+    var (scoring, cost) = Setup(d2, m2, options);
+    using var _ = scoring;
     var policy = Around(scoring.Pruner.Graph, cost, cost.Of(cost.Full()).Macs, 0.5, null);
     var bn = new OnnxBatchNormCalibration(scoring.Pruner.BatchNormBatches);
     var arrays = scoring.Pruner.BatchNormBatches.Select(b => (b.data<float>().ToArray(), (int)b.shape[0])).ToList();
@@ -85,22 +83,21 @@ if (args is ["bn-graph", var d2, var m2])
 }
 if (args is ["bn-profile", var d3, var m3])
 {
-    // ONNX Runtime's own profile of the BN statistics graph: milliseconds per op type.
-    set_num_threads(2);
-    var ck = Checkpoint.Load(Path.Combine(d3, $"{m3}.amc"));
-    var data = OpenedData.OpenFor(new DataSettings(Path.Combine(d3, "images"), HeldOut: HeldOut), ck);
+    // ONNX Runtime's own profile: milliseconds per op type of the BN statistics graph, unoptimized
+    // as amc runs it and optimized for comparison, and of the inference graph.
     var options = new PruneOptions(Seed: 1, Reconstruct: false);
-    using var scoring = new SearchScoring(ck, data, new CalibrationSettings(CalibrationImages, BatchNormImages), options);
-    var cost = new GroupWidthCost(ck.Network, scoring.Pruner.Graph);
+    var (scoring, cost) = Setup(d3, m3, options);
+    using var _ = scoring;
     var policy = Around(scoring.Pruner.Graph, cost, cost.Of(cost.Full()).Macs, 0.5, null);
     var arrays = scoring.Pruner.BatchNormBatches.Select(b => (b.data<float>().ToArray(), (int)b.shape[0])).ToList();
     var pruned = scoring.Pruner.Prune(policy, options);
-    foreach (var (label, model) in new[] { ("statistics", OnnxExporter.ExportBatchStatistics(pruned.Network, pruned.Weights)), ("inference", OnnxExporter.Export(pruned.Network, pruned.Weights)) })
+    var statistics = OnnxExporter.ExportBatchStatistics(pruned.Network, pruned.Weights);
+    foreach (var (label, model, optimize) in new[] { ("statistics, unoptimized", statistics, false), ("statistics, optimized", statistics, true), ("inference", OnnxExporter.Export(pruned.Network, pruned.Weights), true) })
     {
         using var so = OnnxRuntimeSession.Options(2);
         so.EnableProfiling = true;
-        if (label == "statistics" && Environment.GetEnvironmentVariable("AMC_ORTLEVEL") is { Length: > 0 } lv) so.GraphOptimizationLevel = Enum.Parse<Microsoft.ML.OnnxRuntime.GraphOptimizationLevel>(lv);
-        so.ProfileOutputPathPrefix = Path.Combine(Path.GetTempPath(), $"bnprofile-{label}");
+        if (!optimize) so.GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_DISABLE_ALL;
+        so.ProfileOutputPathPrefix = Path.Combine(Path.GetTempPath(), $"bnprofile-{label.Replace(", ", "-")}");
         using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(Google.Protobuf.MessageExtensions.ToByteArray(model), so);
         string input = session.InputMetadata.Keys.First(), output = session.OutputMetadata.Keys.First();
         var c = Stopwatch.StartNew();
@@ -128,13 +125,10 @@ if (args is ["eval-check", var d4, var m4])
 {
     // Why a random policy's evaluation is slower than the reference: the same network with and
     // without least squares, each evaluated twice on fresh sessions over the 500 held-out images.
-    set_num_threads(2);
-    var ck = Checkpoint.Load(Path.Combine(d4, $"{m4}.amc"));
-    var data = OpenedData.OpenFor(new DataSettings(Path.Combine(d4, "images"), HeldOut: HeldOut), ck);
     var options = new PruneOptions(Seed: 1);
-    using var scoring = new SearchScoring(ck, data, new CalibrationSettings(CalibrationImages, BatchNormImages), options);
+    var (scoring, cost) = Setup(d4, m4, options);
+    using var _ = scoring;
     var graph = scoring.Pruner.Graph;
-    var cost = new GroupWidthCost(ck.Network, graph);
     var evaluator = new OnnxEvaluator(scoring.HeldOut);
     var rng = new Random(1);
     foreach (var uniform in new[] { true, false })
@@ -160,6 +154,16 @@ if (args is ["eval-check", var d4, var m4])
 }
 Console.Error.WriteLine("usage: fixtures <dir> | episodes <dir> <mobilenetv2|resnet50> [--policies 4] [--threads 2] [--torch-bn] | bn-graph <dir> <model> | bn-profile <dir> <model> | eval-check <dir> <model>");
 return 2;
+
+/// <summary>The fixture's checkpoint and images with the search's scoring set-up (2 threads), and its cost model.</summary>
+static (SearchScoring Scoring, GroupWidthCost Cost) Setup(string dir, string model, PruneOptions options)
+{
+    set_num_threads(2);
+    var ck = Checkpoint.Load(Path.Combine(dir, $"{model}.amc"));
+    var data = OpenedData.OpenFor(new DataSettings(Path.Combine(dir, "images"), HeldOut: HeldOut), ck);
+    var scoring = new SearchScoring(ck, data, new CalibrationSettings(CalibrationImages, BatchNormImages), options);
+    return (scoring, new GroupWidthCost(ck.Network, scoring.Pruner.Graph));
+}
 
 void Fixtures(string dir)
 {

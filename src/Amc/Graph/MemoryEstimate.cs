@@ -36,7 +36,9 @@ public sealed record MemoryEstimate(string Task, int Batch, long Weights, long A
     public const int FloatBytes = 4, DoubleBytes = 8;
 
     // Saturating arithmetic: an absurd request must read as "far too much", not wrap to a small number.
-    public long Activations => Math.Max(ShapeInference.Product(ActivationsPerImage, Batch), Phase);
+    public long Activations => Math.Max(BatchActivations, Phase);
+
+    long BatchActivations => ShapeInference.Product(ActivationsPerImage, Batch);
 
     public long Total => Sum(Sum(Sum(Weights, Activations), Sum(Grams, Data)), Runtime);
 
@@ -141,7 +143,7 @@ public sealed record MemoryEstimate(string Task, int Batch, long Weights, long A
     public string Describe(long available, string? limit = null)
     {
         var parts = new List<string> { $"weights {Bytes(Weights)}" };
-        if (Activations > 0) parts.Add($"activations {Bytes(Activations)}" + (Phase > ShapeInference.Product(ActivationsPerImage, Batch) && PhaseName is not null ? $" ({PhaseName})" : ""));
+        if (Activations > 0) parts.Add($"activations {Bytes(Activations)}" + (Phase > BatchActivations && PhaseName is not null ? $" ({PhaseName})" : ""));
         if (Grams > 0) parts.Add($"Gram matrices {Bytes(Grams)}");
         if (Data > 0) parts.Add($"image tensors {Bytes(Data)}");
         if (Runtime > 0) parts.Add($"runtime {Bytes(Runtime)}");

@@ -42,17 +42,21 @@ public sealed class TrainSession : IDisposable
         {
             AfterStep = afterStep, Distill = teacher is null ? null : new Distillation(teacher, settings.Distill!.Options),
             ResidentCeiling = residentCeiling,
-            AfterEpoch = settings.BatchNormImages > 0 && net.Network.Layers.Any(l => l.Kind == LayerKind.BatchNorm2d) ? RecalibrateBatchNorm : null,
+            AfterEpoch = BatchNormSample(net.Network, settings.BatchNormImages, data.Split.Train.Length) > 0 ? RecalibrateBatchNorm : null,
         };
         if (firstEpoch > 0) trainer.LoadOptimizer(OptimizerPath);
     }
 
     string OptimizerPath => Settings.Out + ".optim";
 
+    /// <summary>Images the BN statistics are re-estimated on after each epoch: none for a network without BN.</summary>
+    static int BatchNormSample(Network net, int requested, int trainImages) =>
+        net.Layers.Any(l => l.Kind == LayerKind.BatchNorm2d) ? Math.Min(requested, trainImages) : 0;
+
     /// <summary>BN statistics of the evaluation transform (<see cref="TrainSettings.BatchNormImages"/>), the same images every epoch.</summary>
     void RecalibrateBatchNorm()
     {
-        using var sample = Data.CalibrationSample(Math.Min(Settings.BatchNormImages, Data.Split.Train.Length), Options.Seed);
+        using var sample = Data.CalibrationSample(BatchNormSample(net.Network, Settings.BatchNormImages, Data.Split.Train.Length), Options.Seed);
         BatchNormCalibration.Recalibrate(net, sample.Images);
     }
 
@@ -84,7 +88,7 @@ public sealed class TrainSession : IDisposable
 
         long available = AvailableMemory.Bytes();
         var (budget, limit) = TrainingMemory.Budget(settings.MaxMemory, available);
-        int batchNormImages = arch.Layers.Any(l => l.Kind == LayerKind.BatchNorm2d) ? Math.Min(settings.BatchNormImages, data.Split.Train.Length) : 0;
+        int batchNormImages = BatchNormSample(arch, settings.BatchNormImages, data.Split.Train.Length);
         var choice = TrainingMemory.Choose(arch, settings.BatchSize, data.Split.Train.Length, budget, limit, teacherCheckpoint?.Network, batchNormImages);
         MemoryCheck.Ensure(MemoryCheck.Evaluation(arch, settings.Engine), available);
         options = options with { BatchSize = choice.Batch };
