@@ -76,7 +76,8 @@ foreach (var file in Directory.GetFiles(zoo, "*.onnx").Order())
     try
     {
         var graph = ChannelGraph.Build(net);
-        var widths = Policy.OfWidths(graph.Groups.Select(g => g.Prunable ? Math.Max(1, g.Channels / 2) : g.Channels));
+        // Half of every prunable group as `amc prune --uniform 0.5 --round 1` keeps it (whole groups of a grouped conv).
+        var widths = PruningPolicy.Uniform(graph, 0.5).Resolve(graph, 1);
         var half = NetworkPruner.ToWidths(net, graph, weights, widths);
         pruned = OnnxExporter.Export(half.Network, half.Weights);
         using var s = new OnnxRuntimeSession(pruned, intraOpThreads: 1);

@@ -73,6 +73,7 @@ public static class ProfileCommand
             channels = g.Channels,
             prunable = g.Prunable,
             reason = g.Reason,
+            block = g.Block,
             producers = g.Producers,
             consumers = g.Consumers,
             passThrough = g.PassThrough,
@@ -113,7 +114,8 @@ public static class ProfileCommand
                 var n => $"{n}: {g.Producers[0]} ... {g.Producers[^1]}",
             };
             table.AddRow(Markup.Escape(g.Name), g.Channels.ToString(), Markup.Escape(producers), g.Consumers.Count.ToString(),
-                g.PassThrough.Count.ToString(), g.Prunable ? "yes" : $"[grey]no: {Markup.Escape(g.Reason!)}[/]");
+                g.PassThrough.Count.ToString(), !g.Prunable ? $"[grey]no: {Markup.Escape(g.Reason!)}[/]"
+                    : g.Block > 1 ? $"yes, in blocks of {g.Block}" : "yes");
         }
         AnsiConsole.Write(table);
     }

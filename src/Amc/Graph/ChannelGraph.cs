@@ -23,9 +23,16 @@ public sealed class ChannelGraph
         Layout = layout;
     }
 
-    /// <summary>A depthwise conv maps channel i to channel i; a 1-channel ordinary conv is not one.</summary>
-    public static bool IsDepthwise(Layer l, int inChannels) =>
-        l.Kind == LayerKind.Conv2d && l.GroupCount > 1 && l.GroupCount == inChannels && l.Out == inChannels;
+    /// <summary>
+    /// A grouped conv as wide as its input: output channel i reads only the block (group) of input
+    /// channels holding i, so both sides keep the same blocks. A depthwise conv is the case of
+    /// one-channel blocks; a 1-channel ordinary conv is not one.
+    /// </summary>
+    public static bool IsBlockwise(Layer l, int inChannels) =>
+        l.Kind == LayerKind.Conv2d && l.GroupCount > 1 && l.Out == inChannels;
+
+    /// <summary>Channels per group of a blockwise conv (1 for a depthwise one).</summary>
+    public static int BlockOf(Layer l) => l.Out!.Value / l.GroupCount;
 
     public static ChannelGraph Build(Network net)
     {
@@ -34,6 +41,7 @@ public sealed class ChannelGraph
         var size = new List<int>();
         var fixedReason = new Dictionary<int, string>();
         var layout = new Dictionary<string, List<(int Space, int Channels, int Repeat)>>();
+        var blocks = new List<(int Space, int Block)>();
 
         int NewSpace(int channels)
         {
@@ -59,7 +67,8 @@ public sealed class ChannelGraph
             {
                 case ChannelRole.Grouped:
                 {
-                    // Grouped (not depthwise) convs tie channels in blocks; we leave both sides whole.
+                    // A grouped conv wider or narrower than its input ties blocks of different sizes on its
+                    // two sides; we leave both whole.
                     Fix(inLayout, $"read by grouped conv '{l.Name}'");
                     int s = NewSpace(outShape.C);
                     fixedReason[s] = $"output of grouped conv '{l.Name}'";
@@ -99,6 +108,13 @@ public sealed class ChannelGraph
                 case ChannelRole.Concat:
                     layout[l.Name] = l.Inputs.SelectMany(i => layout[i]).ToList();
                     break;
+                case ChannelRole.PassThrough when ChannelGraph.IsBlockwise(l, inShape.C) && BlockOf(l) > 1:
+                    // Whole blocks of one group can be dropped; blocks cutting across the groups of
+                    // a concat (or a flatten) cannot, so those inputs stay whole.
+                    if (inLayout is [{ Repeat: 1 } only]) blocks.Add((only.Space, BlockOf(l)));
+                    else Fix(inLayout, $"read by grouped conv '{l.Name}', whose groups span {inLayout.Count} channel groups");
+                    layout[l.Name] = inLayout;
+                    break;
                 default: // Keep and PassThrough (BN, depthwise conv, activations, pooling...) keep the channel axis
                     layout[l.Name] = inLayout;
                     break;
@@ -117,6 +133,13 @@ public sealed class ChannelGraph
             }
         var reasons = new Dictionary<int, string>();
         foreach (var (space, reason) in fixedReason) reasons.TryAdd(spaces.Find(space), reason);
+        // Blocks start at channel 0, so a block of the least common multiple holds whole blocks of each conv.
+        var blockOfRoot = new Dictionary<int, int>();
+        foreach (var (space, block) in blocks)
+        {
+            int root = spaces.Find(space);
+            blockOfRoot[root] = Lcm(blockOfRoot.GetValueOrDefault(root, 1), block);
+        }
 
         var producers = order.Select(_ => new List<string>()).ToList();
         var passThrough = order.Select(_ => new List<string>()).ToList();
@@ -140,7 +163,9 @@ public sealed class ChannelGraph
             string? reason = reasons.GetValueOrDefault(root);
             if (reason is null && producers[id].Count == 0) reason = "no producing layer";
             if (reason is null && consumers[id].Count == 0) reason = "no consuming layer";
-            return new ChannelGroup(id, name, size[root], producers[id], passThrough[id], consumers[id], reason);
+            int block = blockOfRoot.GetValueOrDefault(root, 1);
+            if (reason is null && block >= size[root]) reason = $"its grouped convs' blocks of {block} channels span the whole group";
+            return new ChannelGroup(id, name, size[root], producers[id], passThrough[id], consumers[id], reason, block);
         }).ToList();
 
         var result = layout.ToDictionary(
@@ -171,6 +196,13 @@ public sealed class ChannelGraph
             offset += (long)seg.Channels * seg.Repeat;
         }
         return result.ToArray();
+    }
+
+    internal static int Lcm(int a, int b)
+    {
+        int x = a, y = b;
+        while (y != 0) (x, y) = (y, x % y);
+        return a / x * b;
     }
 
     sealed class UnionFind

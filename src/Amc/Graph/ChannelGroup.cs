@@ -7,9 +7,12 @@ namespace Amc.Graph;
 /// </summary>
 /// <param name="Name">The first producer's name: a stable handle for policies and logs.</param>
 /// <param name="Producers">Convs / linears whose output axis carries these channels.</param>
-/// <param name="PassThrough">BNs and depthwise convs sliced along these channels (axis 0).</param>
+/// <param name="PassThrough">BNs, depthwise and width-preserving grouped convs sliced along these channels (axis 0).</param>
 /// <param name="Consumers">Convs / linears whose input axis reads these channels.</param>
 /// <param name="Reason">Why the group may not be pruned (network input, logits, grouped conv...), or null.</param>
+/// <param name="Block">Channels are kept in whole aligned blocks of this many: a grouped conv the
+/// group passes through (ResNeXt, RegNet) reads each block as one of its groups, so dropping whole
+/// blocks leaves it a smaller grouped conv. 1 for every other group.</param>
 public sealed record ChannelGroup(
     int Id,
     string Name,
@@ -17,7 +20,8 @@ public sealed record ChannelGroup(
     IReadOnlyList<string> Producers,
     IReadOnlyList<string> PassThrough,
     IReadOnlyList<string> Consumers,
-    string? Reason)
+    string? Reason,
+    int Block = 1)
 {
     public bool Prunable => Reason is null;
 }

@@ -11,11 +11,12 @@ internal enum ChannelRole
     /// <summary>Output channels are the input channels; no tensor along them (ReLU, pooling, dropout).</summary>
     Keep,
     /// <summary>Output channels are the input channels, and the layer owns tensors along them
-    /// (BatchNorm, depthwise conv): sliced and resized with the group it passes through.</summary>
+    /// (BatchNorm, depthwise or other width-preserving grouped conv): sliced and resized with the
+    /// group it passes through.</summary>
     PassThrough,
     /// <summary>Reads all input channels and makes a new group (ordinary conv, Linear).</summary>
     Producer,
-    /// <summary>Grouped (not depthwise) conv: ties channels in blocks, so both sides stay whole.</summary>
+    /// <summary>Grouped conv whose width differs from its input's: both sides stay whole.</summary>
     Grouped,
     /// <summary>Repeats each input channel h*w times as features.</summary>
     Flatten,
@@ -76,19 +77,20 @@ internal static class LayerRules
                 CheckWeights(l, "weight", Product(outC, x.C / g, kh, kw));
                 return Map(l, outC, Window(l, x.H, kh, stride, ph, dilation), Window(l, x.W, kw, stride, pw, dilation));
             },
-            Role: (l, input) => ChannelGraph.IsDepthwise(l, input.C) ? ChannelRole.PassThrough
+            Role: (l, input) => ChannelGraph.IsBlockwise(l, input.C) ? ChannelRole.PassThrough
                 : l.GroupCount > 1 ? ChannelRole.Grouped : ChannelRole.Producer,
             Parameters: (l, input, output) => WeightAndBias(l, [output.C, input.C / l.GroupCount, l.KernelSize, l.KernelWidth], output.C),
             Cost: (l, inC, outC, output, role) =>
             {
-                // A depthwise conv reads one input channel per filter at any width; grouped convs are never resized.
-                long perGroupIn = role == ChannelRole.PassThrough ? 1 : inC / l.GroupCount;
+                // A blockwise conv (depthwise included) reads one block per filter at any width; other
+                // grouped convs are never resized.
+                long perGroupIn = role == ChannelRole.PassThrough ? ChannelGraph.BlockOf(l) : inC / l.GroupCount;
                 long weights = outC * perGroupIn * l.KernelSize * l.KernelWidth;
                 return (weights * output.H * output.W, weights + (l.HasBias ? outC : 0));
             },
-            // A depthwise conv has as many groups as channels, so its groups follow its width; a
-            // grouped conv's channels are fixed (ChannelGraph), so it never gets here with a new width.
-            Resize: (l, width) => l with { Out = width, Groups = l.GroupCount > 1 ? width : l.Groups }),
+            // A blockwise conv keeps its block size, so its group count follows its width; other
+            // grouped convs' channels are fixed (ChannelGraph), so they never get here with a new width.
+            Resize: (l, width) => l with { Out = width, Groups = l.GroupCount > 1 ? width / ChannelGraph.BlockOf(l) : l.Groups }),
 
         [LayerKind.BatchNorm2d] = new(
             // BatchNorm2d normalises each channel of a feature map; a flat vector has none.

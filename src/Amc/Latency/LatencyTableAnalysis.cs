@@ -23,7 +23,7 @@ internal static class LatencyTableAnalysis
                 throw new InvalidNetworkException($"layer '{l.Name}' has a {l.KernelSize}x{l.KernelWidth} kernel with padding {l.PaddingValue}x{l.PaddingWidth}; latency tables time square convs only");
             var inShape = shapes[l.Inputs[0]];
             var outShape = shapes[l.Name];
-            bool depthwise = ChannelGraph.IsDepthwise(l, inShape.C);
+            bool depthwise = ChannelGraph.IsBlockwise(l, inShape.C);
             var full = l.Kind == LayerKind.Linear
                 ? new LatencyOp(LayerKind.Linear, inShape.C, outShape.C, 1, 1, 0, 1, 1, 1, 1, Activation(net, l))
                 : new LatencyOp(LayerKind.Conv2d, inShape.C, outShape.C, l.KernelSize, l.StrideValue, l.PaddingValue, l.DilationValue,

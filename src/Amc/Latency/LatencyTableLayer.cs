@@ -4,7 +4,8 @@ namespace Amc.Latency;
 /// A conv or linear layer as the latency table sees it: its op at full width, every input and
 /// output width the action space can reach, and the subset of those that were measured (the grid;
 /// equal to the reachable values unless there were more than the per-axis limit). A depthwise
-/// conv has one axis: its output width is its input width.
+/// conv (or another grouped conv as wide as its input) has one axis: its output width is its
+/// input width, and its group count follows the width.
 /// </summary>
 public sealed record LatencyTableLayer(
     string Name, string InputTensor, LatencyOp Full, bool Depthwise,
@@ -12,7 +13,7 @@ public sealed record LatencyTableLayer(
 {
     /// <summary>The op this layer runs at the given widths.</summary>
     public LatencyOp At(int inWidth, int outWidth) => Depthwise
-        ? Full with { In = inWidth, Out = inWidth, Groups = inWidth }
+        ? Full with { In = inWidth, Out = inWidth, Groups = inWidth / (Full.Out / Full.Groups) }
         : Full with { In = inWidth, Out = outWidth };
 
     /// <summary>Every op the table measures for this layer.</summary>

@@ -1,3 +1,5 @@
+using Amc.Graph;
+
 namespace Amc.Pruning;
 
 /// <summary>
@@ -7,6 +9,21 @@ namespace Amc.Pruning;
 /// </summary>
 internal static class ChannelRounding
 {
+    /// <summary>
+    /// The multiple a group's kept count is rounded to: <paramref name="round"/>, or for a group
+    /// kept in blocks (<see cref="ChannelGroup.Block"/>) the least common multiple of both, or
+    /// the block alone where that multiple would leave the group nothing to choose.
+    /// </summary>
+    public static int Multiple(ChannelGroup group, int round)
+    {
+        if (group.Block <= 1) return round;
+        int lcm = ChannelGraph.Lcm(Math.Max(round, 1), group.Block);
+        return lcm < group.Channels ? lcm : group.Block;
+    }
+
+    /// <summary>The kept count for a keep ratio, rounded up to the group's <see cref="Multiple"/>.</summary>
+    public static int Channels(ChannelGroup group, double keep, int round) => Channels(group.Channels, keep, Multiple(group, round));
+
     public static int Channels(int total, double keep, int multiple)
     {
         if (total < 1) throw new ArgumentOutOfRangeException(nameof(total));

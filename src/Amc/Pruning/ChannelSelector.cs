@@ -6,7 +6,8 @@ namespace Amc.Pruning;
 /// <summary>
 /// Picks which channels of a group to keep. As in AMC, a channel's importance is the magnitude of
 /// the consumer weights that read it (summed over every consumer of the group, e.g. all blocks on
-/// a residual stream), not the norm of the filter that produces it.
+/// a residual stream), not the norm of the filter that produces it. A group read by a grouped conv
+/// keeps whole blocks (<see cref="ChannelGroup.Block"/>).
 /// </summary>
 internal static class ChannelSelector
 {
@@ -14,10 +15,15 @@ internal static class ChannelSelector
     {
         if (keep >= group.Channels) return Enumerable.Range(0, group.Channels).ToArray();
         if (keep < 1) throw new ArgumentOutOfRangeException(nameof(keep), $"group '{group.Name}' must keep at least one channel");
+        if (keep % group.Block != 0)
+            throw new ArgumentException($"group '{group.Name}' is kept in whole blocks of {group.Block} channels; {keep} is not a multiple", nameof(keep));
         double[] score = criterion == SelectionCriterion.Random ? RandomScores(group, seed) : Importance(net, graph, weights, group, criterion);
-        return Enumerable.Range(0, group.Channels)
-            .OrderByDescending(c => score[c]).ThenBy(c => c)
-            .Take(keep).Order().ToArray();
+        // A block (the channels one group of a grouped conv reads) stays or goes whole, ranked by its summed importance.
+        int b = group.Block;
+        var blockScore = Enumerable.Range(0, group.Channels / b).Select(k => Enumerable.Range(k * b, b).Sum(c => score[c])).ToArray();
+        return Enumerable.Range(0, blockScore.Length)
+            .OrderByDescending(k => blockScore[k]).ThenBy(k => k)
+            .Take(keep / b).Order().SelectMany(k => Enumerable.Range(k * b, b)).ToArray();
     }
 
     static double[] RandomScores(ChannelGroup group, int seed)

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Amc.Pruning;
 
 /// <summary>
-/// Physical pruning: a smaller description (producers' and depthwise convs' widths changed) and
+/// Physical pruning: a smaller description (producers' and blockwise convs' widths changed) and
 /// weights sliced with one index list per group along every channel axis that carries it. Never
 /// a masked big network.
 /// </summary>
@@ -20,6 +20,8 @@ public static class NetworkPruner
             if (idx.Length == 0) throw new ArgumentException($"group '{group.Name}' must keep at least one channel");
             if (idx.Any(i => i < 0 || i >= group.Channels) || idx.Distinct().Count() != idx.Length)
                 throw new ArgumentException($"group '{group.Name}': kept indices must be distinct and in 0..{group.Channels - 1}");
+            if (group.Block > 1 && idx.GroupBy(i => i / group.Block).Any(b => b.Count() != group.Block))
+                throw new ArgumentException($"group '{group.Name}': a grouped conv reads it in blocks of {group.Block} channels; keep whole blocks");
         }
         var shapes = ShapeInference.Infer(net);
         var layers = net.Layers.Select(l =>

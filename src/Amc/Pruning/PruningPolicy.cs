@@ -79,12 +79,14 @@ public sealed record PruningPolicy
             if (d.Channels is int c)
             {
                 if (c < 1 || c > g.Channels) throw new PolicyException($"group '{d.Name}': channels must be 1..{g.Channels}, got {c}");
+                if (c % g.Block != 0)
+                    throw new PolicyException($"group '{d.Name}': channels must be a multiple of {g.Block}, got {c}: a grouped conv reads it in blocks of {g.Block}, and only whole blocks can go");
                 channels = c;
             }
             else if (d.Keep is double k)
             {
                 if (!(k > 0 && k <= 1)) throw new PolicyException($"group '{d.Name}': keep must be in (0, 1], got {k}");
-                channels = ChannelRounding.Channels(g.Channels, k, round);
+                channels = ChannelRounding.Channels(g, k, round);
             }
             else throw new PolicyException($"group '{d.Name}' has neither 'keep' nor 'channels'");
             result[g.Id] = channels;

@@ -25,7 +25,7 @@ public static class Baselines
         };
         var wall = env.Wall ?? throw new InvalidOperationException("baselines need a budget (resource-constrained mode)");
         Policy Widths(double k) => env.AllInt8(env.Full).WithWidths(env.Steps.Select((g, i) =>
-            (g.Id, ChannelRounding.Channels(g.Channels, Math.Clamp(k * shape(i), options.LowerBound, options.UpperBound), env.Round))));
+            (g.Id, ChannelRounding.Channels(g, Math.Clamp(k * shape(i), options.LowerBound, options.UpperBound), env.Round))));
         double low = 0, high = 2.0;
         for (int iter = 0; iter < 60; iter++)
         {

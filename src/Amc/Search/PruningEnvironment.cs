@@ -89,9 +89,10 @@ public sealed class PruningEnvironment : ISearchEnvironment
         var result = graph.Groups.Select(g => (IReadOnlyList<int>)[g.Channels]).ToArray();
         foreach (var g in graph.Prunable)
         {
-            int low = ChannelRounding.Channels(g.Channels, options.LowerBound, round);
-            int high = ChannelRounding.Channels(g.Channels, options.UpperBound, round);
-            result[g.Id] = ChannelRounding.Allowed(g.Channels, round).Where(c => c >= low && c <= high).ToList();
+            int multiple = ChannelRounding.Multiple(g, round);
+            int low = ChannelRounding.Channels(g.Channels, options.LowerBound, multiple);
+            int high = ChannelRounding.Channels(g.Channels, options.UpperBound, multiple);
+            result[g.Id] = ChannelRounding.Allowed(g.Channels, multiple).Where(c => c >= low && c <= high).ToList();
         }
         return result;
     }
@@ -180,7 +181,7 @@ public sealed class PruningEnvironment : ISearchEnvironment
         var g = GroupOf(t);
         double keep = Math.Clamp(action, options.LowerBound, options.UpperBound);
         if (IsPrecisionStep(t)) return Precision(g, action, keep);
-        int channels = ChannelRounding.Channels(g.Channels, keep, Round);
+        int channels = ChannelRounding.Channels(g, keep, Round);
         channels = Math.Clamp(channels, candidates[g.Id][0], candidates[g.Id][^1]);
         if (wall is not null)
         {

@@ -35,7 +35,7 @@ public class ChannelGraphTests
         // Every conv/linear that is not depthwise produces exactly one group.
         var net = ModelZoo.Build(model, new ModelOptions(Cifar, 10));
         var shapes = ShapeInference.Infer(net);
-        var producers = net.Layers.Where(l => l.Kind == LayerKind.Linear || (l.Kind == LayerKind.Conv2d && !ChannelGraph.IsDepthwise(l, shapes[l.Inputs[0]].C)));
+        var producers = net.Layers.Where(l => l.Kind == LayerKind.Linear || (l.Kind == LayerKind.Conv2d && !ChannelGraph.IsBlockwise(l, shapes[l.Inputs[0]].C)));
         Assert.Equal(producers.Select(l => l.Name).Order(), g.Groups.SelectMany(x => x.Producers).Order());
     }
 
@@ -189,11 +189,12 @@ public class ChannelGraphTests
     }
 
     [Fact]
-    public void A_grouped_conv_fixes_the_group_it_reads_and_the_one_it_writes()
+    public void A_grouped_conv_that_changes_the_width_fixes_the_group_it_reads_and_the_one_it_writes()
     {
+        // (A grouped conv as wide as its input is pruned by blocks: GroupedConvPruningTests.)
         var b = new NetworkBuilder("grouped", new TensorShape(3, 8, 8));
         var x = b.ReLU("r1", b.Conv("c1", Network.InputName, 8, 3, 1, 1));
-        x = b.ReLU("r2", b.Conv("g", x, 8, 3, 1, 1, groups: 2));
+        x = b.ReLU("r2", b.Conv("g", x, 16, 3, 1, 1, groups: 2));
         x = b.Conv("c3", x, 4, 1);
         b.Linear("fc", b.Flatten("flat", b.GlobalAvgPool("gap", x)), 2);
         var g = ChannelGraph.Build(b.Build());
@@ -218,8 +219,8 @@ public class ChannelGraphTests
         b.Linear("fc", b.Flatten("flat", b.GlobalAvgPool("gap", x)), 2);
         var net = b.Build();
         var shapes = ShapeInference.Infer(net);
-        Assert.False(ChannelGraph.IsDepthwise(net["c1"], shapes[Network.InputName].C));
-        Assert.False(ChannelGraph.IsDepthwise(net["c2"], shapes["r1"].C));
+        Assert.False(ChannelGraph.IsBlockwise(net["c1"], shapes[Network.InputName].C));
+        Assert.False(ChannelGraph.IsBlockwise(net["c2"], shapes["r1"].C));
 
         var g = ChannelGraph.Build(net);
         Assert.Equal(["c2"], g["c1"].Consumers);

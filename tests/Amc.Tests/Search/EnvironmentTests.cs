@@ -33,7 +33,7 @@ public class EnvironmentTests
             var widths = env.Policy;
             var kept = graph.Prunable.ToDictionary(g => g.Id, g => Enumerable.Range(0, widths.Width(g.Id)).ToArray());
             var layers = net.Layers.Select(l => l.Kind is LayerKind.Conv2d or LayerKind.Linear
-                ? l with { Out = graph.KeptIndices(l.Name, kept).Length, Groups = ChannelGraph.IsDepthwise(l, l.Out ?? 0) ? graph.KeptIndices(l.Name, kept).Length : l.Groups }
+                ? l with { Out = graph.KeptIndices(l.Name, kept).Length, Groups = l.GroupCount > 1 ? graph.KeptIndices(l.Name, kept).Length / ChannelGraph.BlockOf(l) : l.Groups }
                 : l).ToList();
             var cost = CostModel.Of(net.WithLayers(layers));
             long used = resource == Resource.Macs ? cost.Macs : cost.Params;
