@@ -108,7 +108,7 @@ public sealed class ChannelGraph
                 case ChannelRole.Concat:
                     layout[l.Name] = l.Inputs.SelectMany(i => layout[i]).ToList();
                     break;
-                case ChannelRole.PassThrough when ChannelGraph.IsBlockwise(l, inShape.C) && BlockOf(l) > 1:
+                case ChannelRole.PassThrough when IsBlockwise(l, inShape.C) && BlockOf(l) > 1:
                     // Whole blocks of one group can be dropped; blocks cutting across the groups of
                     // a concat (or a flatten) cannot, so those inputs stay whole.
                     if (inLayout is [{ Repeat: 1 } only]) blocks.Add((only.Space, BlockOf(l)));

@@ -2,8 +2,6 @@ using Amc.Graph;
 using Amc.Latency;
 using Amc.Pruning;
 using Amc.Search;
-using Amc.Torch;
-using static TorchSharp.torch;
 
 namespace Amc.Tests.Pruning;
 
@@ -133,19 +131,8 @@ public class GroupedConvPruningTests
         Assert.Equal(CostModel.Of(pruned.Network).Macs, new GroupWidthCost(net, graph).Of(
             Policy.Full(graph).WithWidths(kept.Select(kv => (kv.Key, kv.Value.Length)))).Macs);
 
-        using var small = new GraphModule(pruned.Network);
-        small.LoadTensors(pruned.Weights);
-        small.eval();
-        using var reference = new GraphModule(net);
-        reference.LoadTensors(weights);
-        NetworkPrunerTests.ZeroPrunedChannels(graph, reference.Tensors(), kept);
-        reference.eval();
-        using var x = RandomWeights.Input(net, 2, seed: 9);
-        using (no_grad())
-        {
-            float diff = (small.call(x) - reference.call(x)).abs().max().item<float>();
-            Assert.True(diff < 1e-4, $"pruned output differs from the zeroed original by {diff}");
-        }
+        float diff = NetworkPrunerTests.DifferenceFromZeroedOriginal(net, graph, weights, pruned, kept, inputSeed: 9);
+        Assert.True(diff < 1e-4, $"pruned output differs from the zeroed original by {diff}");
 
         var partial = new Dictionary<int, int[]> { [graph["a"].Id] = [0, 1, 2, 3, 4, 5] };
         Assert.Contains("whole blocks", Assert.Throws<ArgumentException>(() => NetworkPruner.Prune(net, graph, weights, partial)).Message);

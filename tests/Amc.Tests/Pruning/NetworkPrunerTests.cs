@@ -99,16 +99,7 @@ public class NetworkPrunerTests
         var bn = original.Tensors()["bncat.weight"];
         Assert.Equal(bn.index_select(0, tensor(new long[] { 0, 2, 5, 10 })).data<float>().ToArray(), pruned.Weights["bncat.weight"].data<float>().ToArray());
 
-        using var small = new GraphModule(pruned.Network);
-        small.LoadTensors(pruned.Weights);
-        small.eval();
-        using var reference = new GraphModule(net);
-        reference.LoadTensors(original.Tensors());
-        ZeroPrunedChannels(graph, reference.Tensors(), kept);
-        reference.eval();
-        using var x = RandomWeights.Input(net, 2, seed: 5);
-        using (no_grad())
-            Assert.True((small.call(x) - reference.call(x)).abs().max().item<float>() < 1e-4);
+        Assert.True(DifferenceFromZeroedOriginal(net, graph, original.Tensors(), pruned, kept, inputSeed: 5) < 1e-4);
     }
 
     [Fact]
@@ -154,6 +145,25 @@ public class NetworkPrunerTests
             kept[g.Id] = Enumerable.Range(0, g.Channels).OrderBy(_ => rng.Next()).Take(count).Order().ToArray();
         }
         return kept;
+    }
+
+    /// <summary>
+    /// Largest difference between the pruned network's outputs and the original's with the pruned
+    /// channels zeroed (<see cref="ZeroPrunedChannels"/>), on two seeded random inputs.
+    /// </summary>
+    internal static float DifferenceFromZeroedOriginal(Network net, ChannelGraph graph, Dictionary<string, Tensor> weights,
+        PrunedNetwork pruned, IReadOnlyDictionary<int, int[]> kept, int inputSeed)
+    {
+        using var small = new GraphModule(pruned.Network);
+        small.LoadTensors(pruned.Weights);
+        small.eval();
+        using var reference = new GraphModule(net);
+        reference.LoadTensors(weights);
+        ZeroPrunedChannels(graph, reference.Tensors(), kept);
+        reference.eval();
+        using var x = RandomWeights.Input(net, 2, seed: inputSeed);
+        using (no_grad())
+            return (small.call(x) - reference.call(x)).abs().max().item<float>();
     }
 
     /// <summary>

@@ -32,9 +32,7 @@ public class EnvironmentTests
             // Build the pruned description for real and count it with the cost model.
             var widths = env.Policy;
             var kept = graph.Prunable.ToDictionary(g => g.Id, g => Enumerable.Range(0, widths.Width(g.Id)).ToArray());
-            var layers = net.Layers.Select(l => l.Kind is LayerKind.Conv2d or LayerKind.Linear
-                ? l with { Out = graph.KeptIndices(l.Name, kept).Length, Groups = l.GroupCount > 1 ? graph.KeptIndices(l.Name, kept).Length / ChannelGraph.BlockOf(l) : l.Groups }
-                : l).ToList();
+            var layers = net.Layers.Select(l => LayerRules.Of(l).Resize is { } resize ? resize(l, graph.KeptIndices(l.Name, kept).Length) : l).ToList();
             var cost = CostModel.Of(net.WithLayers(layers));
             long used = resource == Resource.Macs ? cost.Macs : cost.Params;
             Assert.True(used <= target * original, $"episode {episode}: {used} > {target} * {original}");
