@@ -65,8 +65,12 @@ static class SearchProgressView
             });
             return;
         }
+        // A serial search redraws from its own thread only: Spectre's refresh thread would allocate
+        // while TorchSharp runs, which TorchSharp does not survive (see BatchLoader). With workers
+        // the display follows their states on a timer.
         AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .AutoRefresh(workers is not null)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .Start(ctx =>
             {
                 var task = ctx.AddTask("search", maxValue: options.Episodes);
@@ -79,6 +83,7 @@ static class SearchProgressView
                 {
                     task.Description = Markup.Escape(Describe(pr));
                     task.Value = pr.Episode + 1;
+                    ctx.Refresh();
                 });
             });
     }

@@ -34,8 +34,11 @@ static class TrainingProgress
             }, r => { Line(r); lastLine = epochStart = clock.Elapsed.TotalSeconds; });
             return;
         }
+        // Redrawn from the training thread only: Spectre's refresh thread would allocate while
+        // TorchSharp runs, which TorchSharp does not survive (see BatchLoader).
         AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .AutoRefresh(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .Start(ctx =>
             {
                 var task = ctx.AddTask("training", maxValue: epochs - firstEpoch);
@@ -44,6 +47,7 @@ static class TrainingProgress
                     {
                         task.Description = $"epoch {pr.Epoch + 1}/{pr.Epochs} loss {pr.Loss:F3} acc {100 * pr.Accuracy:F1}% {pr.ImagesPerSecond:F0} img/s";
                         task.Value = pr.Epoch - firstEpoch + (double)pr.Batch / pr.Batches;
+                        ctx.Refresh();
                     },
                     r => AnsiConsole.MarkupLine(Markup.Escape($"epoch {r.Epoch + 1}/{epochs}  loss {r.Loss:F4}  train {Format.Percent(r.TrainAccuracy)}" + (r.HeldOutAccuracy is double h ? $"  held-out {Format.Percent(h)}" : ""))));
             });

@@ -14,6 +14,16 @@ namespace Amc.Data;
 /// ImageNet way instead: random-resized crop of the file's image, random horizontal flip. Everything random comes from one
 /// System.Random seeded with <c>seed</c>; enumerating again repeats the same batches, so a caller
 /// wanting a new order per epoch passes seed + epoch.
+/// <para>
+/// By default a batch is made when the consumer asks for it, on the consumer's thread (its image
+/// files decoded in parallel while the consumer waits). A consumer that runs TorchSharp must not
+/// have another thread allocate meanwhile: TorchSharp 0.107 turns numbers into native Scalars
+/// whose only owner is a finalizer (num_batches_tracked.add_(1) in every BatchNorm forward, the
+/// SGD step's alpha), and a garbage collection started by another thread while the native call
+/// runs can free the Scalar under it ("Unknown scalar type" after 40 minutes of training;
+/// bench/ScalarRace reproduces it in seconds). A consumer that only runs ONNX Runtime passes
+/// <c>prefetch</c> &gt; 0 to have batches made on a background thread that many ahead.
+/// </para>
 /// </summary>
 internal sealed class BatchLoader : IEnumerable<Batch>
 {
@@ -29,10 +39,10 @@ internal sealed class BatchLoader : IEnumerable<Batch>
     readonly float[] normalised;
 
     public BatchLoader(Dataset data, int[] indices, int batchSize, bool shuffle, bool augment, int seed,
-        bool flip = true, int prefetch = 3, int? decodeThreads = null)
+        bool flip = true, int prefetch = 0, int? decodeThreads = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(prefetch, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(prefetch);
         foreach (int i in indices)
             if ((uint)i >= (uint)data.Count)
                 throw new ArgumentOutOfRangeException(nameof(indices), i, $"index outside the {data.Count} images of {data.Name}");
@@ -54,11 +64,11 @@ internal sealed class BatchLoader : IEnumerable<Batch>
     public int BatchCount => (indices.Length + batchSize - 1) / batchSize;
     public TensorShape Shape => data.Shape;
 
-    public IEnumerator<Batch> GetEnumerator() => new Prefetcher(this);
+    public IEnumerator<Batch> GetEnumerator() => prefetch == 0 ? Batches(CancellationToken.None).GetEnumerator() : new Prefetcher(this);
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-    /// <summary>Makes every batch of one pass, in order; runs on the background thread.</summary>
-    void Produce(BlockingCollection<Batch> queue, CancellationToken stop)
+    /// <summary>Makes every batch of one pass, in order, as they are asked for.</summary>
+    IEnumerable<Batch> Batches(CancellationToken stop)
     {
         var random = new Random(seed);
         var order = (int[])indices.Clone();
@@ -78,7 +88,7 @@ internal sealed class BatchLoader : IEnumerable<Batch>
             if (data.Files is { } files)
             {
                 FromFiles(files, order.AsSpan(start, count), random, images, labels);
-                queue.Add(new Batch(images, labels, count, data.Shape), stop);
+                yield return new Batch(images, labels, count, data.Shape);
                 continue;
             }
             for (int k = 0; k < count; k++)
@@ -97,7 +107,7 @@ internal sealed class BatchLoader : IEnumerable<Batch>
                 else
                     Normalise(source, target);
             }
-            queue.Add(new Batch(images, labels, count, data.Shape), stop);
+            yield return new Batch(images, labels, count, data.Shape);
         }
     }
 
@@ -175,7 +185,7 @@ internal sealed class BatchLoader : IEnumerable<Batch>
     }
 
     /// <summary>
-    /// One pass over the batches. The producer thread never holds a reference to the prefetcher,
+    /// One pass over the batches made on a background thread. The producer thread never holds a reference to the prefetcher,
     /// so an enumeration abandoned without Dispose is still finalised and stops its producer.
     /// </summary>
     sealed class Prefetcher : IEnumerator<Batch>
@@ -197,7 +207,8 @@ internal sealed class BatchLoader : IEnumerable<Batch>
             {
                 try
                 {
-                    loader.Produce(queue, token);
+                    foreach (var batch in loader.Batches(token))
+                        queue.Add(batch, token);
                 }
                 catch (OperationCanceledException) when (token.IsCancellationRequested)
                 {

@@ -59,7 +59,8 @@ public sealed class OnnxEvaluator(TensorBatches batches)
         var tally = new ScoreTally();
         int batchSize = Evaluator.BatchFor(model.Network, keepsOutputs: false);
         if (maxBatch is int most) batchSize = Math.Clamp(most, 1, batchSize);
-        foreach (var batch in new BatchLoader(data, indices, batchSize, shuffle: false, augment: false, seed: 0))
+        // Only ONNX Runtime runs here, so decoding can go on beside it (see BatchLoader on TorchSharp).
+        foreach (var batch in new BatchLoader(data, indices, batchSize, shuffle: false, augment: false, seed: 0, prefetch: 3))
             tally.Add(session.Run(batch.Images, batch.Count), batch.Labels);
         return tally.Result();
     }

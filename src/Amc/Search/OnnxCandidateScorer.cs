@@ -28,12 +28,23 @@ public sealed class OnnxCandidateScorer(CandidateBuilder builder, TensorBatches 
     readonly OnnxBatchNormCalibration? batchNorm = builder.Options.RecalibrateBatchNorm ? new(builder.Pruner.BatchNormBatches) : null;
     readonly Func<IEnumerable<(float[] Images, int Count)>>? ranges = int8 ? Int8Export.Batches(builder.Pruner.BatchNormBatches) : null;
 
-    public CandidateScore Score(Policy policy) => Score(policy, get_num_threads());
-
-    CandidateScore Score(Policy policy, int threads)
+    public CandidateScore Score(Policy policy)
     {
         using var scope = NewDisposeScope();
+        return Finish(Prune(policy), get_num_threads());
+    }
+
+    /// <summary>The TorchSharp part of a candidate: channel selection and least squares.</summary>
+    (Policy Policy, PrunedNetwork Pruned, double Prune, double LeastSquares) Prune(Policy policy)
+    {
         var pruned = builder.Pruner.Prune(policy, builder.Options, out double prune, out double leastSquares);
+        return (policy, pruned, prune, leastSquares);
+    }
+
+    /// <summary>The ONNX Runtime part: BN statistics, export and scoring; no TorchSharp operation.</summary>
+    CandidateScore Finish((Policy Policy, PrunedNetwork Pruned, double Prune, double LeastSquares) c, int threads)
+    {
+        var (policy, pruned, prune, leastSquares) = c;
         var weights = pruned.Weights;
         double batchNormExport = 0, batchNormRun = 0;
         if (batchNorm is not null) weights = batchNorm.Recalibrate(pruned.Network, weights, threads, out batchNormExport, out batchNormRun);
@@ -54,9 +65,17 @@ public sealed class OnnxCandidateScorer(CandidateBuilder builder, TensorBatches 
 
     public IReadOnlyList<CandidateScore> ScoreAll(IReadOnlyList<Policy> policies)
     {
-        if (policies.Count <= 1) return policies.Select(p => Score(p)).ToList();
+        if (policies.Count <= 1) return policies.Select(Score).ToList();
+        using var scope = NewDisposeScope();
+        // TorchSharp's part one candidate after another, on this thread: another thread allocating
+        // while TorchSharp runs can free a native Scalar under it (see Amc.Data.BatchLoader).
+        var pruned = policies.Select(Prune).ToList();
         var scores = new CandidateScore[policies.Count];
-        Parallel.For(0, policies.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(policies.Count, Environment.ProcessorCount) }, i => scores[i] = Score(policies[i], 1));
+        Parallel.For(0, policies.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(policies.Count, Environment.ProcessorCount) }, i =>
+        {
+            using var local = NewDisposeScope();
+            scores[i] = Finish(pruned[i], 1);
+        });
         return scores;
     }
 }

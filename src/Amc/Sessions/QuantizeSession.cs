@@ -34,7 +34,7 @@ public static class QuantizeSession
         var sample = data.CalibrationIndices(settings.Quantization.CalibrationImages, settings.Seed);
         progress?.Invoke($"calibrating {plan.CalibratedValues.Count} activation ranges on {sample.Length} training images ({settings.Quantization.Method})");
         var ranges = ActivationCalibration.Calibrate(floatModel, plan.CalibratedValues,
-            () => PassProgress.Report(new BatchLoader(data.Train, sample, batch, shuffle: false, augment: false, seed: 0).Select(b => (b.Images, b.Count)),
+            () => PassProgress.Report(new BatchLoader(data.Train, sample, batch, shuffle: false, augment: false, seed: 0, prefetch: 3).Select(b => (b.Images, b.Count)),
                 b => b.Count, sample.Length, "calibration pass", progress),
             quantization, settings.Threads);
         var quantized = QdqQuantizer.Apply(floatModel, plan, ranges, quantization);
@@ -142,7 +142,7 @@ public static class QuantizeSession
         using var f = new OnnxRuntimeSession(floatModel, threads);
         using var q = new OnnxRuntimeSession(quantized, threads);
         var (floatTally, quantizedTally) = (new ScoreTally(), new ScoreTally());
-        foreach (var b in PassProgress.Report(new BatchLoader(set, indices, batch, shuffle: false, augment: false, seed: 0), b => b.Count, indices.Length, "scoring", progress))
+        foreach (var b in PassProgress.Report(new BatchLoader(set, indices, batch, shuffle: false, augment: false, seed: 0, prefetch: 3), b => b.Count, indices.Length, "scoring", progress))
         {
             var reference = f.Run(b.Images, b.Count);
             floatTally.Add(reference, b.Labels);

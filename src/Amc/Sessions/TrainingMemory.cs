@@ -33,9 +33,10 @@ public static class TrainingMemory
     const long RuntimeBytes = 650L << 20;
     const int ExtraWeightCopies = 8;
 
-    // Batches of images in flight in the training loader: its queue (BatchLoader's prefetch of 3),
-    // the one being made and the one being trained on, each a float array of the batch.
-    const int LoaderBatches = 5;
+    // Batches of images in flight in the training loader: the one being trained on and the next,
+    // made on the same thread (BatchLoader makes no batches ahead for TorchSharp), each a float
+    // array of the batch.
+    const int LoaderBatches = 2;
 
     /// <summary>
     /// The calibrated peak of a training run of <paramref name="net"/> at <paramref name="batch"/>;

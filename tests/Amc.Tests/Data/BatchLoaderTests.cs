@@ -72,6 +72,30 @@ public class BatchLoaderTests
         Assert.Equal(loader.SelectMany(b => b.Images), loader.SelectMany(b => b.Images));
     }
 
+    [Fact]
+    public void Batches_made_ahead_on_a_thread_equal_those_made_when_asked_for()
+    {
+        var data = Synthetic(150);
+        float[][] Images(int prefetch) => new BatchLoader(data, All(data), 16, shuffle: true, augment: true, seed: 4, prefetch: prefetch)
+            .Select(b => b.Images).ToArray();
+
+        Assert.Equal(Images(0), Images(3));
+    }
+
+    [Fact]
+    public void By_default_batches_are_made_on_the_consumers_thread()
+    {
+        // TorchSharp consumers need it: another thread allocating during a TorchSharp call can
+        // free a Scalar under it (bench/ScalarRace). Nothing but this thread allocates here.
+        var data = Synthetic(2000);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        int images = new BatchLoader(data, All(data), 100, shuffle: true, augment: true, seed: 2).Sum(b => b.Count);
+        long here = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(2000, images);
+        Assert.True(here >= 2000L * data.ImageSize * sizeof(float), $"this thread allocated {here} bytes: the batches were made elsewhere");
+    }
+
     /// <summary>The index of the data set image that batch image k is (unaugmented).</summary>
     static int FindImage(Dataset data, Batch batch, int k)
     {
