@@ -46,8 +46,8 @@ public sealed record OpenedData(Dataset Train, Dataset Test, HeldOutSplit Split)
     public OpenedData FitTo(TensorShape input, int classes, float[]? mean, float[]? std, string what)
     {
         if (input != Train.Shape)
-            throw new SettingsException($"{what} expects {input} images but the data has {Train.Shape}" +
-                (input.C == Train.Shape.C ? $" (an image folder can be resized with --image-size {input.W}x{input.H})" : ""));
+            throw new SettingsException($"{what} expects {input} images but the data ({Train.Name}) has {Train.Shape}" +
+                (input.C == Train.Shape.C ? $" (an image folder can be resized with --image-size {input.W}x{input.H})" : $"; give --data images of {input}"));
         var fitted = this;
         if (!Train.HasLabels) fitted = this with { Train = Train with { Classes = classes }, Test = Test with { Classes = classes } };
         else if (classes != Train.Classes)

@@ -75,34 +75,36 @@ public static class PruneSession
     /// Fine-grained magnitude pruning of conv and linear layers (AMC's parameter-budget variant), to
     /// the sparsity per layer <paramref name="sparsity"/> gives, then BN statistics re-estimated on
     /// the BN images (unless turned off), as `amc search --mode sparsity` scores its candidates.
+    /// Without data the masks need no image and the BN statistics stay; on unlabelled images
+    /// they are re-estimated but there is no accuracy to report, as for channel pruning.
     /// </summary>
     static PruneResult FineGrained(PruneSettings settings, Func<Network, Dictionary<string, double>> sparsity)
     {
         var ck = Checkpoint.Load(settings.Checkpoint).RequireFinite(settings.Checkpoint);
         var layers = sparsity(ck.Network);
-        var data = OpenedData.OpenFor(settings.Data ?? new DataSettings(), ck);
-        if (!data.HasLabels)
-            throw new SettingsException($"{data.Train.Name} has no labels (images without class sub-folders); --sparsity scores the network on labelled images only");
+        var data = settings.Data is null ? null : OpenedData.OpenFor(settings.Data, ck);
+        bool scored = data is { HasLabels: true };
         // Checkpoint, original and sparse modules; held-out and test tensors.
-        PruningMemory.Ensure(MemoryEstimate.Inference(ck.Network, Math.Min(PruningMemory.ScoringBatch, Evaluator.BatchFor(ck.Network)), "pruning", weightCopies: 3)
-            .WithImages(ck.Network, (long)data.Split.HeldOut.Length + data.Test.Count));
+        var memory = MemoryEstimate.Inference(ck.Network, Math.Min(PruningMemory.ScoringBatch, Evaluator.BatchFor(ck.Network)), "pruning", weightCopies: 3);
+        PruningMemory.Ensure(scored ? memory.WithImages(ck.Network, (long)data!.Split.HeldOut.Length + data.Test.Count) : memory);
         using var before = ck.ToModule();
         using var after = ck.ToModule();
         var masks = SparsityMasks.Prune(after, layers);
-        if (settings.Pruning.RecalibrateBatchNorm)
+        if (data is not null && settings.Pruning.RecalibrateBatchNorm)
         {
             // The first BN images of the search's calibration sample (same seed, same order).
             using var batchNorm = data.CalibrationSample(settings.Calibration.BatchNormImages, settings.Pruning.Seed);
             BatchNormCalibration.Recalibrate(after, batchNorm.Images);
         }
-        using var heldOut = new TensorBatches(data.Train, data.Split.HeldOut, PruningMemory.ScoringBatch);
-        using var test = new TensorBatches(data.Test, data.Test.AllIndices(), PruningMemory.ScoringBatch);
+        using var heldOut = scored ? new TensorBatches(data!.Train, data.Split.HeldOut, PruningMemory.ScoringBatch) : null;
+        using var test = scored ? new TensorBatches(data!.Test, data.Test.AllIndices(), PruningMemory.ScoringBatch) : null;
         PruneRow Row(string name, GraphModule m)
         {
             var cost = CostModel.Of(ck.Network);
+            long nonZero = SparsityMasks.NonZeroParams(ck.Network, m.Tensors()), bytes = OnnxSparseWeights.SparseFileBytes(ck.Network, m.Tensors());
+            if (heldOut is null || test is null) return new PruneRow(name, cost.Macs, nonZero, null, null, null, bytes);
             var (h, t) = (Evaluator.Evaluate(m, heldOut), Evaluator.Evaluate(m, test));
-            return new PruneRow(name, cost.Macs, SparsityMasks.NonZeroParams(ck.Network, m.Tensors()), h.Top1, t.Top1, t.Top5,
-                OnnxSparseWeights.SparseFileBytes(ck.Network, m.Tensors()));
+            return new PruneRow(name, cost.Macs, nonZero, h.Top1, t.Top1, t.Top5, bytes);
         }
         var rows = new[] { Row("original", before), Row("sparse", after) };
         return new PruneResult(Checkpoint.From(after, Info(settings, ck, rows[1]) with { Sparsity = masks.Sparsity }), null, rows);

@@ -139,6 +139,23 @@ public class LabelFreeCliTests(TrainedModel model)
     }
 
     [Fact]
+    public void Fine_grained_pruning_on_an_unlabelled_folder_re_estimates_BN_and_reports_no_accuracy()
+    {
+        string images = UnlabelledFolder(model.NewPath("images"), 60);
+        string pruned = model.NewPath("sparse.amc");
+        var r = CliRun.Amc("prune", "--checkpoint", model.Checkpoint, "--data", images, "--heldout", "10", "--bn-images", "40",
+            "--sparsity", "0.5", "--out", pruned, "--json");
+        CliAssert.Ok(r);
+        var rows = Json(r).GetProperty("rows").EnumerateArray().ToArray();
+        Assert.All(rows, row => Assert.Equal(JsonValueKind.Null, row.GetProperty("heldOutTop1").ValueKind));
+        Assert.InRange(rows[1].GetProperty("params").GetInt64(), 0.45 * rows[0].GetProperty("params").GetInt64(), 0.55 * rows[0].GetProperty("params").GetInt64());
+        // The BN statistics come from the folder's images, not from the original.
+        var (before, after) = (Checkpoint.Load(model.Checkpoint), Checkpoint.Load(pruned));
+        string mean = before.Weights.Keys.First(k => k.EndsWith(".running_mean", StringComparison.Ordinal));
+        Assert.False(before.Weights[mean].allclose(after.Weights[mean]));
+    }
+
+    [Fact]
     public void What_needs_labels_or_a_teacher_is_refused_with_one_message()
     {
         string images = UnlabelledFolder(model.NewPath("images"), 30);
