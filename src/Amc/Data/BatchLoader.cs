@@ -185,8 +185,9 @@ internal sealed class BatchLoader : IEnumerable<Batch>
     }
 
     /// <summary>
-    /// One pass over the batches made on a background thread. The producer thread never holds a reference to the prefetcher,
-    /// so an enumeration abandoned without Dispose is still finalised and stops its producer.
+    /// One pass over the batches made on a background thread. The producer thread never holds a
+    /// reference to the prefetcher, so an enumeration abandoned without Dispose is still finalised
+    /// and stops its producer.
     /// </summary>
     sealed class Prefetcher : IEnumerator<Batch>
     {
