@@ -35,6 +35,8 @@ public sealed class LatencyTable
     /// widths over the change of its entries' sum, when that is within [0.5, 2]; otherwise the whole
     /// network over its entries' sum at full width (the line through the origin, no intercept).</summary>
     public double Scale { get; }
+    /// <summary>An int8 table's mixed-precision probes (null for a float table).</summary>
+    public MixedPrecisionProbes? Probes { get; init; }
 
     /// <param name="layers">The conv / linear layers, in network order (<see cref="LatencyTableAnalysis"/>).</param>
     /// <param name="layout">Channel layout of each tensor by producing layer (<see cref="ChannelGraph.Layout"/>):

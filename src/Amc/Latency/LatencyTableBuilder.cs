@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Amc.Graph;
 using Amc.Onnx;
 using Amc.Pruning;
+using Amc.Quantization;
 using Amc.Torch;
 
 namespace Amc.Latency;
@@ -27,13 +28,23 @@ public static class LatencyTableBuilder
         var ops = layers.SelectMany(l => l.GridOps()).Distinct().ToList();
         int measured = 0;
         var file = options.UseCache ? LatencyTableFile.TryLoad(path, key) : null;
+        bool changed = false;
         if (file is null || !ops.All(file.Entries.Select(e => e.Op).ToHashSet().Contains))
         {
             file = Measure(net, graph, smallest, layers, ops, key, options, progress);
-            file.Save(path);
             measured = ops.Count;
+            changed = true;
         }
-        var table = new LatencyTable(layers, graph.Layout, file.Entries, smallest, file.WholeNetworkMs, file.SmallestNetworkMs);
+        if (options.Int8 && file.Probes is null)
+        {
+            file = file with { Probes = MeasureProbes(net, graph, layers, options) };
+            changed = true;
+        }
+        if (changed) file.Save(path);
+        var table = new LatencyTable(layers, graph.Layout, file.Entries, smallest, file.WholeNetworkMs, file.SmallestNetworkMs)
+        {
+            Probes = file.Probes,
+        };
         return new LatencyTableBuild(table, file, path, measured);
     }
 
@@ -54,6 +65,23 @@ public static class LatencyTableBuilder
         }
         var (whole, smallestMs, sum) = EndToEnd(net, graph, smallest, layers, options);
         return new LatencyTableFile(LatencyTableFile.CurrentVersion, key, entries, whole, smallestMs, sum, clock.Elapsed.TotalSeconds, DateTime.UtcNow);
+    }
+
+    /// <summary>
+    /// The all-int8 network and, for up to four groups spread over the network, the same network
+    /// with that group alone in float, all at full width, timed interleaved (<see cref="MixedPrecisionProbes"/>).
+    /// </summary>
+    static MixedPrecisionProbes MeasureProbes(Network net, ChannelGraph graph, IReadOnlyList<LatencyTableLayer> layers, LatencyTableOptions options)
+    {
+        var groups = layers.Where(l => l.Full.Int8).Select(l => LayerPrecision.Group(graph, l.Name)).OfType<int>().Distinct().ToList();
+        var probed = groups.Count <= 4 ? groups : Enumerable.Range(0, 4).Select(i => groups[i * (groups.Count - 1) / 3]).Distinct().ToList();
+        var all = Policy.Full(graph).WithInt8(graph.Prunable.Select(g => g.Id));
+        var policies = probed.Select(g => all.WithInt8(g, false)).Prepend(all).ToList();
+        using var module = new GraphModule(net);
+        var weights = module.Tensors();
+        var times = LatencyCheck.Time(policies.Select(_ => (net, (IReadOnlyDictionary<string, TorchSharp.torch.Tensor>)weights)).ToList(),
+            options.Threads, options.Warmup, Math.Max(options.Repeats, 100), quantization: policies.Select(p => QuantizationSettings.ForMixedPolicy(net, graph, p)).ToList());
+        return new MixedPrecisionProbes(times[0].Median, probed.Select((g, i) => new FloatGroupProbe(g, times[i + 1].Median)).ToList());
     }
 
     static double Time(LatencyOp op, LatencyTableOptions options)

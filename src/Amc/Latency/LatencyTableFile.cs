@@ -8,11 +8,14 @@ namespace Amc.Latency;
 /// The cache file of a latency table (JSON, written atomically). Besides the entries it keeps the
 /// two end-to-end measurements the entries' sum is mapped through (the whole network at full and
 /// at its smallest reachable widths) and the layers' full-width ops timed again just before them
-/// (FullWidthSumMs): far from the entries' sum means the machine drifted.
+/// (FullWidthSumMs): far from the entries' sum means the machine drifted. An int8 table also keeps
+/// its mixed-precision probes (<see cref="MixedPrecisionProbes"/>); a file written before it had
+/// them gets them measured and added.
 /// </summary>
 public sealed record LatencyTableFile(
     int Version, LatencyTableKey Key, IReadOnlyList<LatencyTableEntry> Entries,
-    double WholeNetworkMs, double SmallestNetworkMs, double FullWidthSumMs, double BuildSeconds, DateTime Created)
+    double WholeNetworkMs, double SmallestNetworkMs, double FullWidthSumMs, double BuildSeconds, DateTime Created,
+    MixedPrecisionProbes? Probes = null)
 {
     public const int CurrentVersion = 3; // 3: end-to-end networks timed in blocks
 
@@ -53,5 +56,7 @@ public sealed record LatencyTableFile(
         Entries.All(e => e is { Op: not null } && double.IsFinite(e.Ms) && e.Ms > 0)
         && Entries.Select(e => e.Op).Distinct().Count() == Entries.Count
         && new[] { WholeNetworkMs, SmallestNetworkMs, FullWidthSumMs }.All(ms => double.IsFinite(ms) && ms > 0)
+        && (Probes is null || Probes.FloatGroups is not null && Probes.FloatGroups.Prepend(new FloatGroupProbe(0, Probes.AllInt8Ms))
+            .All(p => p is not null && double.IsFinite(p.Ms) && p.Ms > 0))
         && Key.Layers.All(l => l is not null);
 }

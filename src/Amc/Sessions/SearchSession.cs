@@ -130,7 +130,7 @@ public sealed class SearchSession : IDisposable
             if (options.MixedPrecision)
             {
                 int8Table = LatencyTableBuilder.Build(ck.Network, graph, reachable, new LatencyTableOptions(Threads: settings.LatencyThreads, Int8: true), tableProgress);
-                predictMs = new MixedPrecisionLatency(table.Table, int8Table.Table, graph).PredictMs;
+                predictMs = new MixedPrecisionLatency(table.Table, int8Table.Table, ck.Network, graph).PredictMs;
             }
             else predictMs = table.Table.PredictMs;
         }

@@ -90,7 +90,7 @@ public class MixedPrecisionTests(TinyLatencyTable tiny) : IClassFixture<TinyLate
     public void The_mixed_prediction_is_each_table_at_its_end()
     {
         var int8 = LatencyTableBuilder.Build(tiny.Network, tiny.Graph, tiny.Reachable, tiny.Options with { Int8 = true }).Table;
-        var mixed = new MixedPrecisionLatency(tiny.Table, int8, tiny.Graph);
+        var mixed = new MixedPrecisionLatency(tiny.Table, int8, tiny.Network, tiny.Graph);
         var full = Policy.Full(tiny.Graph);
         var smallest = Policy.OfWidths(tiny.Reachable.Select(r => r[0]));
         var prunable = tiny.Graph.Prunable.Select(g => g.Id).ToList();
@@ -105,6 +105,84 @@ public class MixedPrecisionTests(TinyLatencyTable tiny) : IClassFixture<TinyLate
         Assert.NotEmpty(eligible);
         Assert.NotEqual(tiny.Table.PredictMs(full), mixed.PredictMs(full.WithInt8(eligible[0], true)));
     }
+
+    /// <summary>The layers that can run in int8 (all but the first and the last), with their groups.</summary>
+    Dictionary<string, int> Eligible()
+    {
+        var convs = tiny.Network.Layers.Where(l => l.Kind is LayerKind.Conv2d or LayerKind.Linear).ToList();
+        return convs.Skip(1).SkipLast(1).Where(l => LayerPrecision.Group(tiny.Graph, l.Name) is not null)
+            .ToDictionary(l => l.Name, l => LayerPrecision.Group(tiny.Graph, l.Name)!.Value);
+    }
+
+    [Fact]
+    public void Every_layer_int8_converts_only_around_the_float_first_and_last_layers()
+    {
+        var conversions = new PrecisionConversions(tiny.Network, tiny.Graph, Eligible());
+        var full = Policy.Full(tiny.Graph);
+        string stem = tiny.Network.Layers.Single(l => l.Name == "layer1.0.conv1").Inputs[0], head = tiny.Network.Layers.Single(l => l.Name == "fc").Inputs[0];
+
+        Assert.Equal([(stem, true), (head, false)], conversions.Of(full, allInt8: true));
+        Assert.Equal(conversions.Of(full, allInt8: true), conversions.Of(full.WithInt8(tiny.Graph.Prunable.Select(g => g.Id))));
+        Assert.Empty(conversions.Of(full));
+    }
+
+    [Fact]
+    public void A_float_block_conv_between_int8_ones_converts_its_output_the_add_and_the_next_input()
+    {
+        var eligible = Eligible();
+        var conversions = new PrecisionConversions(tiny.Network, tiny.Graph, eligible);
+        var policy = Policy.Full(tiny.Graph).WithInt8(eligible.Values.Distinct().Where(g => g != eligible["layer1.0.conv1"]));
+
+        // layer1.0.conv1 in float reads the stem's output as it is; conv2 (int8) needs conv1's
+        // output quantized; the block's add then meets an int8 and a float input and runs in float,
+        // dequantizing conv2's; layer1.1.conv1 (int8) needs the block's output quantized.
+        string head = tiny.Network.Layers.Single(l => l.Name == "fc").Inputs[0];
+        Assert.Equal([("layer1.0.relu1", true), ("layer1.0.bn2", false), ("layer1.0.relu2", true), (head, false)], conversions.Of(policy));
+    }
+
+    [Fact]
+    public void Conversions_cost_by_the_elements_they_pass_over()
+    {
+        var conversions = new PrecisionConversions(tiny.Network, tiny.Graph, Eligible());
+        var full = Policy.Full(tiny.Graph);
+        var perElement = new ConversionCost(1e6); // 1 ms per element
+        string stem = tiny.Network.Layers.Single(l => l.Name == "layer1.0.conv1").Inputs[0];
+        var shapes = ShapeInference.Infer(tiny.Network);
+        long elements = shapes[stem].Elements + shapes[tiny.Network.Layers.Single(l => l.Name == "fc").Inputs[0]].Elements;
+
+        Assert.Equal(elements, conversions.Ms(full, perElement, allInt8: true), 6);
+    }
+
+    [Fact]
+    public void The_conversion_cost_is_fitted_to_the_probes_and_reproduces_them()
+    {
+        var built = LatencyTableBuilder.Build(tiny.Network, tiny.Graph, tiny.Reachable, tiny.Options with { Int8 = true }).Table;
+        Assert.NotNull(built.Probes);
+        Assert.InRange(built.Probes!.FloatGroups.Count, 1, 4);
+        // Probes as a machine would time them if a conversion cost 2 ns per element, on top of a
+        // drift of 10 % since the tables were measured.
+        var plain = new MixedPrecisionLatency(tiny.Table, Without(built), tiny.Network, tiny.Graph);
+        var conversions = new PrecisionConversions(tiny.Network, tiny.Graph, Eligible());
+        var all = Policy.Full(tiny.Graph).WithInt8(tiny.Graph.Prunable.Select(g => g.Id));
+        var cost = new ConversionCost(2);
+        double Timed(Policy p) => 1.1 * (plain.PredictMs(p) + conversions.Ms(p, cost) - Share(p) * conversions.Ms(p, cost, allInt8: true));
+        double Share(Policy p) => (tiny.Table.PredictMs(p) - plain.PredictMs(p)) / (tiny.Table.PredictMs(p) - built.PredictMs(p));
+        var probes = new MixedPrecisionProbes(1.1 * plain.PredictMs(all), built.Probes.FloatGroups.Select(g => new FloatGroupProbe(g.Group, Timed(all.WithInt8(g.Group, false)))).ToList());
+
+        var mixed = new MixedPrecisionLatency(tiny.Table, With(built, probes), tiny.Network, tiny.Graph);
+
+        Assert.Equal(2, mixed.Conversion!.PerElementNs, 1);
+        // Between the ends the conversions are added; at the ends nothing changes.
+        var policy = all.WithInt8(built.Probes.FloatGroups[0].Group, false);
+        Assert.True(mixed.PredictMs(policy) > plain.PredictMs(policy));
+        Assert.Equal(built.PredictMs(all), mixed.PredictMs(all), 9);
+    }
+
+    LatencyTable Without(LatencyTable t) => With(t, null);
+
+    LatencyTable With(LatencyTable t, MixedPrecisionProbes? probes) =>
+        new(t.Layers, tiny.Graph.Layout, t.Entries.Select(e => new LatencyTableEntry(e.Key, e.Value)), Policy.OfWidths(tiny.Reachable.Select(r => r[0])),
+            t.WholeNetworkMs, t.SmallestNetworkMs) { Probes = probes };
 
     [Fact]
     public void A_groups_precision_covers_the_layers_making_its_channels_and_never_the_classifier()
