@@ -34,17 +34,20 @@ public sealed class OnnxCandidateScorer(CandidateBuilder builder, TensorBatches 
         return Finish(Prune(policy), get_num_threads());
     }
 
+    /// <summary>A candidate after the TorchSharp part of its scoring, with that part's times (s).</summary>
+    sealed record Pruned(Policy Policy, PrunedNetwork Network, double PruneSeconds, double LeastSquaresSeconds);
+
     /// <summary>The TorchSharp part of a candidate: channel selection and least squares.</summary>
-    (Policy Policy, PrunedNetwork Pruned, double Prune, double LeastSquares) Prune(Policy policy)
+    Pruned Prune(Policy policy)
     {
         var pruned = builder.Pruner.Prune(policy, builder.Options, out double prune, out double leastSquares);
-        return (policy, pruned, prune, leastSquares);
+        return new Pruned(policy, pruned, prune, leastSquares);
     }
 
     /// <summary>The ONNX Runtime part: BN statistics, export and scoring; no TorchSharp operation.</summary>
-    CandidateScore Finish((Policy Policy, PrunedNetwork Pruned, double Prune, double LeastSquares) c, int threads)
+    CandidateScore Finish(Pruned candidate, int threads)
     {
-        var (policy, pruned, prune, leastSquares) = c;
+        var (policy, pruned, prune, leastSquares) = candidate;
         var weights = pruned.Weights;
         double batchNormExport = 0, batchNormRun = 0;
         if (batchNorm is not null) weights = batchNorm.Recalibrate(pruned.Network, weights, threads, out batchNormExport, out batchNormRun);
