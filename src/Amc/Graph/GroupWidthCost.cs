@@ -20,12 +20,7 @@ public sealed class GroupWidthCost
         layers = net.Layers.Select(l => (l, LayerRules.Of(l), LayerRules.Of(l).Role(l, shapes[l.Inputs[0]]))).ToArray();
     }
 
-    int Width(string tensor, Policy policy)
-    {
-        int total = 0;
-        foreach (var s in graph.Layout[tensor]) total += policy.Width(s.Group) * s.Repeat;
-        return total;
-    }
+    int Width(string tensor, Policy policy) => policy.Width(graph.Layout[tensor]);
 
     public (long Macs, long Params) Of(Policy policy)
     {

@@ -34,6 +34,14 @@ public sealed record Policy
 
     public int Width(int group) => groups[group].Width;
 
+    /// <summary>The width of a tensor whose channels are laid out as <paramref name="layout"/> (<see cref="ChannelGraph.Layout"/>).</summary>
+    public int Width(IReadOnlyList<ChannelSegment> layout)
+    {
+        int total = 0;
+        foreach (var s in layout) total += groups[s.Group].Width * s.Repeat;
+        return total;
+    }
+
     /// <summary>Every group's width, by group id.</summary>
     public int[] Widths() => groups.Select(g => g.Width).ToArray();
 

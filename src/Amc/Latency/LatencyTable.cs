@@ -97,12 +97,7 @@ public sealed class LatencyTable
         return l.Depthwise ? Interpolate1(l.InGrid, grid[layer], inW) : Interpolate2(l, grid[layer], inW, Width(l.Name, policy));
     }
 
-    int Width(string tensor, Policy policy)
-    {
-        int total = 0;
-        foreach (var s in layout[tensor]) total += policy.Width(s.Group) * s.Repeat;
-        return total;
-    }
+    int Width(string tensor, Policy policy) => policy.Width(layout[tensor]);
 
     static double Interpolate1(int[] xs, double[] ys, int x) => Interpolate(xs, x, i => ys[i]);
 

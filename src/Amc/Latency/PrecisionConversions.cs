@@ -12,13 +12,27 @@ namespace Amc.Latency;
 /// before them, pooling runs in the precision it is given).
 /// </summary>
 /// <param name="eligible">The layers that can run in int8, with the group whose precision each follows.</param>
-public sealed class PrecisionConversions(Network net, ChannelGraph graph, IReadOnlyDictionary<string, int> eligible)
+public sealed class PrecisionConversions
 {
-    readonly IReadOnlyDictionary<string, TensorShape> shapes = ShapeInference.Infer(net);
+    readonly Network net;
+    readonly ChannelGraph graph;
+    readonly IReadOnlyDictionary<string, int> eligible;
+    readonly IReadOnlyDictionary<string, TensorShape> shapes;
 
-    /// <summary>Each conversion, in network order: the tensor (by producing layer) and whether it becomes int8.</summary>
-    /// <param name="allInt8">Every eligible layer int8, whatever the policy says (the int8 table's network at these widths).</param>
-    public IReadOnlyList<(string Tensor, bool ToInt8)> Of(Policy policy, bool allInt8 = false)
+    public PrecisionConversions(Network net, ChannelGraph graph, IReadOnlyDictionary<string, int> eligible)
+    {
+        (this.net, this.graph, this.eligible) = (net, graph, eligible);
+        shapes = ShapeInference.Infer(net);
+        AllInt8 = Trace(_ => true);
+    }
+
+    /// <summary>The conversions with every eligible layer int8 (the int8 table's network): the same for every policy.</summary>
+    public IReadOnlyList<(string Tensor, bool ToInt8)> AllInt8 { get; }
+
+    /// <summary>Each conversion the policy's precisions cause, in network order: the tensor (by producing layer) and whether it becomes int8.</summary>
+    public IReadOnlyList<(string Tensor, bool ToInt8)> Of(Policy policy) => Trace(policy.IsInt8);
+
+    IReadOnlyList<(string Tensor, bool ToInt8)> Trace(Func<int, bool> int8Group)
     {
         var inInt8 = new Dictionary<string, bool> { [Network.InputName] = false };
         var inFloat = new Dictionary<string, bool> { [Network.InputName] = true };
@@ -35,7 +49,7 @@ public sealed class PrecisionConversions(Network net, ChannelGraph graph, IReadO
             switch (l.Kind)
             {
                 case LayerKind.Conv2d or LayerKind.Linear:
-                    bool int8 = eligible.TryGetValue(l.Name, out int g) && (allInt8 || policy.IsInt8(g));
+                    bool int8 = eligible.TryGetValue(l.Name, out int g) && int8Group(g);
                     Convert(l.Inputs[0], int8);
                     (inInt8[l.Name], inFloat[l.Name]) = (int8, !int8);
                     break;
@@ -53,16 +67,14 @@ public sealed class PrecisionConversions(Network net, ChannelGraph graph, IReadO
         return result;
     }
 
-    /// <summary>What <see cref="Of"/>'s conversions cost at the policy's widths (ms).</summary>
+    /// <summary>What the policy's conversions (with <paramref name="allInt8"/>: <see cref="AllInt8"/>'s) cost at its widths (ms).</summary>
     public double Ms(Policy policy, ConversionCost cost, bool allInt8 = false)
     {
         double ms = 0;
-        foreach (var (tensor, _) in Of(policy, allInt8))
+        foreach (var (tensor, _) in allInt8 ? AllInt8 : Of(policy))
         {
-            int width = 0;
-            foreach (var s in graph.Layout[tensor]) width += policy.Width(s.Group) * s.Repeat;
             var shape = shapes[tensor];
-            ms += cost.Ms((long)width * shape.H * shape.W);
+            ms += cost.Ms((long)policy.Width(graph.Layout[tensor]) * shape.H * shape.W);
         }
         return ms;
     }

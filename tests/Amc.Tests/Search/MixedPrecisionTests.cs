@@ -121,8 +121,8 @@ public class MixedPrecisionTests(TinyLatencyTable tiny) : IClassFixture<TinyLate
         var full = Policy.Full(tiny.Graph);
         string stem = tiny.Network.Layers.Single(l => l.Name == "layer1.0.conv1").Inputs[0], head = tiny.Network.Layers.Single(l => l.Name == "fc").Inputs[0];
 
-        Assert.Equal([(stem, true), (head, false)], conversions.Of(full, allInt8: true));
-        Assert.Equal(conversions.Of(full, allInt8: true), conversions.Of(full.WithInt8(tiny.Graph.Prunable.Select(g => g.Id))));
+        Assert.Equal([(stem, true), (head, false)], conversions.AllInt8);
+        Assert.Equal(conversions.AllInt8, conversions.Of(full.WithInt8(tiny.Graph.Prunable.Select(g => g.Id))));
         Assert.Empty(conversions.Of(full));
     }
 
