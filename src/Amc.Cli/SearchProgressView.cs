@@ -106,6 +106,8 @@ static class SearchProgressView
         if (result.Latency is { } latency)
         {
             RenderLatency(latency);
+            if (result.Screen is { } screen)
+                AnsiConsole.MarkupLine(screen.Warning is { } none ? $"[yellow]warning:[/] {Markup.Escape(none)}" : $"budget check: {Markup.Escape(screen.Line())}");
             if (latency[0].StaleWarning() is { } stale) AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(stale)}");
         }
     }

@@ -63,6 +63,12 @@ public static class SearchCommand
             Description = "Score the best K distinct policies again on held-out images the search did not score on (the rest of the default held-out split) and keep the best there; 0 = off",
             DefaultValueFactory = _ => 5,
         }.In(OptionRange.AtLeast(0));
+        var measureTop = new Option<int>("--measure-top")
+        {
+            Description = "Under --target-latency: time the best N distinct policies end to end before one is chosen, and choose only among those within the budget " +
+                "when measured (the latency table can underrate what the search finds); 0 = off (the table alone decides; the result then depends on the seed only)",
+            DefaultValueFactory = _ => 20,
+        }.In(OptionRange.AtLeast(0));
         var rollouts = new Option<int>("--rollouts-per-round")
         {
             Description = "K: policies the agent proposes per round, scored together (concurrently with --eval-engine ort, one ORT thread each) before it learns from them in order; 1 = AMC",
@@ -80,7 +86,7 @@ public static class SearchCommand
         };
         var cmd = new Command("search", "AMC: search per-group keep ratios under a budget with DDPG, score without fine-tuning")
         {
-            checkpoint, output, targetMacs, targetParams, targetLatency, latencyThreads, mode, episodes, warmup, sigmaDecay, finalSigma, actorLr, replayedAction, agent, lbound, rbound, top5, reward, resume, noBaselines, engine, int8, mixedPrecision, confirmTop, rollouts,
+            checkpoint, output, targetMacs, targetParams, targetLatency, latencyThreads, mode, episodes, warmup, sigmaDecay, finalSigma, actorLr, replayedAction, agent, lbound, rbound, top5, reward, resume, noBaselines, engine, int8, mixedPrecision, confirmTop, measureTop, rollouts,
             workers, cluster, asynchronous,
         };
         PruningOptions.AddTo(cmd);
@@ -133,7 +139,7 @@ public static class SearchCommand
                 },
                 Pruning = PruningOptions.Read(p, reconstruct: true), Calibration = PruningOptions.Calibration(p),
                 Engine = p.GetValue(engine) == "ort" ? ScoringEngine.OnnxRuntime : ScoringEngine.Torch,
-                ConfirmTop = p.GetValue(confirmTop), Baselines = !p.GetValue(noBaselines), LatencyThreads = p.GetValue(latencyThreads), Int8 = p.GetValue(int8) || mixed,
+                ConfirmTop = p.GetValue(confirmTop), MeasureTop = p.GetValue(measureTop), Baselines = !p.GetValue(noBaselines), LatencyThreads = p.GetValue(latencyThreads), Int8 = p.GetValue(int8) || mixed,
                 Resume = p.GetValue(resume), CommandLine = CommonOptions.CommandLine,
             };
 
@@ -177,7 +183,7 @@ public static class SearchCommand
                 scoring?.Dispose();
             }
             if (json)
-                Console.WriteLine(JsonSerializer.Serialize(new { output = outDir, metric = result.Metric, best = result.Best, results = result.Results, latency = result.Latency, latencyWarning = result.Latency?[0].StaleWarning() }, ResultJson.Options));
+                Console.WriteLine(JsonSerializer.Serialize(new { output = outDir, metric = result.Metric, best = result.Best, results = result.Results, latency = result.Latency, latencyWarning = result.Latency?[0].StaleWarning(), budgetCheck = result.Screen }, ResultJson.Options));
             else
                 SearchProgressView.RenderResults(result, settings.Search);
             return ExitCodes.Ok;

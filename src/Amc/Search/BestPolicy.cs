@@ -9,4 +9,9 @@ namespace Amc.Search;
 /// <param name="Agreement">As in <see cref="EpisodeRecord"/>: only in searches rewarded on agreement or fidelity.</param>
 public sealed record BestPolicy(int Episode, double Reward, Policy Widths, double Top1, double Top5, long Macs, long Params,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Agreement = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? RelativeError = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? RelativeError = null)
+{
+    /// <summary>An episode of the log as the result, its policy already read from its steps.</summary>
+    public static BestPolicy Of(EpisodeRecord e, Policy widths) =>
+        new(e.Episode, e.Reward, widths, e.Top1, e.Top5, e.Macs, e.Params, e.Agreement, e.RelativeError);
+}

@@ -137,8 +137,7 @@ internal sealed class SearchRunner
     /// <summary>The best policy after <paramref name="record"/>: a network with NaN or Inf outputs is never the result, however its accuracy reads.</summary>
     BestPolicy? Better(BestPolicy? best, EpisodeRecord record) =>
         record.NonFiniteImages == 0 && (best is null || record.Reward > best.Reward)
-            ? new BestPolicy(record.Episode, record.Reward, env.FromSteps(record.Channels), record.Top1, record.Top5, record.Macs, record.Params,
-                record.Agreement, record.RelativeError)
+            ? BestPolicy.Of(record, env.FromSteps(record.Channels))
             : best;
 
     /// <summary>Appends the records to the log, then saves the state after them (a resume starts at the next episode).</summary>

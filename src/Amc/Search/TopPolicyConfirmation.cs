@@ -23,10 +23,7 @@ internal static class TopPolicyConfirmation
     {
         options ??= new SearchOptions();
         if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, "need at least one policy to confirm");
-        // Highest reward first, earliest episode first among equals, each policy once; never a
-        // network whose outputs held NaN or Inf.
-        var top = episodes.Where(e => e.NonFiniteImages == 0).OrderByDescending(e => e.Reward).ThenBy(e => e.Episode)
-            .DistinctBy(e => env.FromSteps(e.Channels)).Take(k).ToList();
+        var top = Top(episodes, env, k);
         var scored = new List<ConfirmedPolicy>();
         BestPolicy? best = null;
         double bestError = double.PositiveInfinity;
@@ -40,7 +37,7 @@ internal static class TopPolicyConfirmation
             if (evaluation.NonFinite == 0 && error < bestError)
             {
                 bestError = error;
-                best = new BestPolicy(e.Episode, e.Reward, policy, e.Top1, e.Top5, e.Macs, e.Params, e.Agreement, e.RelativeError);
+                best = BestPolicy.Of(e, policy);
             }
         }
         if (best is null && top.Count > 0)
@@ -48,4 +45,12 @@ internal static class TopPolicyConfirmation
                 "so there is no policy to choose; check the checkpoint with 'amc eval' or run with --confirm-top 0");
         return (best ?? throw new ArgumentException("the log holds no episode with finite outputs"), scored);
     }
+
+    /// <summary>
+    /// The log's best <paramref name="k"/> distinct policies: highest reward first, earliest episode
+    /// first among equals, each policy once, never a network whose outputs held NaN or Inf.
+    /// </summary>
+    public static IReadOnlyList<EpisodeRecord> Top(IReadOnlyList<EpisodeRecord> episodes, ISearchEnvironment env, int k) =>
+        episodes.Where(e => e.NonFiniteImages == 0).OrderByDescending(e => e.Reward).ThenBy(e => e.Episode)
+            .DistinctBy(e => env.FromSteps(e.Channels)).Take(k).ToList();
 }

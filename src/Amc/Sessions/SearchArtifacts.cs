@@ -24,6 +24,7 @@ static class SearchArtifacts
         {
             table = new { path = table.CachePath, entries = table.Table.Entries.Count, fromCache = table.FromCache, buildSeconds = table.File.BuildSeconds, overheadMs = table.Table.OverheadMs, scale = table.Table.Scale, threads = s.LatencyThreads },
             networks = latency!.Select(c => new { c.Name, c.PredictedMs, measuredMs = c.Measured.Median, measured = c.Measured, c.ErrorPercent }),
+            budgetCheck = result.Screen,
         };
         AtomicFile.WriteAllText(File("results.json"), JsonSerializer.Serialize(new { metric = result.Metric, best, confirmed, results, latency = latencyJson }, ResultJson.Options));
 
@@ -65,6 +66,11 @@ static class SearchArtifacts
             foreach (var c in latency!)
                 settings[$"latency, {c.Name}"] = $"table {c.PredictedMs:F3} ms, measured {c.Measured.Median:F3} ms (p10-p90 {c.Measured.P10:F3}-{c.Measured.P90:F3}), table error {c.ErrorPercent:+0.0;-0.0} %";
             if (latency[0].StaleWarning() is { } stale) settings["latency table warning"] = stale;
+            if (result.Screen is { } screen)
+            {
+                settings["budget check"] = screen.Line();
+                if (screen.Warning is { } none) settings["budget check warning"] = none;
+            }
             settings["latency speed-up"] = $"table {latency[0].PredictedMs / latency[1].PredictedMs:F2}x, measured {latency[0].Measured.Median / latency[1].Measured.Median:F2}x (ONNX Runtime, batch 1, timed interleaved)";
         }
         var md = SearchSummary.Markdown($"amc search: {session.Checkpoint.Network.Name}", settings, results, groupNames.Select((name, i) => (name, env.StepSize(i))).ToList(), episodes,

@@ -11,6 +11,7 @@ namespace Amc.Sessions;
 /// <param name="Results">The original network, the baselines, then the search's best: the comparison's rows in order.</param>
 /// <param name="Confirmed">The top policies re-scored on images the search did not score on; null when confirmation was off or had no images.</param>
 /// <param name="Latency">Under a latency budget: the table's prediction against the measured time, the original first, then the best.</param>
+/// <param name="Screen">Under a latency budget: the best policies timed against it before one was chosen; null otherwise or when off.</param>
 /// <param name="Metric">What the held-out scores measure (<see cref="Reward.MetricName"/>).</param>
 public sealed record SearchResult(
     string OutputFolder,
@@ -19,7 +20,8 @@ public sealed record SearchResult(
     IReadOnlyList<PolicyResult> Results,
     IReadOnlyList<ConfirmedPolicy>? Confirmed,
     IReadOnlyList<LatencyComparison>? Latency,
-    string Metric = "top-1")
+    string Metric = "top-1",
+    LatencyScreen? Screen = null)
 {
     public PolicyResult Original => Results.Single(r => r.Kind == PolicyKind.Original);
     public PolicyResult Searched => Results.Single(r => r.Kind == PolicyKind.Search);

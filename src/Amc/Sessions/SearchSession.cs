@@ -187,24 +187,50 @@ public sealed class SearchSession : IDisposable
     public SearchResult Finish(Func<string, string>? stage = null, Action<string>? note = null)
     {
         var chosen = best ?? throw new InvalidOperationException("Search must run before Finish");
-        var confirmed = Confirm(note);
+        var screen = Screen(note);
+        var confirmed = Confirm(note, screen?.Eligible);
         if (confirmed is not null) chosen = confirmed.Value.Best;
+        else if (screen is { Timed.Count: > 0 })
+        {
+            // No confirmation: the best reward among the policies that met the budget when timed.
+            var first = screen.Timed.First(t => screen.Eligible.Contains(t.Episode));
+            var e = SearchRunner.ReadLog(runner.LogPath).First(r => r.Episode == first.Episode);
+            chosen = BestPolicy.Of(e, Environment.FromSteps(e.Channels));
+        }
         var results = Compare(chosen, confirmed?.Scored);
         var policy = PruningPolicy.From(chosen.Widths, scoring.Pruner.Graph, Checkpoint.Info.Model, Environment.Round);
         var latency = predictMs is null ? null : MeasureLatency(
             results.Skip(1).Select(r => (r.Kind == PolicyKind.Search ? "best" : r.Name, Environment.FromSteps(r.Channels))).Reverse().ToList());
-        var result = new SearchResult(Settings.OutputFolder, chosen, policy, results, confirmed?.Scored, latency, Reward.MetricName(Settings.Search));
+        var result = new SearchResult(Settings.OutputFolder, chosen, policy, results, confirmed?.Scored, latency, Reward.MetricName(Settings.Search), screen);
         SearchArtifacts.Write(this, result, SearchRunner.ReadLog(runner.LogPath), stage ?? (path => path));
         return result;
     }
 
+    /// <summary>Under a latency budget, the best policies timed end to end against it (<see cref="LatencyScreen"/>); null otherwise or when off.</summary>
+    LatencyScreen? Screen(Action<string>? note)
+    {
+        if (predictMs is null || Settings.MeasureTop == 0) return null;
+        var top = TopPolicyConfirmation.Top(SearchRunner.ReadLog(runner.LogPath), Environment, Settings.MeasureTop);
+        note?.Invoke($"timing the best {top.Count} policies end to end against the budget");
+        // Timing needs the pruned shapes, not refitted weights: the checkpoint's channels sliced.
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var networks = top.Select(e =>
+        {
+            var widths = Environment.FromSteps(e.Channels);
+            var pruned = NetworkPruner.ToWidths(Checkpoint.Network, scoring.Pruner.Graph, Checkpoint.Weights, widths);
+            return ($"episode {e.Episode}", widths, pruned.Network, (IReadOnlyDictionary<string, TorchSharp.torch.Tensor>)pruned.Weights);
+        }).ToList();
+        var timed = Time(networks, warmup: 10, repeats: 100);
+        return LatencyScreen.Of(top, timed, Settings.Search.Target);
+    }
+
     /// <summary>The top policies re-scored on held-out images the search did not score on (<see cref="SearchFinish.Confirm"/>).</summary>
-    (BestPolicy Best, IReadOnlyList<ConfirmedPolicy> Scored)? Confirm(Action<string>? note) =>
+    (BestPolicy Best, IReadOnlyList<ConfirmedPolicy> Scored)? Confirm(Action<string>? note, IReadOnlySet<int>? eligible) =>
         SearchFinish.Confirm(Settings, Data, Environment, runner.LogPath, images =>
         {
             scoring.Refer(images, Settings.Engine);
             return scoring.Scorer(images);
-        }, note);
+        }, note, eligible);
 
     /// <summary>
     /// The original, the baselines (resource mode, unless turned off) and the best: the held-out score
@@ -262,22 +288,29 @@ public sealed class SearchSession : IDisposable
     /// </summary>
     IReadOnlyList<LatencyComparison> MeasureLatency(IReadOnlyList<(string Name, Policy Widths)> policies)
     {
-        var predict = predictMs!;
         var built = policies.Select(p => (p.Name, p.Widths, Built: scoring.Builder.Build(p.Widths))).ToList();
-        bool mixed = Settings.Search.MixedPrecision;
-        // A mixed-precision policy is timed as the network the scorer evaluated.
-        QuantizationSettings? Int8(Network net, Policy p) => mixed ? QuantizationSettings.ForMixedPolicy(net, scoring.Pruner.Graph, p) : null;
         try
         {
-            return LatencyCheck.Measure(
-                built.Select(b => new LatencyCandidate(b.Name, b.Built.Pruned.Network, b.Built.Module.Tensors(), predict(b.Widths), Int8(b.Built.Pruned.Network, b.Widths)))
-                    .Prepend(new LatencyCandidate("original", Checkpoint.Network, Checkpoint.Weights, predict(Environment.Full)))
-                    .ToList(), Settings.LatencyThreads, int8: Settings.Int8 && !mixed);
+            return Time(built.Select(b => (b.Name, b.Widths, b.Built.Pruned.Network, (IReadOnlyDictionary<string, TorchSharp.torch.Tensor>)b.Built.Module.Tensors())).ToList(), warmup: 20, repeats: 200);
         }
         finally
         {
             foreach (var b in built) b.Built.Module.Dispose();
         }
+    }
+
+    /// <summary>The original, then each policy's network, predicted by the table and timed interleaved at batch 1.</summary>
+    IReadOnlyList<LatencyComparison> Time(IReadOnlyList<(string Name, Policy Widths, Network Network, IReadOnlyDictionary<string, TorchSharp.torch.Tensor> Weights)> networks,
+        int warmup, int repeats)
+    {
+        var predict = predictMs!;
+        bool mixed = Settings.Search.MixedPrecision;
+        // A mixed-precision policy is timed as the network the scorer evaluated.
+        QuantizationSettings? Int8(Network net, Policy p) => mixed ? QuantizationSettings.ForMixedPolicy(net, scoring.Pruner.Graph, p) : null;
+        return LatencyCheck.Measure(
+            networks.Select(n => new LatencyCandidate(n.Name, n.Network, n.Weights, predict(n.Widths), Int8(n.Network, n.Widths)))
+                .Prepend(new LatencyCandidate("original", Checkpoint.Network, Checkpoint.Weights, predict(Environment.Full)))
+                .ToList(), Settings.LatencyThreads, warmup, repeats, int8: Settings.Int8 && !mixed);
     }
 
     public void Dispose()

@@ -25,6 +25,12 @@ public sealed record SearchSettings
     /// search did not score on and keep the best there; 0 = off.
     /// </summary>
     public int ConfirmTop { get; init; } = 5;
+    /// <summary>
+    /// Under a latency budget, time the best N distinct policies end to end before one is chosen and
+    /// keep only those within the budget when measured (<see cref="LatencyScreen"/>); 0 = off, the
+    /// table's prediction alone decides (the result then depends on the seed only, not on timings).
+    /// </summary>
+    public int MeasureTop { get; init; } = 20;
     /// <summary>Score the uniform, deep and shallow policies too (resource mode only).</summary>
     public bool Baselines { get; init; } = true;
     /// <summary>ONNX Runtime threads of the latency table and the end-to-end timing (latency budgets only).</summary>

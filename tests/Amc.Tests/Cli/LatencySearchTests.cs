@@ -47,6 +47,15 @@ public class LatencySearchTests(TrainedModel model)
         double original = networks[0].GetProperty("predictedMs").GetDouble();
         Assert.True(networks[1].GetProperty("predictedMs").GetDouble() <= target * original + 1e-6);
         Assert.All(networks, n => Assert.True(n.GetProperty("measuredMs").GetDouble() > 0));
+        // The best policies were timed end to end before one was chosen: the result is one that met
+        // the budget when measured or, when none did, the fastest of them.
+        var timed = latency.GetProperty("budgetCheck").GetProperty("timed").EnumerateArray().ToList();
+        Assert.InRange(timed.Count, 1, 4);
+        int bestEpisode = results.GetProperty("best").GetProperty("episode").GetInt32();
+        var chosen = timed.Single(t => t.GetProperty("episode").GetInt32() == bestEpisode);
+        if (timed.Any(t => t.GetProperty("withinBudget").GetBoolean())) Assert.True(chosen.GetProperty("withinBudget").GetBoolean());
+        else Assert.Equal(timed.Min(t => t.GetProperty("measuredFraction").GetDouble()), chosen.GetProperty("measuredFraction").GetDouble());
+        Assert.Contains("budget check", File.ReadAllText(Path.Combine(outDir, "summary.md")));
         var episodes = File.ReadAllLines(Path.Combine(outDir, "episodes.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.Equal(4, episodes.Count);
         Assert.All(episodes, e => Assert.InRange(e.GetProperty("budgetFraction").GetDouble(), 0.0, target + 1e-5));

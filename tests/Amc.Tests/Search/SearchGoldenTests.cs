@@ -72,7 +72,40 @@ public class SearchGoldenTests
         var expected = File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "Search", "golden", name));
         Assert.Equal(expected.Length, actual.Length);
         for (int i = 0; i < expected.Length; i++)
-            Assert.Equal(WithoutTimes(expected[i]), WithoutTimes(actual[i]));
+            AssertSame(Parse(WithoutTimes(expected[i])), Parse(WithoutTimes(actual[i])), $"{name} line {i + 1}");
+    }
+
+    static System.Text.Json.Nodes.JsonNode? Parse(string line) => System.Text.Json.Nodes.JsonNode.Parse(line);
+
+    /// <summary>
+    /// Equal JSON, except that fractional numbers may differ in their last digits: libtorch's
+    /// kernels round differently on other CPUs (the logs were written on an Intel Xeon; an AMD EPYC
+    /// gives a critic loss 2e-7 apart). Integers (channels, MACs, episodes) and strings must match exactly.
+    /// </summary>
+    static void AssertSame(System.Text.Json.Nodes.JsonNode? expected, System.Text.Json.Nodes.JsonNode? actual, string where)
+    {
+        switch (expected)
+        {
+            case System.Text.Json.Nodes.JsonObject e:
+                var a = Assert.IsType<System.Text.Json.Nodes.JsonObject>(actual);
+                Assert.Equal(e.Select(p => p.Key), a.Select(p => p.Key));
+                foreach (var (key, value) in e) AssertSame(value, a[key], $"{where}, {key}");
+                break;
+            case System.Text.Json.Nodes.JsonArray e:
+                var arr = Assert.IsType<System.Text.Json.Nodes.JsonArray>(actual);
+                Assert.Equal(e.Count, arr.Count);
+                for (int i = 0; i < e.Count; i++) AssertSame(e[i], arr[i], $"{where}[{i}]");
+                break;
+            case System.Text.Json.Nodes.JsonValue e when e.GetValueKind() == System.Text.Json.JsonValueKind.Number:
+                var v = Assert.IsAssignableFrom<System.Text.Json.Nodes.JsonValue>(actual);
+                if (e.TryGetValue<long>(out long whole) && v.TryGetValue<long>(out long other)) { Assert.True(whole == other, $"{where}: {whole} != {other}"); break; }
+                double x = e.GetValue<double>(), y = v.GetValue<double>();
+                Assert.True(Math.Abs(x - y) <= 1e-6 * Math.Max(1, Math.Max(Math.Abs(x), Math.Abs(y))), $"{where}: {x:R} != {y:R}");
+                break;
+            default:
+                Assert.Equal(expected?.ToJsonString(), actual?.ToJsonString());
+                break;
+        }
     }
 
     /// <summary>A log line without its wall-clock fields.</summary>
