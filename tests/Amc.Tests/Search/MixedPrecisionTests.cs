@@ -106,6 +106,24 @@ public class MixedPrecisionTests(TinyLatencyTable tiny) : IClassFixture<TinyLate
         Assert.NotEqual(tiny.Table.PredictMs(full), mixed.PredictMs(full.WithInt8(eligible[0], true)));
     }
 
+    [Fact]
+    public void A_mix_is_predicted_between_the_all_float_and_the_all_int8_network_at_its_widths()
+    {
+        var int8 = LatencyTableBuilder.Build(tiny.Network, tiny.Graph, tiny.Reachable, tiny.Options with { Int8 = true }).Table;
+        var mixed = new MixedPrecisionLatency(tiny.Table, int8, tiny.Network, tiny.Graph);
+        var prunable = tiny.Graph.Prunable.Select(g => g.Id).ToList();
+        var rng = new Random(4);
+        for (int i = 0; i < 300; i++)
+        {
+            // Random widths, then a random set of int8 groups: at small widths a tiny network's int8
+            // layers can save more than all of them together (others slower in int8).
+            var widths = Policy.OfWidths(tiny.Reachable.Select(r => r[rng.Next(r.Count)]));
+            var mix = widths.WithInt8(prunable.Where(_ => rng.Next(2) == 0));
+            double allFloat = tiny.Table.PredictMs(widths), allInt8 = int8.PredictMs(widths.WithInt8(prunable));
+            Assert.InRange(mixed.PredictMsWithoutConversions(mix), Math.Min(allFloat, allInt8) - 1e-9, Math.Max(allFloat, allInt8) + 1e-9);
+        }
+    }
+
     /// <summary>The layers that can run in int8 (all but the first and the last), with their groups.</summary>
     Dictionary<string, int> Eligible()
     {
