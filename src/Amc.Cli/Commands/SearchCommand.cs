@@ -63,6 +63,12 @@ public static class SearchCommand
             Description = "Score the best K distinct policies again on held-out images the search did not score on (the rest of the default held-out split) and keep the best there; 0 = off",
             DefaultValueFactory = _ => 5,
         }.In(OptionRange.AtLeast(0));
+        var warmStart = new Option<bool?>("--warm-start")
+        {
+            Description = "The first warm-up episodes take the hand-crafted policies (uniform, deep, shallow; all int8 in a mixed-precision search) " +
+                "instead of random actions, so the agent learns from them and the search never ends below them on its own scores " +
+                "(default: on with --mixed-precision, where all-int8 policies are hard to find by chance; off otherwise; --warm-start false turns it off)",
+        };
         var measureTop = new Option<int>("--measure-top")
         {
             Description = "Under --target-latency: time the best N distinct policies end to end before one is chosen, and choose only among those within the budget " +
@@ -86,7 +92,7 @@ public static class SearchCommand
         };
         var cmd = new Command("search", "AMC: search per-group keep ratios under a budget with DDPG, score without fine-tuning")
         {
-            checkpoint, output, targetMacs, targetParams, targetLatency, latencyThreads, mode, episodes, warmup, sigmaDecay, finalSigma, actorLr, replayedAction, agent, lbound, rbound, top5, reward, resume, noBaselines, engine, int8, mixedPrecision, confirmTop, measureTop, rollouts,
+            checkpoint, output, targetMacs, targetParams, targetLatency, latencyThreads, mode, episodes, warmup, sigmaDecay, finalSigma, actorLr, replayedAction, agent, lbound, rbound, top5, reward, resume, noBaselines, engine, int8, mixedPrecision, warmStart, confirmTop, measureTop, rollouts,
             workers, cluster, asynchronous,
         };
         PruningOptions.AddTo(cmd);
@@ -135,7 +141,7 @@ public static class SearchCommand
                     LowerBound = sparse && p.GetResult(lbound) is null or { Implicit: true } ? 0.05 : p.GetValue(lbound),
                     Episodes = p.GetValue(episodes), Agent = p.GetValue(agent) == "random" ? AgentKind.Random : AgentKind.Ddpg,
                     TopFive = p.GetValue(top5), Reward = RewardKindOf(p.GetValue(reward)!), Seed = p.GetValue(CommonOptions.Seed), Ddpg = ddpg, RolloutsPerRound = k,
-                    Asynchronous = p.GetValue(asynchronous), MixedPrecision = mixed,
+                    Asynchronous = p.GetValue(asynchronous), MixedPrecision = mixed, WarmStart = p.GetValue(warmStart) ?? mixed,
                 },
                 Pruning = PruningOptions.Read(p, reconstruct: true), Calibration = PruningOptions.Calibration(p),
                 Engine = p.GetValue(engine) == "ort" ? ScoringEngine.OnnxRuntime : ScoringEngine.Torch,

@@ -33,7 +33,7 @@ internal static class SearchPlots
         median.MarkerSize = 0;
         median.LineWidth = 2;
         median.LegendText = $"median of the last {MedianWindow} episodes";
-        int warmup = episodes.Count(e => e.Phase == "warmup");
+        int warmup = episodes.Count(e => e.Phase is "warmup" or "seed");
         if (warmup > 0 && warmup < episodes.Count)
         {
             var v = plot.Add.VerticalLine(warmup - 0.5);

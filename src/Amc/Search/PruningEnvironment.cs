@@ -145,6 +145,15 @@ public sealed class PruningEnvironment : ISearchEnvironment
         ? Steps.SelectMany(g => new[] { p.Width(g.Id), p.IsInt8(g.Id) ? Int8Bits : FloatBits }).ToArray()
         : p.StepWidths(Steps);
 
+    /// <summary>
+    /// The actions that lead an episode to <paramref name="p"/>: each group's keep ratio (its width
+    /// over its channels, which the rounding maps back to the width) and, in a mixed-precision
+    /// search, the lowest action for int8 and the highest for float.
+    /// </summary>
+    public double[] ActionsFor(Policy p) => mixed
+        ? Steps.SelectMany(g => new[] { (double)p.Width(g.Id) / g.Channels, p.IsInt8(g.Id) ? options.LowerBound : options.UpperBound }).ToArray()
+        : Steps.Select(g => (double)p.Width(g.Id) / g.Channels).ToArray();
+
     /// <summary>The policy with every group after the <paramref name="group"/>-th searched one at its minimum
     /// (width, and precision in a mixed-precision search): how far the budget can still fall.</summary>
     Policy LaterAtMinimum(int group) => policy.WithChoicesOf(minimum, Steps.Skip(group + 1).Select(g => g.Id));

@@ -57,6 +57,14 @@ public sealed record SearchOptions
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool MixedPrecision { get; init; }
+    /// <summary>
+    /// The first warm-up episodes take the hand-crafted policies (<see cref="Baselines"/>: uniform,
+    /// deep, shallow, all int8 in a mixed-precision search) instead of random actions, so the agent
+    /// learns from them and the search's best is never below them on its own scores. Needs a budget.
+    /// Left out of the JSON when false, so earlier searches keep their fingerprint.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool WarmStart { get; init; }
     public DdpgOptions Ddpg { get; init; } = new();
     /// <summary>
     /// K: rollouts proposed from the same agent, scored together (concurrently where the scorer

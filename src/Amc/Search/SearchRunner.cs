@@ -33,7 +33,13 @@ internal sealed class SearchRunner
         statePath = Path.Combine(outDir, "search-state.safetensors");
         logPath = Path.Combine(outDir, "episodes.jsonl");
         (originalMacs, originalParams) = env.Cost(env.Full);
+        seeds = !options.WarmStart ? [] : env is PruningEnvironment channels && channels.Wall is not null
+            ? Baselines.Names.Select(name => channels.ActionsFor(Baselines.Policy(name, channels, options))).ToList()
+            : throw new ArgumentException("a warm start begins with the hand-crafted policies of a budget: it needs a channel search in resource mode");
     }
+
+    /// <summary>The actions of the first episodes under <see cref="SearchOptions.WarmStart"/>; empty otherwise.</summary>
+    readonly IReadOnlyList<double[]> seeds;
 
     public static readonly JsonSerializerOptions LogJson = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
@@ -88,10 +94,19 @@ internal sealed class SearchRunner
         return best ?? throw new InvalidOperationException("no episode was run");
     }
 
+    /// <summary>The episode's rollout: a hand-crafted policy's actions for the first ones under <see cref="SearchOptions.WarmStart"/>, else the agent's.</summary>
+    Rollout Propose(int episode, ISearchAgent agent, SearchRandom random)
+    {
+        if (episode >= seeds.Count) return agent.Propose(episode, env, random);
+        var actions = seeds[episode];
+        int step = 0;
+        return Rollout.Collect(episode, "seed", 0, env, _ => actions[step++]);
+    }
+
     /// <summary>Episodes first .. first + count - 1: proposed in order, scored together, learned from in order.</summary>
     List<EpisodeRecord> RunRound(int first, int count, ISearchAgent agent, SearchRandom random)
     {
-        var rollouts = Enumerable.Range(first, count).Select(e => agent.Propose(e, env, random)).ToList();
+        var rollouts = Enumerable.Range(first, count).Select(e => Propose(e, agent, random)).ToList();
         var scoreClock = Stopwatch.StartNew();
         var scores = scorer.ScoreAll(rollouts.Select(r => r.Policy).ToList());
         double scoreSeconds = scoreClock.Elapsed.TotalSeconds;
@@ -115,7 +130,7 @@ internal sealed class SearchRunner
         {
             while (inFlight.Count < options.RolloutsPerRound && proposed < options.Episodes)
             {
-                var rollout = agent.Propose(proposed++, env, random);
+                var rollout = Propose(proposed++, agent, random);
                 // A thread of its own, not the pool's: the scorer's call blocks until a worker answers.
                 inFlight.Add((rollout, Task.Factory.StartNew(() => scorer.Score(rollout.Policy), TaskCreationOptions.LongRunning), Stopwatch.StartNew()));
             }

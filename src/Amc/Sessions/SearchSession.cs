@@ -109,6 +109,8 @@ public sealed class SearchSession : IDisposable
             throw new SettingsException("--target-latency is a budget; it needs --mode resource");
         if (options.TopFive && options.Reward != RewardKind.Accuracy)
             throw new SettingsException($"--top5 is for --reward accuracy; --reward {options.Reward.ToString().ToLowerInvariant()} has no top-5 form");
+        if (options.WarmStart && options.Mode != SearchMode.Resource)
+            throw new SettingsException("--warm-start begins with the hand-crafted policies of a budget; it needs --mode resource");
         if (options.LowerBound > options.UpperBound)
             throw new SettingsException($"need --lbound <= --rbound, got {options.LowerBound} and {options.UpperBound}");
         // The scorers of this process score one policy per call; only workers take several calls at once.

@@ -65,6 +65,7 @@ public sealed class SparsitySearchSession : IDisposable
         if (!(options.Target > 0 && options.Target < 1)) throw new SettingsException($"--target-params must be in (0, 1), got {options.Target}");
         if (options.Reward != RewardKind.Accuracy) throw new SettingsException("a sparsity search is rewarded on accuracy only (--reward accuracy)");
         if (options.Asynchronous) throw new SettingsException("a sparsity search scores in this process: drop --async");
+        if (options.WarmStart) throw new SettingsException("a sparsity search has no hand-crafted policies to start from: drop --warm-start");
         if (settings.Int8) throw new SettingsException("a sparsity search scores float networks: drop --int8 (amc quantize the pruned network afterwards)");
         if (options.LowerBound > options.UpperBound)
             throw new SettingsException($"need --lbound <= --rbound, got {options.LowerBound} and {options.UpperBound}");

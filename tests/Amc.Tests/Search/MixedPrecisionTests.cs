@@ -41,6 +41,26 @@ public class MixedPrecisionTests(TinyLatencyTable tiny) : IClassFixture<TinyLate
     }
 
     [Theory]
+    [InlineData(0.4)]
+    [InlineData(0.7)]
+    public void The_actions_for_a_hand_crafted_policy_lead_an_episode_to_it(double target)
+    {
+        var options = Mixed(target);
+        var env = new PruningEnvironment(tiny.Network, tiny.Graph, options, TinyLatencyTable.Round, Synthetic);
+        foreach (var name in Baselines.Names)
+        {
+            var baseline = Baselines.Policy(name, env, options);
+            env.Reset();
+            foreach (var action in env.ActionsFor(baseline)) env.Step(action);
+            Assert.Equal(env.ToSteps(baseline), env.ToSteps(env.Policy));
+        }
+        // A float group's precision action is the highest, an int8 one's the lowest.
+        var mix = env.Full.WithInt8(env.Steps[0].Id, true);
+        var actions = env.ActionsFor(mix);
+        Assert.Equal([options.LowerBound, options.UpperBound], new[] { actions[1], actions[3] });
+    }
+
+    [Theory]
     [InlineData(0.3)]
     [InlineData(0.6)]
     public void Any_actions_keep_the_budget_and_a_tight_one_forces_int8(double target)
