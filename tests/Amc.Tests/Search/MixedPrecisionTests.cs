@@ -60,6 +60,31 @@ public class MixedPrecisionTests(TinyLatencyTable tiny) : IClassFixture<TinyLate
         Assert.Equal([options.LowerBound, options.UpperBound], new[] { actions[1], actions[3] });
     }
 
+    /// <summary>
+    /// A cost where an int8 group carries a fixed overhead (a quantize step, a slower kernel at a
+    /// few channels), so at its smallest width float is the cheaper and at full width int8 is.
+    /// </summary>
+    static long WithInt8Overhead(Policy p) => 1000 + Enumerable.Range(0, p.Count).Sum(g => p.IsInt8(g) ? 500 + p.Width(g) * 25L : p.Width(g) * 100L);
+
+    [Fact]
+    public void The_wall_lets_a_full_width_all_int8_policy_through_when_it_meets_the_budget()
+    {
+        var prunable = tiny.Graph.Prunable.Select(g => g.Id).ToList();
+        var full = Policy.Full(tiny.Graph);
+        var allInt8 = full.WithInt8(prunable);
+        // The budget is exactly what the full-width all-int8 network costs.
+        double target = (WithInt8Overhead(allInt8) + 0.5) / WithInt8Overhead(full);
+        Assert.True(target < 1);
+        var env = new PruningEnvironment(tiny.Network, tiny.Graph, Mixed(target), TinyLatencyTable.Round, WithInt8Overhead);
+        // The smallest widths are cheaper in float: the wall must not cap a width as if its group
+        // were going to stay float when int8 at that width meets the budget.
+        var smallest = Policy.OfWidths(tiny.Reachable.Select(r => r[0]));
+        Assert.Contains(prunable, g => WithInt8Overhead(smallest.WithInt8(g, false)) < WithInt8Overhead(smallest.WithInt8(g, true)));
+        env.Reset();
+        foreach (var action in env.ActionsFor(allInt8)) env.Step(action);
+        Assert.Equal(env.ToSteps(allInt8), env.ToSteps(env.Policy));
+    }
+
     [Theory]
     [InlineData(0.3)]
     [InlineData(0.6)]
