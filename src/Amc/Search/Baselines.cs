@@ -7,7 +7,9 @@ namespace Amc.Search;
 /// Hand-crafted policies of the paper's CIFAR table, all meeting the same budget: uniform (one keep
 /// ratio everywhere), deep (prune deeper groups more: keep falls linearly from 1.5k to 0.5k over the
 /// groups in forward order) and shallow (the reverse). The scale k is the largest that meets the
-/// budget after rounding, found by bisection. In a mixed-precision search every group of theirs runs in int8.
+/// budget after rounding, found by bisection. In a mixed-precision search every group of theirs runs in int8,
+/// unless that misses the budget even at the smallest widths: then each group takes its precision in
+/// the wall's smallest policy (<see cref="PruningEnvironment.Smallest"/>).
 /// </summary>
 public static class Baselines
 {
@@ -24,8 +26,12 @@ public static class Baselines
             _ => throw new ArgumentException($"unknown baseline '{name}'; choose {string.Join(", ", Names)}"),
         };
         var wall = env.Wall ?? throw new InvalidOperationException("baselines need a budget (resource-constrained mode)");
-        Policy Widths(double k) => env.AllInt8(env.Full).WithWidths(env.Steps.Select((g, i) =>
+        // All int8 at the smallest widths may still miss a tight mixed budget (int8 layers carry fixed
+        // costs): then the precisions of the wall's smallest policy, which meets it.
+        var precisions = env.AllInt8(env.Full);
+        Policy Widths(double k) => precisions.WithWidths(env.Steps.Select((g, i) =>
             (g.Id, ChannelRounding.Channels(g, Math.Clamp(k * shape(i), options.LowerBound, options.UpperBound), env.Round))));
+        if (wall.Measure(Widths(0)) > wall.Budget) precisions = env.Smallest;
         double low = 0, high = 2.0;
         for (int iter = 0; iter < 60; iter++)
         {

@@ -45,6 +45,8 @@ public sealed class PruningEnvironment : ISearchEnvironment
     public IReadOnlyList<ChannelGroup> Steps { get; }
     public int Round { get; }
     public BudgetWall? Wall => wall;
+    /// <summary>The cheapest policy the wall knows of: every group at its smallest width, at the precisions that make it cheapest.</summary>
+    public Policy Smallest { get; }
     /// <summary>Whether each group also chooses its precision (<see cref="SearchOptions.MixedPrecision"/>).</summary>
     public bool MixedPrecision => mixed;
 
@@ -76,12 +78,13 @@ public sealed class PruningEnvironment : ISearchEnvironment
         minimum = Policy.OfWidths(candidates.Select(c => c[0]));
         if (mixed) minimum = CheaperPrecisions(minimum, latency ?? throw new ArgumentException("a latency budget needs the latency table's prediction"));
         completions = mixed ? new[] { minimum, AllInt8(minimum), Steps.Aggregate(minimum, (p, g) => p.WithInt8(g.Id, false)) }.Distinct().ToArray() : [minimum];
+        Smallest = latency is null ? minimum : completions.MinBy(c => latency(c))!;
         if (options.Resource == Resource.Latency)
         {
             if (options.Mode != SearchMode.Resource)
                 throw new ArgumentException("latency can only be a budget (resource-constrained mode), not an accuracy-mode reward term");
             if (latency is null) throw new ArgumentException("a latency budget needs the latency table's prediction");
-            wall = new BudgetWall(latency, options.Resource, options.Target, completions.MinBy(c => latency(c))!, full);
+            wall = new BudgetWall(latency, options.Resource, options.Target, Smallest, full);
         }
         else if (options.Mode == SearchMode.Resource)
             wall = new BudgetWall(cost, options.Resource, options.Target, minimum);

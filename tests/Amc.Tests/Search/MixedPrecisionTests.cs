@@ -85,6 +85,19 @@ public class MixedPrecisionTests(TinyLatencyTable tiny) : IClassFixture<TinyLate
         Assert.Equal(env.ToSteps(allInt8), env.ToSteps(env.Policy));
     }
 
+    [Fact]
+    public void Hand_crafted_policies_meet_a_budget_that_all_int8_cannot()
+    {
+        var full = Policy.Full(tiny.Graph);
+        var probe = new PruningEnvironment(tiny.Network, tiny.Graph, Mixed(0.99), TinyLatencyTable.Round, WithInt8Overhead);
+        long cheapest = WithInt8Overhead(probe.Smallest), allInt8 = WithInt8Overhead(probe.AllInt8(Policy.OfWidths(tiny.Reachable.Select(r => r[0]))));
+        Assert.True(cheapest < allInt8);
+        var options = Mixed((cheapest + 0.5) / WithInt8Overhead(full));
+        var env = new PruningEnvironment(tiny.Network, tiny.Graph, options, TinyLatencyTable.Round, WithInt8Overhead);
+        foreach (var name in Baselines.Names)
+            Assert.True(env.Wall!.Measure(Baselines.Policy(name, env, options)) <= env.Wall.Budget, name);
+    }
+
     [Theory]
     [InlineData(0.3)]
     [InlineData(0.6)]
