@@ -57,7 +57,13 @@ public static class DataOptions
     }
 
     /// <summary>The data settings the command line asks for; a checkpoint's own transform fills what it leaves out (<see cref="OpenedData.OpenFor"/>).</summary>
-    public static DataSettings Settings(ParseResult p) => new(p.GetValue(Data)!, p.GetValue(HeldOut), p.GetValue(SplitSeed), ImageOptions(p));
+    public static DataSettings Settings(ParseResult p)
+    {
+        string data = p.GetValue(Data)!;
+        // Results on the subset differ from the full set's: say so once, before any work.
+        if (DataSource.SubsetFallbackWarning(data) is { } warning) Console.Error.WriteLine($"warning: {warning}");
+        return new(data, p.GetValue(HeldOut), p.GetValue(SplitSeed), ImageOptions(p));
+    }
 
     /// <summary>The image-folder options given on the command line (size, resize or squash, class list, cache).</summary>
     static ImageFolderOptions ImageOptions(ParseResult p)

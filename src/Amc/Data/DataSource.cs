@@ -25,6 +25,16 @@ public static class DataSource
     public static TrainTestData Load(string spec, ImageFolderOptions? imageOptions = null)
         => Load(spec, imageOptions, DebianFashionMnistFolder);
 
+    /// <summary>
+    /// What to tell a user whose <c>fashion-mnist</c> will be the embedded 6000-image subset because the
+    /// Debian package's files are missing; null when they are there or another data set is asked for.
+    /// </summary>
+    public static string? SubsetFallbackWarning(string spec, string debianFolder = DebianFashionMnistFolder) =>
+        spec == FashionMnist && FindIdxFiles(debianFolder) is null
+            ? $"--data {FashionMnist}: the Debian package dataset-fashion-mnist is not installed (no IDX files in {debianFolder}), " +
+              $"so the embedded {FashionMnistSubset} (6000 training / 1000 test images) is used; for the full set: apt-get install dataset-fashion-mnist"
+            : null;
+
     internal static TrainTestData Load(string spec, ImageFolderOptions? imageOptions, string debianFolder)
     {
         if (spec == FashionMnist)

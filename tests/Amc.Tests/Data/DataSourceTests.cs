@@ -41,6 +41,17 @@ public class DataSourceTests
     }
 
     [Fact]
+    public void The_fallback_to_the_subset_is_named_with_its_fix()
+    {
+        using var dir = new TempFolder();
+        var warning = DataSource.SubsetFallbackWarning(DataSource.FashionMnist, dir.Path);
+        Assert.Contains("fashion-mnist-subset", warning);
+        Assert.Contains("apt-get install dataset-fashion-mnist", warning);
+        Assert.Null(DataSource.SubsetFallbackWarning(DataSource.FashionMnistSubset, dir.Path));
+        Assert.Null(DataSource.SubsetFallbackWarning(dir.Path, dir.Path));
+    }
+
+    [Fact]
     public void Fashion_mnist_falls_back_to_the_embedded_subset_without_the_debian_files()
     {
         using var dir = new TempFolder();
