@@ -26,12 +26,13 @@ public static class Baselines
             _ => throw new ArgumentException($"unknown baseline '{name}'; choose {string.Join(", ", Names)}"),
         };
         var wall = env.Wall ?? throw new InvalidOperationException("baselines need a budget (resource-constrained mode)");
+        Policy Scaled(Policy precisions, double k) => precisions.WithWidths(env.Steps.Select((g, i) =>
+            (g.Id, ChannelRounding.Channels(g, Math.Clamp(k * shape(i), options.LowerBound, options.UpperBound), env.Round))));
         // All int8 at the smallest widths may still miss a tight mixed budget (int8 layers carry fixed
         // costs): then the precisions of the wall's smallest policy, which meets it.
-        var precisions = env.AllInt8(env.Full);
-        Policy Widths(double k) => precisions.WithWidths(env.Steps.Select((g, i) =>
-            (g.Id, ChannelRounding.Channels(g, Math.Clamp(k * shape(i), options.LowerBound, options.UpperBound), env.Round))));
-        if (wall.Measure(Widths(0)) > wall.Budget) precisions = env.Smallest;
+        var allInt8 = env.AllInt8(env.Full);
+        var precisions = wall.Measure(Scaled(allInt8, 0)) <= wall.Budget ? allInt8 : env.Smallest;
+        Policy Widths(double k) => Scaled(precisions, k);
         double low = 0, high = 2.0;
         for (int iter = 0; iter < 60; iter++)
         {

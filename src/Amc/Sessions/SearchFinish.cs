@@ -16,10 +16,10 @@ static class SearchFinish
     /// Re-scores the log's best <see cref="SearchSettings.ConfirmTop"/> policies on the images of the
     /// default held-out split that the search did not score on: null when that is off or no such image is left.
     /// </summary>
+    /// <param name="episodes">The episodes that may be chosen: the search's log, or under a latency budget those of it that met the budget when timed.</param>
     /// <param name="scorerOn">A scorer like the search's, on the given images (disposed afterwards when it is disposable).</param>
-    /// <param name="eligible">The episodes that may be chosen (<see cref="LatencyScreen.Eligible"/>); null: all of them.</param>
     public static (BestPolicy Best, IReadOnlyList<ConfirmedPolicy> Scored)? Confirm(SearchSettings settings, OpenedData data, ISearchEnvironment env,
-        string logPath, Func<TensorBatches, ICandidateScorer> scorerOn, Action<string>? note, IReadOnlySet<int>? eligible = null)
+        IReadOnlyList<EpisodeRecord> episodes, Func<TensorBatches, ICandidateScorer> scorerOn, Action<string>? note)
     {
         int k = settings.ConfirmTop;
         if (k == 0) return null;
@@ -28,7 +28,6 @@ static class SearchFinish
         note?.Invoke($"confirming the best {k} policies on {fresh.Length} held-out images the search did not score on");
         using var batches = new TensorBatches(data.Train, fresh, PruningMemory.ScoringBatch);
         var confirm = scorerOn(batches);
-        var episodes = SearchRunner.ReadLog(logPath).Where(e => eligible is null || eligible.Contains(e.Episode)).ToList();
         try { return TopPolicyConfirmation.Choose(episodes, env, confirm, k, settings.Search); }
         finally { (confirm as IDisposable)?.Dispose(); }
     }

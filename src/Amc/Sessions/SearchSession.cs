@@ -189,14 +189,15 @@ public sealed class SearchSession : IDisposable
     public SearchResult Finish(Func<string, string>? stage = null, Action<string>? note = null)
     {
         var chosen = best ?? throw new InvalidOperationException("Search must run before Finish");
-        var screen = Screen(note);
-        var confirmed = Confirm(note, screen?.Eligible);
+        var episodes = SearchRunner.ReadLog(runner.LogPath);
+        var screen = Screen(episodes, note);
+        var eligible = screen is null ? episodes : episodes.Where(e => screen.Eligible.Contains(e.Episode)).ToList();
+        var confirmed = Confirm(eligible, note);
         if (confirmed is not null) chosen = confirmed.Value.Best;
         else if (screen is { Timed.Count: > 0 })
         {
             // No confirmation: the best reward among the policies that met the budget when timed.
-            var first = screen.Timed.First(t => screen.Eligible.Contains(t.Episode));
-            var e = SearchRunner.ReadLog(runner.LogPath).First(r => r.Episode == first.Episode);
+            var e = TopPolicyConfirmation.Top(eligible, Environment, 1)[0];
             chosen = BestPolicy.Of(e, Environment.FromSteps(e.Channels));
         }
         var results = Compare(chosen, confirmed?.Scored);
@@ -204,15 +205,15 @@ public sealed class SearchSession : IDisposable
         var latency = predictMs is null ? null : MeasureLatency(
             results.Skip(1).Select(r => (r.Kind == PolicyKind.Search ? "best" : r.Name, Environment.FromSteps(r.Channels))).Reverse().ToList());
         var result = new SearchResult(Settings.OutputFolder, chosen, policy, results, confirmed?.Scored, latency, Reward.MetricName(Settings.Search), screen);
-        SearchArtifacts.Write(this, result, SearchRunner.ReadLog(runner.LogPath), stage ?? (path => path));
+        SearchArtifacts.Write(this, result, episodes, stage ?? (path => path));
         return result;
     }
 
     /// <summary>Under a latency budget, the best policies timed end to end against it (<see cref="LatencyScreen"/>); null otherwise or when off.</summary>
-    LatencyScreen? Screen(Action<string>? note)
+    LatencyScreen? Screen(IReadOnlyList<EpisodeRecord> episodes, Action<string>? note)
     {
         if (predictMs is null || Settings.MeasureTop == 0) return null;
-        var top = TopPolicyConfirmation.Top(SearchRunner.ReadLog(runner.LogPath), Environment, Settings.MeasureTop);
+        var top = TopPolicyConfirmation.Top(episodes, Environment, Settings.MeasureTop);
         note?.Invoke($"timing the best {top.Count} policies end to end against the budget");
         // Timing needs the pruned shapes, not refitted weights: the checkpoint's channels sliced.
         using var scope = TorchSharp.torch.NewDisposeScope();
@@ -231,12 +232,12 @@ public sealed class SearchSession : IDisposable
     }
 
     /// <summary>The top policies re-scored on held-out images the search did not score on (<see cref="SearchFinish.Confirm"/>).</summary>
-    (BestPolicy Best, IReadOnlyList<ConfirmedPolicy> Scored)? Confirm(Action<string>? note, IReadOnlySet<int>? eligible) =>
-        SearchFinish.Confirm(Settings, Data, Environment, runner.LogPath, images =>
+    (BestPolicy Best, IReadOnlyList<ConfirmedPolicy> Scored)? Confirm(IReadOnlyList<EpisodeRecord> episodes, Action<string>? note) =>
+        SearchFinish.Confirm(Settings, Data, Environment, episodes, images =>
         {
             scoring.Refer(images, Settings.Engine);
             return scoring.Scorer(images);
-        }, note, eligible);
+        }, note);
 
     /// <summary>
     /// The original, the baselines (resource mode, unless turned off) and the best: the held-out score

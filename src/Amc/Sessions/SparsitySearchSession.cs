@@ -111,12 +111,13 @@ public sealed class SparsitySearchSession : IDisposable
     public SparsitySearchResult Finish(Func<string, string>? stage = null, Action<string>? note = null)
     {
         var chosen = best ?? throw new InvalidOperationException("Search must run before Finish");
-        var confirmed = Confirm(note);
+        var episodes = SearchRunner.ReadLog(runner.LogPath);
+        var confirmed = Confirm(episodes, note);
         if (confirmed is not null) chosen = confirmed.Value.Best;
         var bytes = new Dictionary<string, long>();
         var results = Compare(chosen, confirmed?.Scored, bytes);
         var result = new SparsitySearchResult(Settings.OutputFolder, chosen, PolicyFile(chosen.Widths), results, confirmed?.Scored, bytes, Reward.MetricName(Settings.Search));
-        Write(result, SearchRunner.ReadLog(runner.LogPath), stage ?? (path => path));
+        Write(result, episodes, stage ?? (path => path));
         return result;
     }
 
@@ -145,8 +146,8 @@ public sealed class SparsitySearchSession : IDisposable
         return At(keep);
     }
 
-    (BestPolicy Best, IReadOnlyList<ConfirmedPolicy> Scored)? Confirm(Action<string>? note) =>
-        SearchFinish.Confirm(Settings, Data, Environment, runner.LogPath, Scorer, note);
+    (BestPolicy Best, IReadOnlyList<ConfirmedPolicy> Scored)? Confirm(IReadOnlyList<EpisodeRecord> episodes, Action<string>? note) =>
+        SearchFinish.Confirm(Settings, Data, Environment, episodes, Scorer, note);
 
     /// <param name="bytes">Given each row's size as a sparse ONNX file.</param>
     List<PolicyResult> Compare(BestPolicy chosen, IReadOnlyList<ConfirmedPolicy>? confirmed, Dictionary<string, long> bytes)
