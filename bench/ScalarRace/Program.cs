@@ -11,6 +11,11 @@ using static TorchSharp.torch;
 // happens (docs/BENCHMARKS.md, "TorchSharp's Scalar race").
 //   ScalarRace implicit|kept|main-only [SECONDS]   one in-place add per iteration
 //   ScalarRace loader PREFETCH [SECONDS]           BN + SGD training steps fed by BatchLoader
+//   ScalarRace steps-torchsharp|steps-safe [SECONDS]
+//       tiny BN + SGD training steps while another thread allocates, with TorchSharp's BatchNorm2d
+//       and SGD or with amc's (Amc.Torch.ScalarSafeModules, ScalarSafeOptimizers.SGD)
+using Amc.Torch;
+
 string mode = args.Length > 0 ? args[0] : "implicit";
 int prefetch = mode == "loader" && args.Length > 1 ? int.Parse(args[1]) : 0;
 double seconds = double.Parse(args.Length > (mode == "loader" ? 2 : 1) ? args[^1] : "30");
@@ -19,6 +24,7 @@ long n = 0;
 try
 {
     if (mode == "loader") Train(prefetch, seconds, clock);
+    else if (mode.StartsWith("steps-")) Steps(mode == "steps-safe", seconds, clock);
     else Add(mode, seconds, clock);
     Console.WriteLine($"{Describe()}: no failure in {n:N0} iterations, {clock.Elapsed.TotalSeconds:F0} s, {GC.CollectionCount(0):N0} collections");
 }
@@ -100,4 +106,33 @@ void Train(int prefetch, double limit, Stopwatch clock)
             sgd.step();
             if (++n % 64 == 0 && clock.Elapsed.TotalSeconds >= limit) break;
         }
+}
+
+// As small as a BN + SGD step gets, so that most of the time is spent in calls that take a Scalar,
+// while a second thread allocates (and so starts collections) all the time.
+void Steps(bool safe, double limit, Stopwatch clock)
+{
+    torch.manual_seed(1);
+    var model = nn.Sequential(
+        ("conv", nn.Conv2d(1, 4, 3, padding: 1)),
+        ("bn", safe ? ScalarSafeModules.BatchNorm2d(4, 1e-5) : nn.BatchNorm2d(4)),
+        ("flat", nn.Flatten()),
+        ("fc", nn.Linear(4 * 4 * 4, 2)));
+    model.train();
+    var sgd = safe ? new ScalarSafeOptimizers.SGD(model.parameters(), 0.01, 0.9, 5e-4) : optim.SGD(model.parameters(), 0.01, 0.9, weight_decay: 5e-4);
+    using var x = randn(2, 1, 4, 4);
+    using var y = tensor(new long[] { 0, 1 });
+    bool stop = false;
+    new Thread(() => Churn(() => stop)) { IsBackground = true }.Start();
+    try
+    {
+        for (; clock.Elapsed.TotalSeconds < limit; n++)
+        {
+            using var scope = NewDisposeScope();
+            sgd.zero_grad();
+            nn.functional.cross_entropy(model.call(x), y).backward();
+            sgd.step();
+        }
+    }
+    finally { stop = true; }
 }

@@ -12,6 +12,9 @@ namespace Amc.Tests;
 /// </summary>
 internal static class TestNetworks
 {
+    /// <summary>A static Scalar is never finalized, so it is safe in a native call (see Amc.Torch.Scalars).</summary>
+    static readonly TorchSharp.Scalar ClampFloor = 0.05.ToScalar();
+
     public static TheoryData<string> Models() => new(ModelZoo.Names);
 
     /// <summary>Every zoo model, as built and with the widths of a non-uniformly pruned network.</summary>
@@ -76,10 +79,10 @@ internal static class TestNetworks
                 long fanIn = spec.Shape.Skip(1).Aggregate(1L, (a, b) => a * b);
                 var value = (net[spec.Layer].Kind, spec.Param) switch
                 {
-                    (LayerKind.BatchNorm2d, "weight") => rand(spec.Shape, generator: g) + 0.5,
+                    (LayerKind.BatchNorm2d, "weight") => rand(spec.Shape, generator: g).Plus(0.5),
                     (LayerKind.BatchNorm2d, "running_var") => ones(spec.Shape),
-                    (_, "weight") => randn(spec.Shape, generator: g) * Math.Sqrt(2.0 / fanIn),
-                    _ => randn(spec.Shape, generator: g) * 0.2, // biases, BN shift and running mean
+                    (_, "weight") => randn(spec.Shape, generator: g).Times(Math.Sqrt(2.0 / fanIn)),
+                    _ => randn(spec.Shape, generator: g).Times(0.2), // biases, BN shift and running mean
                 };
                 tensors[spec.Key].copy_(value);
             }
@@ -101,9 +104,9 @@ internal static class TestNetworks
                 // channel's batch variance can be tiny next to its mean; (x - mean) / std would
                 // then magnify float rounding a hundredfold per layer. Dividing by the root mean
                 // square instead keeps every BN well conditioned.
-                variance.add_(mean.square()).clamp_min_(0.05);
-                mean.add_(variance.sqrt() * randn(spec.Shape, generator: g) * 0.1);
-                variance.mul_(rand(spec.Shape, generator: g) * 0.2 + 0.9);
+                variance.PlusInPlace(mean.Squared()).clamp_min_(ClampFloor);
+                mean.PlusInPlace((variance.sqrt() * randn(spec.Shape, generator: g)).Times(0.1));
+                variance.mul_(rand(spec.Shape, generator: g).Times(0.2).Plus(0.9));
             }
         }
         return module;

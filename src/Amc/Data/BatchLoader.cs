@@ -16,13 +16,13 @@ namespace Amc.Data;
 /// wanting a new order per epoch passes seed + epoch.
 /// <para>
 /// By default a batch is made when the consumer asks for it, on the consumer's thread (its image
-/// files decoded in parallel while the consumer waits). A consumer that runs TorchSharp must not
-/// have another thread allocate meanwhile: TorchSharp 0.107 turns numbers into native Scalars
-/// whose only owner is a finalizer (num_batches_tracked.add_(1) in every BatchNorm forward, the
-/// SGD step's alpha), and a garbage collection started by another thread while the native call
-/// runs can free the Scalar under it ("Unknown scalar type" after 40 minutes of training;
-/// bench/ScalarRace reproduces it in seconds). A consumer that only runs ONNX Runtime passes
-/// <c>prefetch</c> &gt; 0 to have batches made on a background thread that many ahead.
+/// files decoded in parallel while the consumer waits). Two reasons: on two cores a thread making
+/// batches ahead takes the CPU the training step needs (bench/ScalarRace loader: 6,400 steps with
+/// it, 8,768 without), and a thread that allocates during TorchSharp's native calls is what frees
+/// a Scalar TorchSharp makes inline under the call (docs/RELIABILITY.md; amc's own code keeps its
+/// Scalars alive, see Amc.Torch.Scalars, so this is a second line of defence). A consumer that
+/// only runs ONNX Runtime passes <c>prefetch</c> &gt; 0 to have batches made on a background
+/// thread that many ahead.
 /// </para>
 /// </summary>
 internal sealed class BatchLoader : IEnumerable<Batch>

@@ -1,3 +1,4 @@
+using Amc.Torch;
 using Amc.Graph;
 using static TorchSharp.torch;
 
@@ -42,7 +43,7 @@ internal static class ChannelSelector
         {
             var w = weights[$"{consumer}.weight"];
             var dims = Enumerable.Range(0, (int)w.dim()).Where(d => d != 1).Select(d => (long)d).ToArray();
-            var perInput = (criterion == SelectionCriterion.L2 ? w.square().sum(dims) : w.abs().sum(dims)).to_type(ScalarType.Float64).data<double>().ToArray();
+            var perInput = (criterion == SelectionCriterion.L2 ? w.Squared().sum(dims) : w.abs().sum(dims)).to_type(ScalarType.Float64).data<double>().ToArray();
             long offset = 0;
             foreach (var seg in graph.Layout[net[consumer].Inputs[0]])
             {

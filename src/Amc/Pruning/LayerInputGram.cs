@@ -64,7 +64,7 @@ public sealed class LayerInputGram
                     var column = ones(patches.shape[0], 1, dtype: ScalarType.Float64);
                     var aug = cat([patches.to_type(ScalarType.Float64), column], 1);
                     var g = aug.t().matmul(aug);
-                    if (result.TryGetValue(l.Name, out var acc)) acc.add_(g);
+                    if (result.TryGetValue(l.Name, out var acc)) acc.PlusInPlace(g);
                     // Detached, not moved to the caller's scope: the matrices are a cache that
                     // outlives whatever scope the first prune (e.g. a search step) ran in.
                     else result[l.Name] = g.DetachFromDisposeScope();

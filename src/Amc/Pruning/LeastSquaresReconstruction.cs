@@ -1,3 +1,4 @@
+using Amc.Torch;
 using Amc.Graph;
 using static TorchSharp.torch;
 
@@ -35,17 +36,17 @@ internal static class LeastSquaresReconstruction
             // Augment with the ones column: unknowns [W'_S ; c], with b' = b + c.
             var sumS = gram[..(int)d, (int)d].index_select(0, columns);                      // [S]
             var n = gram[(int)d, (int)d];
-            var top = cat([gSS + eye(s, dtype: ScalarType.Float64) * lambda, sumS.unsqueeze(1)], 1);
+            var top = cat([gSS.Plus(eye(s, dtype: ScalarType.Float64).Times(lambda)), sumS.unsqueeze(1)], 1);
             var bottom = cat([sumS.unsqueeze(0), n.reshape(1, 1)], 1);
             var a = cat([top, bottom], 0);
             var b = cat([rhs, gram[(int)d, ..(int)d].unsqueeze(0).matmul(w.t())], 0);
             solution = linalg.solve(a, b);                                                    // [S+1, O]
-            var newBias = (bias.detach().to_type(ScalarType.Float64) + solution[s]).to_type(ScalarType.Float32);
+            var newBias = bias.detach().to_type(ScalarType.Float64).Plus(solution[s]).to_type(ScalarType.Float32);
             // Y - b = X W^T, so the fitted intercept is a correction on top of the old bias.
             var newWeight = Reshape(solution[..s].t(), weight, keptInputs.Length);
             return (newWeight.MoveToOuterDisposeScope(), newBias.MoveToOuterDisposeScope());
         }
-        solution = linalg.solve(gSS + eye(s, dtype: ScalarType.Float64) * lambda, rhs);     // [S, O]
+        solution = linalg.solve(gSS.Plus(eye(s, dtype: ScalarType.Float64).Times(lambda)), rhs);     // [S, O]
         return (Reshape(solution.t(), weight, keptInputs.Length).MoveToOuterDisposeScope(), null);
     }
 

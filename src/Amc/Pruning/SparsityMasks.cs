@@ -44,7 +44,7 @@ public sealed class SparsityMasks
             using var scope = NewDisposeScope();
             var order = w.detach().abs().flatten().sort(stable: true).Indices;
             var mask = ones(n, dtype: w.dtype);
-            mask.index_fill_(0, order.slice(0, 0, zeroed, 1), 0);
+            mask.ZeroAt(0, order.slice(0, 0, zeroed, 1));
             result[$"{layer}.weight"] = (w, mask.reshape(w.shape).DetachFromDisposeScope());
         }
         var masks = new SparsityMasks(result);
@@ -61,7 +61,7 @@ public sealed class SparsityMasks
         {
             var w = tensors[$"{l.Name}.weight"];
             using var scope = NewDisposeScope();
-            var mask = w.detach().ne(0).to_type(w.dtype);
+            var mask = w.detach().NonZero().to_type(w.dtype);
             if (mask.sum().item<float>() < w.numel()) result[$"{l.Name}.weight"] = (w, mask.DetachFromDisposeScope());
         }
         return new SparsityMasks(result);

@@ -1,3 +1,4 @@
+using Amc.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -22,5 +23,5 @@ internal sealed class CriticNetwork : nn.Module<Tensor, Tensor, Tensor>
     }
 
     public override Tensor forward(Tensor state, Tensor action) =>
-        fc3.call(nn.functional.relu(fc2.call(nn.functional.relu(fcState.call(state) + fcAction.call(action)))));
+        fc3.call(nn.functional.relu(fc2.call(nn.functional.relu(fcState.call(state).Plus(fcAction.call(action))))));
 }

@@ -1,3 +1,4 @@
+using Amc.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -18,7 +19,7 @@ internal sealed class DdpgAgent : IDisposable
     readonly DdpgOptions options;
     readonly ActorNetwork actor, actorTarget;
     readonly CriticNetwork critic, criticTarget;
-    readonly TorchSharp.Modules.Adam actorOptimizer, criticOptimizer;
+    readonly ScalarSafeOptimizers.Adam actorOptimizer, criticOptimizer;
 
     public ReplayBuffer Replay { get; }
     /// <summary>Moving average of minibatch mean rewards; null until the first update.</summary>
@@ -41,8 +42,8 @@ internal sealed class DdpgAgent : IDisposable
         }
         HardCopy(actor, actorTarget);
         HardCopy(critic, criticTarget);
-        actorOptimizer = optim.Adam(actor.parameters(), options.ActorLearningRate);
-        criticOptimizer = optim.Adam(critic.parameters(), options.CriticLearningRate);
+        actorOptimizer = new ScalarSafeOptimizers.Adam(actor.parameters(), options.ActorLearningRate);
+        criticOptimizer = new ScalarSafeOptimizers.Adam(critic.parameters(), options.CriticLearningRate);
         Replay = new ReplayBuffer(replayCapacity);
     }
 
@@ -69,11 +70,11 @@ internal sealed class DdpgAgent : IDisposable
 
         double mean = batch.Average(t => (double)t.Reward);
         Baseline = Baseline is double b ? b + options.BaselineRate * (mean - b) : mean;
-        var advantage = r - Baseline.Value;
+        var advantage = r.Minus(Baseline.Value);
 
         Tensor target;
         using (no_grad())
-            target = advantage + options.Discount * notDone * criticTarget.call(s2, actorTarget.call(s2));
+            target = advantage.Plus(notDone.Times(options.Discount) * criticTarget.call(s2, actorTarget.call(s2)));
 
         critic.train();
         criticOptimizer.zero_grad();
@@ -113,7 +114,7 @@ internal sealed class DdpgAgent : IDisposable
     {
         using var _ = no_grad();
         foreach (var (sp, tp) in source.parameters().Zip(target.parameters()))
-            tp.mul_(1 - tau).add_(sp, alpha: tau);
+            tp.Blend(sp, tau);
     }
 
     /// <summary>Every network's tensors by a stable name, for the search state file.</summary>

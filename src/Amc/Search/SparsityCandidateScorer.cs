@@ -59,7 +59,7 @@ public sealed class SparsityCandidateScorer : ICandidateScorer, IDisposable
             int zeroed = l.Size - policy.Width(i);
             if (zeroed == 0) continue;
             var w = weights[$"{l.Name}.weight"];
-            result[$"{l.Name}.weight"] = w.detach().flatten().clone().index_fill_(0, order[i].slice(0, 0, zeroed, 1), 0).reshape(w.shape);
+            result[$"{l.Name}.weight"] = w.detach().flatten().clone().ZeroAt(0, order[i].slice(0, 0, zeroed, 1)).reshape(w.shape);
         }
         return result;
     }

@@ -51,15 +51,15 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
     {
         LayerKind.Conv2d => (nn.Conv2d(input.C, l.Out!.Value, (l.KernelSize, l.KernelWidth), stride: (l.StrideValue, l.StrideValue),
             padding: (l.PaddingValue, l.PaddingWidth), dilation: (l.DilationValue, l.DilationValue), groups: l.GroupCount, bias: l.HasBias), null),
-        LayerKind.BatchNorm2d => (nn.BatchNorm2d(input.C, eps: BatchNormEpsilon), null),
+        LayerKind.BatchNorm2d => (ScalarSafeModules.BatchNorm2d(input.C, BatchNormEpsilon), null),
         LayerKind.ReLU => (nn.ReLU(), null),
         LayerKind.ReLU6 => (nn.ReLU6(), null),
         LayerKind.Sigmoid => (nn.Sigmoid(), null),
         LayerKind.HardSigmoid => (nn.Hardsigmoid(), null),
         LayerKind.HardSwish => (nn.Hardswish(), null),
         LayerKind.SiLU => (nn.SiLU(), null),
-        LayerKind.LeakyReLU => (nn.LeakyReLU(l.Slope ?? 0.01), null),
-        LayerKind.PReLU => (nn.PReLU(input.C), null),
+        LayerKind.LeakyReLU => (new ScalarSafeModules.LeakyReLU(l.Slope ?? 0.01), null),
+        LayerKind.PReLU => (new ScalarSafeModules.PReLU(input.C), null),
         LayerKind.MaxPool => (nn.MaxPool2d((l.KernelSize, l.KernelWidth), (l.StrideValue, l.StrideValue), (l.PaddingValue, l.PaddingWidth),
             ceil_mode: l.CeilMode ?? false), null),
         LayerKind.AvgPool => (nn.AvgPool2d((l.KernelSize, l.KernelWidth), (l.StrideValue, l.StrideValue), (l.PaddingValue, l.PaddingWidth)), null),
@@ -70,7 +70,7 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
         LayerKind.Add => (null, v =>
         {
             var sum = v[l.Inputs[0]];
-            for (int i = 1; i < l.Inputs.Count; i++) sum = sum + v[l.Inputs[i]];
+            for (int i = 1; i < l.Inputs.Count; i++) sum = sum.Plus(v[l.Inputs[i]]);
             return sum;
         }),
         LayerKind.Concat => (null, v => cat(l.Inputs.Select(i => v[i]).ToList(), 1)),
@@ -159,7 +159,7 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
             (TorchSharp.Modules.Conv2d c, "bias") => c.bias!,
             (TorchSharp.Modules.Linear f, "weight") => f.weight!,
             (TorchSharp.Modules.Linear f, "bias") => f.bias!,
-            (TorchSharp.Modules.PReLU p, "weight") => p.weight!,
+            (ScalarSafeModules.PReLU p, "weight") => p.weight,
             (TorchSharp.Modules.BatchNorm2d b, "weight") => b.weight!,
             (TorchSharp.Modules.BatchNorm2d b, "bias") => b.bias!,
             (TorchSharp.Modules.BatchNorm2d b, "running_mean") => b.running_mean!,

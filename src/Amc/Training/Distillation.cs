@@ -41,11 +41,11 @@ public sealed class Distillation(GraphModule teacher, DistillOptions options)
         else
         {
             double t = options.Temperature;
-            var logStudent = nn.functional.log_softmax(student.reshape(n, -1) / t, 1);
-            var logTeacher = nn.functional.log_softmax(teacherOutputs.reshape(n, -1) / t, 1);
-            soft = (logTeacher.exp() * (logTeacher - logStudent)).sum() / n * (t * t);
+            var logStudent = nn.functional.log_softmax(student.reshape(n, -1).DividedBy(t), 1);
+            var logTeacher = nn.functional.log_softmax(teacherOutputs.reshape(n, -1).DividedBy(t), 1);
+            soft = (logTeacher.exp() * (logTeacher - logStudent)).sum().DividedBy(n).Times(t * t);
         }
         if (labels is null || options.Alpha >= 1) return soft;
-        return soft * options.Alpha + nn.functional.cross_entropy(student, labels) * (1 - options.Alpha);
+        return soft.Times(options.Alpha).Plus(nn.functional.cross_entropy(student, labels).Times(1 - options.Alpha));
     }
 }

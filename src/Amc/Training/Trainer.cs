@@ -15,10 +15,9 @@ namespace Amc.Training;
 /// </summary>
 public sealed class Trainer(GraphModule model, Dataset data, int[] trainIndices, TrainOptions options)
 {
-    readonly TorchSharp.Modules.SGD optimizer = optim.SGD(model.parameters(), options.LearningRate, options.Momentum,
-        weight_decay: options.WeightDecay);
+    readonly ScalarSafeOptimizers.SGD optimizer = new ScalarSafeOptimizers.SGD(model.parameters(), options.LearningRate, options.Momentum, options.WeightDecay);
 
-    public TorchSharp.Modules.SGD Optimizer => optimizer;
+    public ScalarSafeOptimizers.SGD Optimizer => optimizer;
 
     /// <summary>Optional masks (fine-grained sparsity) re-applied after every step.</summary>
     public Action? AfterStep { get; init; }

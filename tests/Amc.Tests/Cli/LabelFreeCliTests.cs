@@ -81,7 +81,7 @@ public class LabelFreeCliTests(TrainedModel model)
         string broken = model.NewPath("nan.amc");
         var ck = Checkpoint.Load(model.Checkpoint);
         using (no_grad())
-            foreach (var w in ck.Weights.Values) w.fill_(float.NaN);
+            foreach (var w in ck.Weights.Values) w.FillWith(float.NaN);
         ck.Save(broken);
 
         var r = CliRun.Amc("eval", "--checkpoint", broken, "--against", model.Checkpoint, "--data", model.Data, "--json");

@@ -46,8 +46,8 @@ public class SparsityCliTests(TrainedModel model)
         Assert.True(SparsityMasks.NonZeroParams(ft.Network, ft.Weights) <= nonZero);
         foreach (var l in policy.Layers)
         {
-            using var wasZero = sparse.Weights[$"{l.Name}.weight"].eq(0);
-            using var stillZero = ft.Weights[$"{l.Name}.weight"].eq(0);
+            using var wasZero = sparse.Weights[$"{l.Name}.weight"].IsZero();
+            using var stillZero = ft.Weights[$"{l.Name}.weight"].IsZero();
             Assert.True(stillZero.logical_or(wasZero.logical_not()).all().item<bool>(), l.Name);
         }
 

@@ -38,7 +38,7 @@ public class OnnxBatchNormCalibrationTests
         var widths = Policy.OfWidths(graph.Groups.Select(g => g.Prunable ? Math.Max(1, g.Channels * (1 + g.Id % 3) / 4) : g.Channels));
         var pruned = NetworkPruner.ToWidths(full, graph, original.Tensors(), widths);
         var g = new Generator(6);
-        var batches = new[] { 16, 16, 5 }.Select(n => randn([n, full.Input.C, full.Input.H, full.Input.W], generator: g) * 2 + 20).ToList();
+        var batches = new[] { 16, 16, 5 }.Select(n => randn([n, full.Input.C, full.Input.H, full.Input.W], generator: g).Times(2).Plus(20)).ToList();
         using var module = new GraphModule(pruned.Network);
         module.LoadTensors(pruned.Weights);
 

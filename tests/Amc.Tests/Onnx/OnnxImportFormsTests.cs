@@ -146,7 +146,7 @@ public class OnnxImportFormsTests(ITestOutputHelper output)
             var options = new PruneOptions(Round: 1, Reconstruct: reconstruct, RecalibrateBatchNorm: false);
             using var module = pruner.ToModule(pruner.Prune(channels, options), options);
             using var actual = module.ForwardAll(images)["conv3x1"];
-            return (actual - expected).square().mean().item<float>();
+            return (actual - expected).Squared().mean().item<float>();
         }
         double sliced = Error(false), refit = Error(true);
         output.WriteLine($"output error: sliced {sliced:e3}, least squares {refit:e3}");

@@ -52,7 +52,7 @@ public class BatchNormCalibrationTests
         using var model = RandomWeights.Module(net, seed: 1);
         var g = new Generator(2);
         // Batches with different means, so averaging per-batch variances would not be the variance.
-        var batches = sizes.Select((n, i) => randn([n, 3, 8, 8], generator: g) * (1 + i) + i).ToList();
+        var batches = sizes.Select((n, i) => randn([n, 3, 8, 8], generator: g).Times(1 + i).Plus(i)).ToList();
         var expected = Expected(net, model.Tensors(), batches);
 
         BatchNormCalibration.Recalibrate(model, batches);
@@ -84,7 +84,7 @@ public class BatchNormCalibrationTests
         var net = TestNetworks.Build(model, narrowed: true);
         using var module = TestNetworks.Randomized(net, seed: 5);
         var g = new Generator(6);
-        var batches = new[] { 6, 6, 3 }.Select(n => randn([n, net.Input.C, net.Input.H, net.Input.W], generator: g) + 20).ToList();
+        var batches = new[] { 6, 6, 3 }.Select(n => randn([n, net.Input.C, net.Input.H, net.Input.W], generator: g).Plus(20)).ToList();
         var expected = Expected(net, module.Tensors(), batches);
 
         BatchNormCalibration.Recalibrate(module, batches);
@@ -94,7 +94,7 @@ public class BatchNormCalibrationTests
         {
             var rm = t[$"{name}.running_mean"].to_type(ScalarType.Float64);
             var rv = t[$"{name}.running_var"].to_type(ScalarType.Float64);
-            var scale = mean.abs() + variance.sqrt();
+            var scale = mean.abs().Plus(variance.sqrt());
             Assert.True(((rm - mean).abs() / scale).max().item<double>() < 1e-5, $"{name} mean: {Text(rm)} vs {Text(mean)}");
             Assert.True(((rv - variance).abs() / variance).max().item<double>() < 1e-5, $"{name} variance: {Text(rv)} vs {Text(variance)}");
         }
@@ -105,7 +105,7 @@ public class BatchNormCalibrationTests
     {
         var net = Net();
         using var model = RandomWeights.Module(net, seed: 3);
-        var x = randn([32, 3, 8, 8], generator: new Generator(4)) * 3 + 1;
+        var x = randn([32, 3, 8, 8], generator: new Generator(4)).Times(3).Plus(1);
         BatchNormCalibration.Recalibrate(model, [x]);
         var t = model.Tensors();
         using var _ = no_grad();

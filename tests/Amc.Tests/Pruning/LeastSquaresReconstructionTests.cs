@@ -24,7 +24,7 @@ public class LeastSquaresReconstructionTests
 
     static double MaxDiff(Tensor a, Tensor b) => (a - b).abs().max().item<float>();
 
-    static double SquaredError(Tensor a, Tensor b) => (a - b).square().sum().item<float>();
+    static double SquaredError(Tensor a, Tensor b) => (a - b).Squared().sum().item<float>();
 
     [Theory]
     [InlineData(1, false)]
@@ -54,7 +54,7 @@ public class LeastSquaresReconstructionTests
         using var scope = NewDisposeScope();
         using var m = OneLayer(new TensorShape(4, 6, 6), 5, 3, bias: false, seed: 4);
         var x = randn([8, 4, 6, 6], generator: new Generator(5));
-        x[.., 3] = x[.., 1] * 2; // channel 3 carries nothing channel 1 does not
+        x[.., 3] = x[.., 1].Times(2); // channel 3 carries nothing channel 1 does not
         var gram = Gram(m, x);
         var w = m.Tensors()["layer.weight"];
         long[] kept = [0, 1, 2];
@@ -68,7 +68,7 @@ public class LeastSquaresReconstructionTests
         Assert.True(reconstructed < 1e-3, $"reconstruction error {reconstructed}");
         Assert.True(sliced > 0.1, $"plain slicing error {sliced} should be large");
         // The fold is the obvious one: channel 1's kernel gains twice channel 3's.
-        Assert.True(MaxDiff(nw[.., 1], w[.., 1] + w[.., 3] * 2) < 1e-3);
+        Assert.True(MaxDiff(nw[.., 1], w[.., 1].Plus(w[.., 3].Times(2))) < 1e-3);
     }
 
     [Fact]
@@ -78,7 +78,7 @@ public class LeastSquaresReconstructionTests
         using var m = OneLayer(new TensorShape(6, 8, 8), 8, 3, bias: false, seed: 6);
         var g = new Generator(7);
         var mix = randn([6, 3], generator: g);
-        Tensor Sample(int n) => einsum("ck,nkhw->nchw", mix, randn([n, 3, 8, 8], generator: g)) + randn([n, 6, 8, 8], generator: g) * 0.1;
+        Tensor Sample(int n) => einsum("ck,nkhw->nchw", mix, randn([n, 3, 8, 8], generator: g)).Plus(randn([n, 6, 8, 8], generator: g).Times(0.1));
         var gram = Gram(m, Sample(32), Sample(32));
         var w = m.Tensors()["layer.weight"];
         long[] kept = [0, 2, 3, 5];
@@ -101,7 +101,7 @@ public class LeastSquaresReconstructionTests
         Tensor Sample(int n)
         {
             var x = randn([n, 3, 1, 1], generator: g);
-            x[.., 2] = randn([n, 1, 1], generator: g) * 0.01 + 3; // about 3, whatever the other two do
+            x[.., 2] = randn([n, 1, 1], generator: g).Times(0.01).Plus(3); // about 3, whatever the other two do
             return x;
         }
         var gram = Gram(m, Sample(64), Sample(64));
@@ -110,7 +110,7 @@ public class LeastSquaresReconstructionTests
         long[] kept = [0, 1];
         var (nw, nb) = LeastSquaresReconstruction.Solve(w, b, kept, gram, ridge: 1e-6);
 
-        Assert.True(MaxDiff(nb!, b + w[.., 2] * 3) < 0.05, "the bias should gain 3 times the dropped input's weights");
+        Assert.True(MaxDiff(nb!, b.Plus(w[.., 2].Times(3))) < 0.05, "the bias should gain 3 times the dropped input's weights");
         Assert.True(MaxDiff(nw, w.index_select(1, tensor(kept))) < 0.05, "the kept weights should barely move");
         var test = Sample(32);
         var xs = test.index_select(1, tensor(kept));
@@ -132,7 +132,7 @@ public class LeastSquaresReconstructionTests
         var graph = ChannelGraph.Build(net);
         using var original = RandomWeights.Module(net, seed: 10);
         var weights = original.Tensors();
-        using (no_grad()) weights["stem.weight"][3] = weights["stem.weight"][1] * 2;
+        using (no_grad()) weights["stem.weight"][3] = weights["stem.weight"][1].Times(2);
         var x = randn([16, 3, 8, 8], generator: new Generator(11));
         var grams = LayerInputGram.Collect(original, [x], LayerInputGram.ReconstructableLayers(graph), 10, seed: 1);
         Assert.True(grams.Contains("head"));

@@ -184,7 +184,7 @@ public class NetworkPrunerTests
                 {
                     if (!tensors.TryGetValue($"{layer}.{param}", out var t)) continue;
                     var removed = Enumerable.Range(0, (int)t.shape[0]).Where(i => !keep.Contains(i)).Select(i => (long)i).ToArray();
-                    if (removed.Length > 0) t.index_fill_(0, tensor(removed), 0);
+                    if (removed.Length > 0) t.ZeroAt(0, tensor(removed));
                 }
             }
         }

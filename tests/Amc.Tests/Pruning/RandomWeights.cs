@@ -32,17 +32,17 @@ static class RandomWeights
             Tensor value = (layer.Kind, spec.Param) switch
             {
                 (LayerKind.BatchNorm2d, "weight") => Uniform(spec.Shape, feedsAdd.Contains(layer.Name) ? 0.1 : 0.5, feedsAdd.Contains(layer.Name) ? 0.3 : 1.5, g),
-                (LayerKind.BatchNorm2d, "bias") => randn(spec.Shape, generator: g) * 0.1,
-                (LayerKind.BatchNorm2d, "running_mean") => randn(spec.Shape, generator: g) * 0.2,
+                (LayerKind.BatchNorm2d, "bias") => randn(spec.Shape, generator: g).Times(0.1),
+                (LayerKind.BatchNorm2d, "running_mean") => randn(spec.Shape, generator: g).Times(0.2),
                 (LayerKind.BatchNorm2d, "running_var") => Uniform(spec.Shape, 0.5, 2.0, g),
-                (_, "weight") => randn(spec.Shape, generator: g) * Math.Sqrt(2.0 / spec.Shape.Skip(1).Aggregate(1L, (a, b) => a * b)),
-                _ => randn(spec.Shape, generator: g) * 0.1,
+                (_, "weight") => randn(spec.Shape, generator: g).Times(Math.Sqrt(2.0 / spec.Shape.Skip(1).Aggregate(1L, (a, b) => a * b))),
+                _ => randn(spec.Shape, generator: g).Times(0.1),
             };
             t.copy_(value);
         }
     }
 
-    public static Tensor Uniform(long[] shape, double low, double high, Generator g) => rand(shape, generator: g) * (high - low) + low;
+    public static Tensor Uniform(long[] shape, double low, double high, Generator g) => rand(shape, generator: g).Times(high - low).Plus(low);
 
     public static Tensor Input(Network net, int batch, int seed) =>
         randn([batch, net.Input.C, net.Input.H, net.Input.W], generator: new Generator((ulong)seed));

@@ -41,7 +41,7 @@ public class SparsityMasksTests
             Assert.Equal(expected, Zeros(w));
             Assert.Equal((double)expected / w.numel(), masks.Sparsity[layer], 6);
             // Kept weights are unchanged, and none is smaller than a zeroed one.
-            var kept = w.ne(0);
+            var kept = w.NonZero();
             Assert.True(w.masked_select(kept).eq(original.masked_select(kept)).all().item<bool>());
             if (expected > 0 && expected < w.numel())
                 Assert.True(original.abs().masked_select(kept.logical_not()).max().item<float>() <= original.abs().masked_select(kept).min().item<float>());
@@ -56,7 +56,7 @@ public class SparsityMasksTests
         var net = Net();
         using var model = RandomWeights.Module(net, seed: 2);
         var masks = SparsityMasks.Prune(model, new Dictionary<string, double> { ["conv1"] = 0.5, ["conv2"] = 0.75, ["fc"] = 0.8 });
-        var zerosBefore = model.Tensors().Where(kv => kv.Key.EndsWith(".weight")).ToDictionary(kv => kv.Key, kv => kv.Value.eq(0).clone());
+        var zerosBefore = model.Tensors().Where(kv => kv.Key.EndsWith(".weight")).ToDictionary(kv => kv.Key, kv => kv.Value.IsZero().clone());
         var fcBefore = model.Tensors()["fc.weight"].clone();
 
         var rng = new Random(3);
@@ -69,7 +69,7 @@ public class SparsityMasksTests
 
         var t = model.Tensors();
         foreach (var (key, zero) in zerosBefore)
-            Assert.True(t[key].masked_select(zero).eq(0).all().item<bool>(), $"{key}: a masked weight came back");
+            Assert.True(t[key].masked_select(zero).IsZero().all().item<bool>(), $"{key}: a masked weight came back");
         Assert.False(t["fc.weight"].eq(fcBefore).all().item<bool>()); // the kept weights did train
         Assert.Equal(masks.Sparsity, SparsityMasks.FromZeros(model).Sparsity);
     }
@@ -106,7 +106,7 @@ public class SparsityMasksTests
 
         // The mask read back holds: a weight set after loading is zeroed again.
         var w = reloaded.Tensors()["conv1.weight"];
-        using (no_grad()) w.fill_(1);
+        using (no_grad()) w.FillWith(1);
         again.Apply();
         Assert.Equal(27, Zeros(w));
     }

@@ -33,7 +33,7 @@ public class ExportRobustnessTests
     public void Export_refuses_NaN_weights_naming_the_checkpoint_and_tensor_and_keeps_the_old_file()
     {
         using var folder = new TempFolder();
-        var ck = Save(folder, "nan.amc", w => w["layer2.1.conv2.weight"][0, 0, 1, 1].fill_(float.NaN));
+        var ck = Save(folder, "nan.amc", w => w["layer2.1.conv2.weight"][0, 0, 1, 1].FillWith(float.NaN));
         var onnx = folder.File("m.onnx");
         byte[] previous = [1, 2, 3];
         File.WriteAllBytes(onnx, previous);
@@ -51,7 +51,7 @@ public class ExportRobustnessTests
     {
         using var folder = new TempFolder();
         // A negative running variance: every weight is finite, BN's square root of it is not.
-        var ck = Save(folder, "negative-variance.amc", w => w["bn1.running_var"][0].fill_(-1f));
+        var ck = Save(folder, "negative-variance.amc", w => w["bn1.running_var"][0].FillWith(-1f));
         var onnx = folder.File("m.onnx");
 
         var message = CliAssert.BadInput(CliRun.Amc("export", "--checkpoint", ck, "--onnx", onnx, "--json"));
@@ -85,7 +85,7 @@ public class ExportRobustnessTests
         // The ONNX model's classifier holds a NaN row the checkpoint does not: one logit per image
         // is NaN, the others match exactly, so a max that skips NaN would call this a match.
         var poisoned = module.Tensors().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
-        using (no_grad()) poisoned["fc.weight"][3].fill_(float.NaN);
+        using (no_grad()) poisoned["fc.weight"][3].FillWith(float.NaN);
         var model = OnnxExporter.Export(module.Network, poisoned);
 
         var e = Assert.Throws<InvalidOperationException>(() => ExportCommand.Parity(ck, "x.amc", model, seed: 1));
@@ -109,7 +109,7 @@ public class ExportRobustnessTests
         using var folder = new TempFolder();
         using var module = Module();
         var weights = module.Tensors().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
-        using (no_grad()) weights["fc.bias"][2].fill_(float.PositiveInfinity);
+        using (no_grad()) weights["fc.bias"][2].FillWith(float.PositiveInfinity);
         var onnx = folder.File("inf.onnx");
         OnnxFile.Save(OnnxExporter.Export(module.Network, weights), onnx);
 
@@ -128,7 +128,7 @@ public class ExportRobustnessTests
     {
         using var folder = new TempFolder();
         var data = TinyIdxData.Write(folder.File("data"), train: 40, test: 10, size: 8);
-        var ck = Save(folder, "nan.amc", w => w["fc.bias"][0].fill_(float.NaN));
+        var ck = Save(folder, "nan.amc", w => w["fc.bias"][0].FillWith(float.NaN));
         var output = folder.File(command == "search" ? "search" : "y.amc");
 
         var message = CliAssert.BadInput(CliRun.Amc(command, "--checkpoint", ck, "--data", data, option, value, "--out", output));
@@ -169,8 +169,8 @@ public class ExportRobustnessTests
         Assert.Same(ck, ck.RequireFinite("a.amc"));
         using (no_grad())
         {
-            ck.Weights["fc.weight"][0, 0].fill_(float.NaN);
-            ck.Weights["layer1.0.bn1.running_mean"][1].fill_(float.NegativeInfinity);
+            ck.Weights["fc.weight"][0, 0].FillWith(float.NaN);
+            ck.Weights["layer1.0.bn1.running_mean"][1].FillWith(float.NegativeInfinity);
         }
 
         var e = Assert.Throws<CheckpointException>(() => ck.RequireFinite("a.amc"));

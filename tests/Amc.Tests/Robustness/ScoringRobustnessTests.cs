@@ -85,7 +85,7 @@ public class ScoringRobustnessTests
     {
         using var module = TestNetworks.Randomized(Net(), seed: 11);
         // One class's logit is NaN on every image; the other nine stay finite and rank as usual.
-        Set(module, "fc.weight", w => w[3].fill_(float.NaN));
+        Set(module, "fc.weight", w => w[3].FillWith(float.NaN));
 
         var (t, o) = BothEngines(module);
 
@@ -102,7 +102,7 @@ public class ScoringRobustnessTests
     public void A_NaN_weight_deep_inside_gives_the_same_scores_in_both_engines()
     {
         using var module = TestNetworks.Randomized(Net(), seed: 11);
-        Set(module, "conv1.weight", w => w[0].fill_(float.NaN));
+        Set(module, "conv1.weight", w => w[0].FillWith(float.NaN));
 
         var (t, o) = BothEngines(module);
 
@@ -148,7 +148,7 @@ public class ScoringRobustnessTests
     {
         using var tiny = new TinySearchSetup();
         using var folder = new TempFolder();
-        var (runner, env, scorer) = NaNSearch(tiny, folder.Path, w => w["fc.weight"][.., 0].fill_(float.NaN));
+        var (runner, env, scorer) = NaNSearch(tiny, folder.Path, w => w["fc.weight"][.., 0].FillWith(float.NaN));
         int step = env.Steps.ToList().FindIndex(g => g.Consumers.Contains("fc"));
         Assert.True(step >= 0, "the classifier's input group should be searched");
 
@@ -180,7 +180,7 @@ public class ScoringRobustnessTests
     {
         using var tiny = new TinySearchSetup();
         using var folder = new TempFolder();
-        var (runner, _, _) = NaNSearch(tiny, folder.Path, w => w["fc.bias"][0].fill_(float.NaN));
+        var (runner, _, _) = NaNSearch(tiny, folder.Path, w => w["fc.bias"][0].FillWith(float.NaN));
 
         var e = Assert.Throws<CheckpointException>(() => runner.Run(resume: false));
 

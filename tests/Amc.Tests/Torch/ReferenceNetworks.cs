@@ -1,3 +1,4 @@
+using Amc.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -24,11 +25,11 @@ internal static class ReferenceNetworks
         public BasicBlock(int inPlanes, int planes, int stride) : base("BasicBlock")
         {
             conv1 = nn.Conv2d(inPlanes, planes, 3, stride: stride, padding: 1, bias: false);
-            bn1 = nn.BatchNorm2d(planes);
+            bn1 = ScalarSafeModules.BatchNorm2d(planes, GraphModule.BatchNormEpsilon);
             conv2 = nn.Conv2d(planes, planes, 3, padding: 1, bias: false);
-            bn2 = nn.BatchNorm2d(planes);
+            bn2 = ScalarSafeModules.BatchNorm2d(planes, GraphModule.BatchNormEpsilon);
             if (stride != 1 || inPlanes != planes)
-                downsample = nn.Sequential(nn.Conv2d(inPlanes, planes, 1, stride: stride, bias: false), nn.BatchNorm2d(planes));
+                downsample = nn.Sequential(nn.Conv2d(inPlanes, planes, 1, stride: stride, bias: false), ScalarSafeModules.BatchNorm2d(planes, GraphModule.BatchNormEpsilon));
             RegisterComponents();
         }
 
@@ -36,7 +37,7 @@ internal static class ReferenceNetworks
         {
             var h = nn.functional.relu(bn1.call(conv1.call(x)));
             h = bn2.call(conv2.call(h));
-            return nn.functional.relu(h + (downsample is null ? x : downsample.call(x)));
+            return nn.functional.relu(h.Plus(downsample is null ? x : downsample.call(x)));
         }
     }
 
@@ -50,7 +51,7 @@ internal static class ReferenceNetworks
         public CifarResNet(int blocks, int classes) : base("ResNet")
         {
             conv1 = nn.Conv2d(3, 16, 3, padding: 1, bias: false);
-            bn1 = nn.BatchNorm2d(16);
+            bn1 = ScalarSafeModules.BatchNorm2d(16, GraphModule.BatchNormEpsilon);
             layer1 = Stage(16, 16, blocks, 1);
             layer2 = Stage(16, 32, blocks, 2);
             layer3 = Stage(32, 64, blocks, 2);
@@ -80,7 +81,7 @@ internal static class ReferenceNetworks
     static TorchSharp.Modules.Sequential ConvBnReLU6(int input, int output, int kernel, int stride = 1, int groups = 1) =>
         nn.Sequential(
             nn.Conv2d(input, output, kernel, stride: stride, padding: (kernel - 1) / 2, groups: groups, bias: false),
-            nn.BatchNorm2d(output),
+            ScalarSafeModules.BatchNorm2d(output, GraphModule.BatchNormEpsilon),
             nn.ReLU6());
 
     sealed class InvertedResidual : nn.Module<Tensor, Tensor>
@@ -95,13 +96,13 @@ internal static class ReferenceNetworks
             if (expansion != 1) layers.Add(ConvBnReLU6(input, hidden, 1));
             layers.Add(ConvBnReLU6(hidden, hidden, 3, stride, groups: hidden));
             layers.Add(nn.Conv2d(hidden, output, 1, bias: false));
-            layers.Add(nn.BatchNorm2d(output));
+            layers.Add(ScalarSafeModules.BatchNorm2d(output, GraphModule.BatchNormEpsilon));
             conv = nn.Sequential(layers);
             residual = stride == 1 && input == output;
             RegisterComponents();
         }
 
-        public override Tensor forward(Tensor x) => residual ? x + conv.call(x) : conv.call(x);
+        public override Tensor forward(Tensor x) => residual ? x.Plus(conv.call(x)) : conv.call(x);
     }
 
     sealed class MobileNetV2Net : nn.Module<Tensor, Tensor>
