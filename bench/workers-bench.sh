@@ -8,6 +8,9 @@
 #   quality   best policy after 48 episodes (16 warm-up), K = 4 (what --workers 4 gives: tested
 #             equal, episode by episode) vs K = 1, seeds 1 and 2, in one process
 #             (QUALITY_EPISODES, QUALITY_WARMUP and SEEDS override 48, 16 and "1 2")
+#   user      what a user sees: the README's search without workers (default threads, scoring in
+#             process) against --workers 2 (run last: it changes the common options), USER_EPISODES (100) episodes of which a quarter warm-up, twice each,
+#             interleaved, whole command under /usr/bin/time
 #   bench/workers-bench.sh [PARTS]   e.g. bench/workers-bench.sh "overhead speed quality"
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -22,7 +25,7 @@ run() { # name, args...: runs a search into $out/name, appends "name wall-second
   rm -rf "$out/$name"
   local start end
   start=$(date +%s.%N)
-  "${amc[@]}" search "${common[@]}" "$@" --out "$out/$name" > "$out/$name.json" 2> "$out/$name.log"
+  /usr/bin/time -v "${amc[@]}" search "${common[@]}" "$@" --out "$out/$name" > "$out/$name.json" 2> "$out/$name.log"
   rm -f "$out/$name/.lock"
   end=$(date +%s.%N)
   echo "$name $(echo "$end - $start" | bc) load $(cut -d' ' -f1-3 /proc/loadavg) $(date -u +%H:%M:%S)" | tee -a "$out/runs.txt"
@@ -40,6 +43,15 @@ for part in $parts; do
       for seed in ${SEEDS:-1 2}; do
         for k in 1 4; do run "quality$tag-k$k-seed$seed" --episodes "$e" --warmup "$w" --seed "$seed" --rollouts-per-round "$k"; done
       done ;;
-    *) echo "unknown part $part (overhead, speed or quality)" >&2; exit 2 ;;
+    user)
+      e="${USER_EPISODES:-100}"
+      for rep in 1 2; do
+        # Without workers the search scores in process with the default threads (both cores).
+        # The README's commands as they are (baselines, top-5 confirmation), plus the episodes.
+        common=(--checkpoint "$root/bench/models/resnet20-fmnist.amc" --data fashion-mnist-subset --json)
+        run "user-serial-e$e-r$rep" --episodes "$e" --warmup $((e / 4))
+        run "user-w2-e$e-r$rep" --episodes "$e" --warmup $((e / 4)) --workers 2
+      done ;;
+    *) echo "unknown part $part (overhead, speed, quality or user)" >&2; exit 2 ;;
   esac
 done
