@@ -2,7 +2,7 @@
 """Markdown tables of bench/results/quantize (bench/quantize-bench.sh, bench/quantize224.sh)."""
 import json, os, sys
 
-res = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "quantize")
+res = os.environ.get("RES") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "quantize")
 
 def load(name):
     path = os.path.join(res, name)

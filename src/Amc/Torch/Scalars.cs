@@ -16,6 +16,13 @@ public static class Scalars
     static readonly Scalar One = 1.ToScalar();
     static readonly Scalar Zero = 0.ToScalar();
 
+    /// <summary>Runs <paramref name="op"/> with v as a Scalar that lives until op has returned.</summary>
+    static Tensor With(double v, Func<Scalar, Tensor> op)
+    {
+        using var s = v.ToScalar();
+        return op(s);
+    }
+
     /// <summary>a + b.</summary>
     public static Tensor Plus(this Tensor a, Tensor b) => a.add(b, One);
 
@@ -29,53 +36,25 @@ public static class Scalars
     public static Tensor PlusInPlace(this Tensor a, Tensor b) => a.add_(b, One);
 
     /// <summary>a + alpha * b.</summary>
-    public static Tensor PlusScaled(this Tensor a, Tensor b, double alpha)
-    {
-        using var s = alpha.ToScalar();
-        return a.add(b, s);
-    }
+    public static Tensor PlusScaled(this Tensor a, Tensor b, double alpha) => With(alpha, s => a.add(b, s));
 
     /// <summary>a += v, in place.</summary>
-    public static Tensor PlusInPlace(this Tensor a, double v)
-    {
-        using var s = v.ToScalar();
-        return a.add_(s, One);
-    }
+    public static Tensor PlusInPlace(this Tensor a, double v) => With(v, s => a.add_(s, One));
 
     /// <summary>a + v.</summary>
-    public static Tensor Plus(this Tensor a, double v)
-    {
-        using var s = v.ToScalar();
-        return a.add(s, One);
-    }
+    public static Tensor Plus(this Tensor a, double v) => With(v, s => a.add(s, One));
 
     /// <summary>Every element set to v, in place.</summary>
-    public static Tensor FillWith(this Tensor a, double v)
-    {
-        using var s = v.ToScalar();
-        return a.fill_(s);
-    }
+    public static Tensor FillWith(this Tensor a, double v) => With(v, s => a.fill_(s));
 
     /// <summary>a * v.</summary>
-    public static Tensor Times(this Tensor a, double v)
-    {
-        using var s = v.ToScalar();
-        return a.mul(s);
-    }
+    public static Tensor Times(this Tensor a, double v) => With(v, s => a.mul(s));
 
     /// <summary>a / v.</summary>
-    public static Tensor DividedBy(this Tensor a, double v)
-    {
-        using var s = v.ToScalar();
-        return a.div(s);
-    }
+    public static Tensor DividedBy(this Tensor a, double v) => With(v, s => a.div(s));
 
     /// <summary>a - v.</summary>
-    public static Tensor Minus(this Tensor a, double v)
-    {
-        using var s = v.ToScalar();
-        return a.sub(s);
-    }
+    public static Tensor Minus(this Tensor a, double v) => With(v, s => a.sub(s));
 
     /// <summary>Element-wise a², as <c>a.square()</c> (which makes its exponent inline).</summary>
     public static Tensor Squared(this Tensor a) => a.mul(a);
