@@ -28,8 +28,6 @@ public static class ScalarSafeModules
     {
         readonly Scalar negativeSlope = slope.ToScalar();
 
-        public double Slope => slope;
-
         public override Tensor forward(Tensor x) => x.leaky_relu(negativeSlope);
 
         protected override void Dispose(bool disposing)
