@@ -60,9 +60,8 @@ on a redis-server --port 6379 --bind "${ip[a]}" --requirepass "$redis_password" 
 
 search=(search --checkpoint /data/base.amc --data /data/fmnist --episodes "$episodes" --warmup "$warmup" --seed 1 --threads 1 --json)
 rm -rf "$out"; mkdir -p "$out"
-start_worker() { # machine
+start_worker() { # machine, log tag; the cleanup trap stops it with everything else in its namespace
   on "$1" "${amc[@]}" worker --cluster cluster.json --serve /data --address "${ip[$1]}" --threads 1 > "$out/worker-$1-$2.log" 2>&1 &
-  echo $!
 }
 timed() { # name, machine, args...
   local name="$1" m="$2"; shift 2
@@ -76,19 +75,18 @@ timed() { # name, machine, args...
 timed reference a "${search[@]}" --rollouts-per-round 2
 
 # The cluster: workers on B and C first (they wait for searches), then A's search.
-wb=$(start_worker b cluster); wc=$(start_worker c cluster)
+start_worker b cluster; start_worker c cluster
 sleep 5
 timed cluster a "${search[@]}" --cluster cluster.json --rollouts-per-round 2
-grep -h 'joined\|left' "$out/cluster.log" | head -4 || true
 
 # A worker machine lost mid-search: C's worker killed after KILL_AFTER episodes; B finishes.
 ( log="$work/a/data/runs/fault/episodes.jsonl"
   while [ "$( { [ -f "$log" ] && wc -l < "$log"; } || echo 0)" -lt "$kill_after" ]; do sleep 0.2; done
   ip netns pids amc-c | xargs -r kill -9
   echo "killed machine C's worker after $kill_after episodes at $(date -u +%H:%M:%S)" | tee -a "$out/runs.txt" ) &
+killer=$!
 timed fault a "${search[@]}" --cluster cluster.json --rollouts-per-round 2
-wait
-kill "$wb" 2>/dev/null || true
+wait "$killer"
 
 same() { # a b: episodes.jsonl equal without their timings?
   python3 - "$1" "$2" <<'EOF'

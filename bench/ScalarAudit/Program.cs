@@ -10,10 +10,10 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 var src = args[0];
-string[] refDirs = [Path.GetDirectoryName(typeof(object).Assembly.Location)!];
+var runtime = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
 var parse = new CSharpParseOptions(LanguageVersion.Latest, preprocessorSymbols: ["NET6_0_OR_GREATER", "NETCOREAPP", "NET", "NET5_0_OR_GREATER", "NETCOREAPP3_1_OR_GREATER"]);
 var trees = Directory.GetFiles(src, "*.cs", SearchOption.AllDirectories).Select(f => CSharpSyntaxTree.ParseText(File.ReadAllText(f), parse, f)).ToList();
-var refs = refDirs.SelectMany(d => Directory.GetFiles(d, "*.dll")).Where(IsManaged).Select(f => MetadataReference.CreateFromFile(f)).ToList();
+var refs = Directory.GetFiles(runtime, "*.dll").Where(IsManaged).Select(f => MetadataReference.CreateFromFile(f)).ToList();
 var comp = CSharpCompilation.Create("TorchSharp", trees, refs, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true));
 Console.Error.WriteLine($"errors: {comp.GetDiagnostics().Count(d => d.Severity == DiagnosticSeverity.Error)}");
 

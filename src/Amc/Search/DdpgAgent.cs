@@ -113,8 +113,11 @@ internal sealed class DdpgAgent : IDisposable
     static void SoftUpdate(nn.Module source, nn.Module target, double tau)
     {
         using var _ = no_grad();
+        // One pair of Scalars for every tensor, alive through each call (Amc.Torch.Scalars).
+        using var keep = (1 - tau).ToScalar();
+        using var take = tau.ToScalar();
         foreach (var (sp, tp) in source.parameters().Zip(target.parameters()))
-            tp.Blend(sp, tau);
+            tp.mul_(keep).add_(sp, take);
     }
 
     /// <summary>Every network's tensors by a stable name, for the search state file.</summary>

@@ -48,12 +48,13 @@ public static class ScalarSafeOptimizers
             var options = group.Options;
             double momentum = options.momentum!.Value, weightDecay = options.weight_decay!.Value;
             using var keep = momentum.ToScalar();
+            using var decay = weightDecay.ToScalar();
             using var descent = (-options.LearningRate!.Value).ToScalar();
             foreach (var param in group.Parameters)
             {
                 if (param.grad is not { } grad) continue;
                 var state = (State)_state[param.Handle];
-                if (weightDecay != 0) grad = grad.PlusScaled(param, weightDecay);
+                if (weightDecay != 0) grad = grad.add(param, decay);
                 if (momentum != 0)
                 {
                     if (state.momentum_buffer is not { } buffer)

@@ -35,9 +35,6 @@ public static class Scalars
     /// <summary>a += b, in place.</summary>
     public static Tensor PlusInPlace(this Tensor a, Tensor b) => a.add_(b, One);
 
-    /// <summary>a + alpha * b.</summary>
-    public static Tensor PlusScaled(this Tensor a, Tensor b, double alpha) => With(alpha, s => a.add(b, s));
-
     /// <summary>a += v, in place.</summary>
     public static Tensor PlusInPlace(this Tensor a, double v) => With(v, s => a.add_(s, One));
 
@@ -61,12 +58,4 @@ public static class Scalars
 
     /// <summary>Sets the elements at <paramref name="index"/> along <paramref name="dim"/> to 0, in place.</summary>
     public static Tensor ZeroAt(this Tensor a, long dim, Tensor index) => a.index_fill_(dim, index, Zero);
-
-    /// <summary>target = (1 - tau) * target + tau * source, in place (soft target update).</summary>
-    public static void Blend(this Tensor target, Tensor source, double tau)
-    {
-        using var keep = (1 - tau).ToScalar();
-        using var take = tau.ToScalar();
-        target.mul_(keep).add_(source, take);
-    }
 }
