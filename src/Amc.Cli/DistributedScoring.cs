@@ -6,17 +6,20 @@ namespace Amc.Cli;
 
 /// <summary>
 /// `amc search --workers N` or `--cluster CONFIG`: the coordinator's silo, the local workers when
-/// there are any, and the scorer that sends policies to the workers.
+/// there are any, and the scorer that sends policies to the workers. Deletes the setup's Gram file
+/// (written for the local workers) when the search is done with them.
 /// </summary>
 sealed class DistributedScoring : IDisposable
 {
     readonly Coordinator coordinator;
     readonly LocalWorkers? local;
+    readonly string? grams;
 
-    DistributedScoring(Coordinator coordinator, LocalWorkers? local, RemoteCandidateScorer scorer)
+    DistributedScoring(Coordinator coordinator, LocalWorkers? local, RemoteCandidateScorer scorer, string? grams)
     {
         this.coordinator = coordinator;
         this.local = local;
+        this.grams = grams;
         Scorer = scorer;
     }
 
@@ -34,7 +37,7 @@ sealed class DistributedScoring : IDisposable
         {
             if (localWorkers is int n)
             {
-                string[] served = [setup.Checkpoint, .. Path.Exists(setup.Data) ? [setup.Data] : Array.Empty<string>()];
+                string[] served = [setup.Checkpoint, .. Path.Exists(setup.Data) ? [setup.Data] : Array.Empty<string>(), .. setup.Grams is null ? Array.Empty<string>() : [setup.Grams]];
                 local = LocalWorkers.Start(config, n, served);
                 try { coordinator.WaitForWorkers(n, TimeSpan.FromSeconds(120), () => local.AnyExited).GetAwaiter().GetResult(); }
                 catch (ClusterException e) when (local.AnyExited) { throw new ClusterException($"{e.Message}; a worker exited: {local.Errors()}"); }
@@ -46,12 +49,13 @@ sealed class DistributedScoring : IDisposable
                 coordinator.WaitForWorkers(1, TimeSpan.FromMinutes(10)).GetAwaiter().GetResult();
                 say($"{coordinator.Workers().Count} scoring worker(s) in the cluster");
             }
-            return new DistributedScoring(coordinator, local, new RemoteCandidateScorer(coordinator, setup, TimeSpan.FromSeconds(60), say));
+            return new DistributedScoring(coordinator, local, new RemoteCandidateScorer(coordinator, setup, TimeSpan.FromSeconds(60), say), setup.Grams);
         }
         catch
         {
             local?.Dispose();
             coordinator.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            if (setup.Grams is not null) File.Delete(setup.Grams);
             throw;
         }
     }
@@ -61,5 +65,6 @@ sealed class DistributedScoring : IDisposable
         Scorer.Dispose();
         local?.Dispose();
         coordinator.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        if (grams is not null) File.Delete(grams);
     }
 }

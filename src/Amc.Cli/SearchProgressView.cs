@@ -15,9 +15,9 @@ namespace Amc.Cli;
 static class SearchProgressView
 {
     /// <param name="stage">Where the session writes each of its result files (CommandOutputs.Stage), or null for in place.</param>
-    /// <param name="scorerFor">Scores the candidates elsewhere (workers), given the fingerprint; null: in this process.</param>
+    /// <param name="scorerFor">Scores the candidates elsewhere (workers), given the fingerprint and this process's scoring; null: in this process.</param>
     /// <param name="workers">The workers' states now, when the candidates are scored on workers.</param>
-    public static SearchResult Run(SearchSettings settings, Func<string, string>? stage, bool quiet, Func<string, ICandidateScorer>? scorerFor = null,
+    public static SearchResult Run(SearchSettings settings, Func<string, string>? stage, bool quiet, Func<string, SearchScoring, ICandidateScorer>? scorerFor = null,
         Func<IReadOnlyList<WorkerState>>? workers = null)
     {
         using var session = settings.Search.Resource == Resource.Latency

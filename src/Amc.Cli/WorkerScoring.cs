@@ -46,7 +46,7 @@ static class WorkerScoring
         return new ScoringSetup(fingerprint, Path.GetFullPath(checkpoint), data, args.ToArray());
     }
 
-    /// <summary>Loads a setup on a worker: checkpoint, data, calibration images and Gram matrices, and the scorer.</summary>
+    /// <summary>Loads a setup on a worker: checkpoint, data, calibration images and Gram matrices (the coordinator's file when it sent one), and the scorer.</summary>
     public static ScoringContext Load(ScoringSetup setup)
     {
         var cmd = new Command("scoring") { DataOptions.Data, Engine, Reward, Int8, Mixed };
@@ -59,6 +59,11 @@ static class WorkerScoring
             p.GetValue(Engine) == "ort" ? ScoringEngine.OnnxRuntime : ScoringEngine.Torch, SearchCommand.RewardKindOf(p.GetValue(Reward)!), p.GetValue(Int8), p.GetValue(Mixed));
         try
         {
+            if (setup.Grams is string grams)
+            {
+                try { scoring.Pruner.UseGrams(grams, setup.Key); }
+                catch (CheckpointException e) { Console.WriteLine($"collecting the Gram matrices here: the coordinator's cannot be used ({e.Message})"); }
+            }
             scoring.Pruner.Grams(pruning.Seed);
             return new ScoringContext(scoring.Scorer(), scoring);
         }

@@ -37,7 +37,7 @@ public sealed class LoadedSetups(WorkerSettings settings) : IDisposable
         if (Refusal(setup, secret) is string reason) return (null, reason);
         lock (gate)
         {
-            string key = string.Join('\n', [setup.Fingerprint, setup.Checkpoint, setup.Data, .. setup.Arguments]);
+            string key = setup.Key;
             if (current?.Key != key)
             {
                 current?.Context.Dispose();
@@ -59,6 +59,8 @@ public sealed class LoadedSetups(WorkerSettings settings) : IDisposable
         bool builtIn = setup.Data is DataSource.FashionMnist or DataSource.FashionMnistSubset;
         if (!builtIn && !IsServed(setup.Data))
             return $"the worker does not serve the data {setup.Data} (start it with --serve for that folder)";
+        if (setup.Grams is not null && !IsServed(setup.Grams))
+            return $"the worker does not serve the Gram matrices file {setup.Grams}";
         // A response file (@file) would make the worker read a path nobody checked.
         if (setup.Arguments.Any(a => a.StartsWith('@')))
             return "the worker refused the work: response files (@file) are not accepted in scoring options";

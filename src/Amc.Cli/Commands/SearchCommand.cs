@@ -179,9 +179,20 @@ public static class SearchCommand
             SearchResult result;
             try
             {
-                Func<string, ICandidateScorer>? onWorkers = !distributed ? null : fingerprint =>
-                    (scoring = DistributedScoring.Start(p.GetValue(workers), p.GetValue(cluster), WorkerScoring.Setup(p, fingerprint, ckPath, p.GetValue(engine)!, p.GetValue(reward)!, p.GetValue(int8) || mixed, mixed),
+                Func<string, SearchScoring, ICandidateScorer>? onWorkers = !distributed ? null : (fingerprint, here) =>
+                {
+                    var setup = WorkerScoring.Setup(p, fingerprint, ckPath, p.GetValue(engine)!, p.GetValue(reward)!, p.GetValue(int8) || mixed, mixed);
+                    // Local workers read this process's Gram matrices: collected once with every
+                    // core, not once per worker on one core each beside this process's own.
+                    if (p.GetValue(workers) is not null)
+                    {
+                        string grams = AtomicFile.TempPath(Path.Combine(outDir, "worker-grams.safetensors"));
+                        here.Pruner.Grams(settings.Pruning.Seed).Save(grams, setup.Key);
+                        setup = setup with { Grams = grams };
+                    }
+                    return (scoring = DistributedScoring.Start(p.GetValue(workers), p.GetValue(cluster), setup,
                         line => { if (!json) AnsiConsole.MarkupLine(Markup.Escape(line)); })).Scorer;
+                };
                 result = SearchProgressView.Run(settings, outputs.Stage, json, onWorkers, distributed ? () => scoring?.Scorer.Workers() ?? [] : null);
             }
             finally

@@ -52,6 +52,16 @@ public sealed class ChannelPruner
         }
     }
 
+    /// <summary>
+    /// Uses matrices collected elsewhere from the same network, images and seed (a distributed
+    /// search's coordinator writes them for its local workers) instead of collecting them here.
+    /// </summary>
+    public void UseGrams(string path, string key)
+    {
+        var loaded = LayerInputGram.Load(path, key, LayerInputGram.ReconstructableLayers(Graph));
+        lock (gramsLock) grams ??= loaded;
+    }
+
     public PrunedNetwork Prune(Policy policy, PruneOptions options) => Prune(policy, options, out _, out _);
 
     /// <summary>Prunes and reports the seconds spent selecting + slicing and in least squares.</summary>

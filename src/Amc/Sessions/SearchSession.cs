@@ -52,7 +52,7 @@ public sealed class SearchSession : IDisposable
     readonly Func<Policy, double>? predictMs;
 
     SearchSession(SearchSettings settings, Checkpoint ck, PruningEnvironment env, LatencyTableBuild? table, LatencyTableBuild? int8Table,
-        Func<Policy, double>? predictMs, OpenedData data, string fingerprint, Func<string, ICandidateScorer>? scorerFor, IReadOnlyList<string> staleTableWarnings)
+        Func<Policy, double>? predictMs, OpenedData data, string fingerprint, Func<string, SearchScoring, ICandidateScorer>? scorerFor, IReadOnlyList<string> staleTableWarnings)
     {
         StaleTableWarnings = staleTableWarnings;
         Settings = settings;
@@ -64,7 +64,7 @@ public sealed class SearchSession : IDisposable
         Data = data;
         Fingerprint = fingerprint;
         scoring = new SearchScoring(ck, data, settings.Calibration, settings.Pruning, settings.Engine, settings.Search.Reward, settings.Int8, settings.Search.MixedPrecision);
-        scorer = scorerFor?.Invoke(fingerprint) ?? scoring.Scorer();
+        scorer = scorerFor?.Invoke(fingerprint, scoring) ?? scoring.Scorer();
         runner = new SearchRunner(env, scorer, settings.Search, settings.OutputFolder, fingerprint);
     }
 
@@ -96,11 +96,12 @@ public sealed class SearchSession : IDisposable
     /// </summary>
     /// <param name="scorerFor">
     /// Scores the agent's candidates elsewhere (e.g. on distributed workers), given the search's
-    /// fingerprint; null: here, with <see cref="SearchSettings.Engine"/>. The baselines and the
+    /// fingerprint and this process's scoring (whose Gram matrices local workers may read instead
+    /// of collecting their own); null: here, with <see cref="SearchSettings.Engine"/>. The baselines and the
     /// confirmation of the top policies are always scored here.
     /// </param>
     public static SearchSession Open(SearchSettings settings, Action<LatencyTableProgress>? tableProgress = null,
-        Func<string, ICandidateScorer>? scorerFor = null)
+        Func<string, SearchScoring, ICandidateScorer>? scorerFor = null)
     {
         MallocTuning.Apply();
         var options = settings.Search;

@@ -10,7 +10,8 @@ namespace Amc.Torch;
 
 /// <summary>
 /// Reads and writes the safetensors format (an 8-byte header length, a JSON header, raw
-/// little-endian data), float32 only, with a string metadata map. Written by hand rather than
+/// little-endian data), float32 (float64 tensors stay float64: the Gram matrices workers read), with
+/// a string metadata map. Written by hand rather than
 /// through TorchSharp.PyBridge because we need the metadata map (the architecture travels in it)
 /// and a strict reader that reports truncation and bad offsets instead of crashing; the format is
 /// plain data, so loading never executes code.
@@ -24,19 +25,17 @@ public static class SafeTensorsFile
         foreach (var (k, v) in metadata) meta[k] = v;
         header["__metadata__"] = meta;
         long offset = 0;
-        var blobs = new List<byte[]>();
-        foreach (var (name, t) in tensors.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        var ordered = tensors.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToList();
+        foreach (var (name, t) in ordered)
         {
-            using var cpu = t.detach().cpu().to_type(ScalarType.Float32).contiguous();
-            var bytes = MemoryMarshal.AsBytes(cpu.data<float>().ToArray().AsSpan()).ToArray();
+            long bytes = t.numel() * (t.dtype == ScalarType.Float64 ? sizeof(double) : sizeof(float));
             header[name] = new JsonObject
             {
-                ["dtype"] = "F32",
-                ["shape"] = new JsonArray(cpu.shape.Select(d => (JsonNode)JsonValue.Create(d)!).ToArray()),
-                ["data_offsets"] = new JsonArray(offset, offset + bytes.Length),
+                ["dtype"] = t.dtype == ScalarType.Float64 ? "F64" : "F32",
+                ["shape"] = new JsonArray(t.shape.Select(d => (JsonNode)JsonValue.Create(d)!).ToArray()),
+                ["data_offsets"] = new JsonArray(offset, offset + bytes),
             };
-            blobs.Add(bytes);
-            offset += bytes.Length;
+            offset += bytes;
         }
         var json = Encoding.UTF8.GetBytes(header.ToJsonString());
         int pad = (8 - json.Length % 8) % 8;
@@ -50,12 +49,25 @@ public static class SafeTensorsFile
             BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)headerBytes.Length);
             stream.Write(len);
             stream.Write(headerBytes);
-            foreach (var b in blobs) stream.Write(b);
+            // One tensor's bytes at a time: a file of Gram matrices can be a gigabyte.
+            foreach (var (_, t) in ordered)
+            {
+                if (t.dtype == ScalarType.Float64)
+                {
+                    using var cpu = t.detach().cpu().contiguous();
+                    stream.Write(MemoryMarshal.AsBytes(cpu.data<double>().ToArray().AsSpan()));
+                }
+                else
+                {
+                    using var cpu = t.detach().cpu().to_type(ScalarType.Float32).contiguous();
+                    stream.Write(MemoryMarshal.AsBytes(cpu.data<float>().ToArray().AsSpan()));
+                }
+            }
         });
     }
 
     /// <summary>
-    /// Reads a file written by <see cref="Write"/> (or any F32 safetensors file). Every field of the
+    /// Reads a file written by <see cref="Write"/> (or any F32 or F64 safetensors file). Every field of the
     /// header is checked (type, range, duplicates) and every byte count against the file's length
     /// before anything is allocated: a damaged or hostile file is a <see cref="CheckpointException"/>
     /// naming the file and the field, never a crash or a huge allocation.
@@ -98,16 +110,17 @@ public static class SafeTensorsFile
         var tensors = new Dictionary<string, Tensor>();
         foreach (var e in entries)
         {
-            var floats = MemoryMarshal.Cast<byte, float>(data.AsSpan((int)(dataStart + e.Begin), (int)(e.End - e.Begin))).ToArray();
-            tensors[e.Name] = tensor(floats, e.Shape);
+            var bytes = data.AsSpan((int)(dataStart + e.Begin), (int)(e.End - e.Begin));
+            tensors[e.Name] = e.Float64 ? tensor(MemoryMarshal.Cast<byte, double>(bytes).ToArray(), e.Shape)
+                : tensor(MemoryMarshal.Cast<byte, float>(bytes).ToArray(), e.Shape);
         }
         return (tensors, metadata);
     }
 
     const string MetadataKey = "__metadata__";
 
-    /// <summary>One tensor's header entry, checked: Begin..End is exactly the shape's F32 bytes.</summary>
-    sealed record Entry(string Name, long[] Shape, long Begin, long End);
+    /// <summary>One tensor's header entry, checked: Begin..End is exactly the shape's F32 (or F64) bytes.</summary>
+    sealed record Entry(string Name, long[] Shape, long Begin, long End, bool Float64);
 
     static JsonDocument ParseHeader(string path, ReadOnlyMemory<byte> bytes)
     {
@@ -174,7 +187,8 @@ public static class SafeTensorsFile
         }
         if (dtype is not { } d) throw Bad(path, $"tensor '{name}' has no dtype");
         if (d.ValueKind != JsonValueKind.String) throw Bad(path, $"tensor '{name}' dtype must be a string, got {Show(d)}");
-        if (d.GetString() != "F32") throw new CheckpointException($"{path}: tensor '{name}' is {d.GetString()}; only F32 is supported");
+        bool f64 = d.GetString() == "F64";
+        if (d.GetString() != "F32" && !f64) throw new CheckpointException($"{path}: tensor '{name}' is {d.GetString()}; only F32 and F64 are supported");
         if (shape is not { } s) throw Bad(path, $"tensor '{name}' has no shape");
         var dims = Integers(s) ?? throw Bad(path, $"tensor '{name}' shape must be an array of whole numbers >= 0, got {Show(s)}");
         if (offsets is not { } o) throw Bad(path, $"tensor '{name}' has no data_offsets");
@@ -183,7 +197,7 @@ public static class SafeTensorsFile
         long bytes;
         try
         {
-            bytes = checked(dims.Aggregate(1L, (a, b) => a * b) * sizeof(float));
+            bytes = checked(dims.Aggregate(1L, (a, b) => a * b) * (f64 ? sizeof(double) : sizeof(float)));
         }
         catch (OverflowException)
         {
@@ -191,7 +205,7 @@ public static class SafeTensorsFile
         }
         if (offs[1] < offs[0] || offs[1] - offs[0] != bytes)
             throw Bad(path, $"tensor '{name}' has inconsistent offsets: data_offsets [{offs[0]}, {offs[1]}] hold {offs[1] - offs[0]} bytes, its shape [{string.Join(", ", dims)}] needs {bytes}");
-        return new Entry(name, dims, offs[0], offs[1]);
+        return new Entry(name, dims, offs[0], offs[1], f64);
     }
 
     /// <summary>The array's elements if all are whole numbers in 0..long.MaxValue; otherwise null.</summary>

@@ -159,6 +159,8 @@ public class RemoteScorerTests
         }
         using var data = new RemoteCandidateScorer(cluster.Coordinator, Setup() with { Data = "/tmp/other-data" }, TimeSpan.FromSeconds(10));
         Assert.Contains("does not serve the data", Assert.Throws<ClusterException>(() => data.Score(Policies(1)[0])).Message);
+        using var grams = new RemoteCandidateScorer(cluster.Coordinator, Setup() with { Grams = "/tmp/grams.safetensors" }, TimeSpan.FromSeconds(10));
+        Assert.Contains("does not serve the Gram matrices file", Assert.Throws<ClusterException>(() => grams.Score(Policies(1)[0])).Message);
         using var responseFile = new RemoteCandidateScorer(cluster.Coordinator, Setup() with { Arguments = ["@/etc/passwd"] }, TimeSpan.FromSeconds(10));
         Assert.Contains("response files", Assert.Throws<ClusterException>(() => responseFile.Score(Policies(1)[0])).Message);
         Assert.Equal([0], cluster.Loads);

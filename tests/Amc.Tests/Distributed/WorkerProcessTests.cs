@@ -35,6 +35,8 @@ public class WorkerProcessTests(TrainedModel model)
             CliAssert.Ok(r);
             Assert.Contains($"{n} local scoring worker(s) joined", r.Stdout);
             Assert.Equal(Episodes(local), Episodes(workers));
+            // The Gram matrices the workers read (a pid-tagged temporary) go with the search.
+            Assert.Empty(Directory.GetFiles(workers, ".worker-grams*", SearchOption.AllDirectories));
         }
     }
 

@@ -44,4 +44,34 @@ public class ChannelPrunerTests
             Assert.Equal(pruner.Graph.Prunable.Count(), pruned.Kept.Count);
         }
     }
+
+    [Fact]
+    public void Gram_matrices_read_from_another_process_file_prune_bit_for_bit_as_collected_ones()
+    {
+        // A distributed search's local workers read the coordinator's matrices instead of collecting them.
+        var net = ModelZoo.Build("resnet20", new ModelOptions(new TensorShape(1, 16, 16), 10, 0.25));
+        using var original = RandomWeights.Module(net, seed: 5);
+        var g = new Generator(6);
+        var calibration = new List<Tensor> { randn([4, 1, 16, 16], generator: g) };
+        var here = new ChannelPruner(net, original.Tensors(), calibration, batchNormBatches: 1, pointsPerImage: 4);
+        using var temp = new Amc.Tests.Data.TempFolder();
+        string file = Path.Combine(temp.Path, "grams.safetensors");
+        here.Grams(seed: 7).Save(file, "search-a");
+
+        // Other images: had it collected its own matrices, its least squares would differ.
+        var there = new ChannelPruner(net, original.Tensors(), [randn([4, 1, 16, 16], generator: g)], batchNormBatches: 1, pointsPerImage: 4);
+        there.UseGrams(file, "search-a");
+        var options = new PruneOptions(Round: 1, RecalibrateBatchNorm: false, Seed: 7);
+        var channels = PruningPolicy.Uniform(here.Graph, 0.5).Resolve(here.Graph, 1);
+        var expected = here.Prune(channels, options).Weights;
+        var read = there.Prune(channels, options).Weights;
+        foreach (var (name, w) in expected) Assert.Equal(w.data<float>().ToArray(), read[name].data<float>().ToArray());
+
+        var e = Assert.Throws<Amc.Torch.CheckpointException>(() => there.UseGrams(file, "search-b"));
+        Assert.Contains("Gram matrices of another search", e.Message);
+        var other = ModelZoo.Build("plain20", new ModelOptions(new TensorShape(1, 16, 16), 10, 0.25));
+        using var otherWeights = RandomWeights.Module(other, seed: 5);
+        var elsewhere = new ChannelPruner(other, otherWeights.Tensors(), calibration, batchNormBatches: 1, pointsPerImage: 4);
+        Assert.Contains("the network needs", Assert.Throws<Amc.Torch.CheckpointException>(() => elsewhere.UseGrams(file, "search-a")).Message);
+    }
 }

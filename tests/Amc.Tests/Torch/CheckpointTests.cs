@@ -54,6 +54,29 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void Float64_tensors_round_trip_exactly_and_a_float64_checkpoint_is_read_as_float32()
+    {
+        var values = new[] { 1.0 / 3, Math.PI, -1e-300 };
+        SafeTensorsFile.Write(PathOf("f64.safetensors"), new Dictionary<string, Tensor> { ["g"] = tensor(values, [3]), ["w"] = ones(2) }, new Dictionary<string, string>());
+        var (read, _) = SafeTensorsFile.Read(PathOf("f64.safetensors"));
+        Assert.Equal(ScalarType.Float64, read["g"].dtype);
+        Assert.Equal(values, read["g"].data<double>().ToArray());
+        Assert.Equal(ScalarType.Float32, read["w"].dtype);
+
+        // Another tool's float64 weights: the network runs in float32 as saved from its values.
+        var saved = Sample();
+        saved.Save(PathOf("f32.safetensors"));
+        var (tensors, meta) = SafeTensorsFile.Read(PathOf("f32.safetensors"));
+        SafeTensorsFile.Write(PathOf("as-f64.safetensors"), tensors.ToDictionary(kv => kv.Key, kv => kv.Value.to_type(ScalarType.Float64)), meta);
+        var loaded = Checkpoint.Load(PathOf("as-f64.safetensors"));
+        foreach (var (key, t) in saved.Weights)
+        {
+            Assert.Equal(ScalarType.Float32, loaded.Weights[key].dtype);
+            Assert.Equal(t.data<float>().ToArray(), loaded.Weights[key].data<float>().ToArray());
+        }
+    }
+
+    [Fact]
     public void Truncated_file_is_refused()
     {
         Sample().Save(PathOf("full.safetensors"));
