@@ -50,7 +50,7 @@ public sealed record Checkpoint(Network Network, Dictionary<string, Tensor> Weig
         }
         var extra = tensors.Keys.Except(expected.Select(s => s.Key)).FirstOrDefault();
         if (extra is not null) throw new CheckpointException($"{path}: tensor '{extra}' does not belong to the architecture");
-        // Networks run in float32; a checkpoint another tool saved in float64 is read as such.
+        // Networks run in float32: weights another tool saved in float64 are converted as they are read.
         foreach (var (name, t) in tensors.Where(kv => kv.Value.dtype != ScalarType.Float32).ToList())
         {
             tensors[name] = t.to_type(ScalarType.Float32);

@@ -10,11 +10,11 @@ namespace Amc.Torch;
 
 /// <summary>
 /// Reads and writes the safetensors format (an 8-byte header length, a JSON header, raw
-/// little-endian data), float32 (float64 tensors stay float64: the Gram matrices workers read), with
-/// a string metadata map. Written by hand rather than
-/// through TorchSharp.PyBridge because we need the metadata map (the architecture travels in it)
-/// and a strict reader that reports truncation and bad offsets instead of crashing; the format is
-/// plain data, so loading never executes code.
+/// little-endian data), float32 (float64 tensors stay float64: the Gram matrices workers read),
+/// with a string metadata map. Written by hand rather than through TorchSharp.PyBridge because we
+/// need the metadata map (the architecture travels in it) and a strict reader that reports
+/// truncation and bad offsets instead of crashing; the format is plain data, so loading never
+/// executes code.
 /// </summary>
 public static class SafeTensorsFile
 {
