@@ -5,7 +5,7 @@
 # episodes cancels start-up and loading. Wall clock and peak memory from /usr/bin/time.
 #   bench/workers224.sh CHECKPOINT FOLDER OUT   e.g. bench/workers224.sh mobilenetv2.amc images/ /tmp/w224
 # With a fourth argument "user": what a user sees, the search without workers (scoring in process
-# on every core) against --workers 2, USER_EPISODES (30) episodes each, twice, interleaved.
+# on every core) against --workers 2, USER_EPISODES (30) episodes each, interleaved, for each of REPS ("1 2").
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 ck="$1"; folder="$2"; out="$3"
@@ -15,9 +15,9 @@ export OMP_WAIT_POLICY=PASSIVE
 common=(--checkpoint "$ck" --data "$folder" --heldout 200 --calibration-images 100 --bn-images 50
         --target-macs 0.5 --warmup 4 --no-baselines --confirm-top 0 --seed 1 --json)
 if [ "${4:-}" = user ]; then
-  for rep in 1 2; do
+  for rep in ${REPS:-1 2}; do
     for w in 0 2; do
-      name="user-w$w-r$rep"
+      name="user-w$w-e${USER_EPISODES:-30}-r$rep"
       rm -rf "$out/$name"
       more=(); [ "$w" = 0 ] || more=(--workers "$w")
       /usr/bin/time -f "%e %M" -o "$out/$name.time" "${amc[@]}" search "${common[@]}" --episodes "${USER_EPISODES:-30}" "${more[@]}" \
