@@ -277,6 +277,25 @@ public class MixedPrecisionTests(TinyLatencyTable tiny) : IClassFixture<TinyLate
     }
 
     [Fact]
+    public void A_group_pruned_to_one_channel_keeps_the_precision_the_search_scored_it_in()
+    {
+        // One channel is fixed in the pruned network's graph (nothing left to prune), yet the policy
+        // decided its precision: `amc quantize --policy` on the pruned network must run it as scored.
+        var net = Amc.Models.ModelZoo.Build("resnet20", new Amc.Models.ModelOptions(new TensorShape(1, 16, 16), 10, 0.25));
+        var graph = ChannelGraph.Build(net);
+        using var module = Amc.Tests.Pruning.RandomWeights.Module(net, seed: 2);
+        var g = graph.Prunable.First(x => x.Name == "layer1.0.conv1");
+        var all = Policy.Full(graph).WithWidth(g.Id, 1).WithInt8(graph.Prunable.Select(x => x.Id));
+        var pruned = NetworkPruner.ToWidths(net, graph, module.Tensors(), all);
+        var prunedGraph = ChannelGraph.Build(pruned.Network);
+        Assert.False(prunedGraph.Groups.Single(x => x.Name == g.Name).Prunable);
+        var int8 = PruningPolicy.From(all, graph, "resnet20", round: 1).Int8Groups(prunedGraph); // as best-policy.json reads
+        var deployed = LayerPrecision.Int8Layers(pruned.Network, prunedGraph, Policy.Full(prunedGraph).WithInt8(int8));
+        Assert.Equal(LayerPrecision.Int8Layers(net, graph, all), deployed);
+        Assert.Contains("layer1.0.conv1", deployed);
+    }
+
+    [Fact]
     public void Int8_groups_survive_every_file_form_and_plain_policies_read_as_before()
     {
         var graph = tiny.Graph;
