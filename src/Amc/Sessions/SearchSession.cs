@@ -4,6 +4,7 @@ using Amc.Files;
 using Amc.Graph;
 using Amc.Host;
 using Amc.Latency;
+using Amc.Onnx;
 using Amc.Pruning;
 using Amc.Quantization;
 using Amc.Reports;
@@ -250,11 +251,18 @@ public sealed class SearchSession : IDisposable
         var options = Settings.Search;
         var env = Environment;
         var (origMacs, origParams) = env.Cost(env.Full);
-        using var test = new TensorBatches(Data.Test, Data.Test.AllIndices(), PruningMemory.ScoringBatch);
-        // The test networks run on TorchSharp, so the original's test outputs do too; an int8
-        // search's policies are tested as the int8 networks its scorer evaluated.
-        scoring.Refer(test, ScoringEngine.Torch);
-        var int8Test = Settings.Int8 && Data.Test.Count > 0 ? scoring.Scorer(test) : null;
+        // A search scored in ONNX Runtime on labels tests its float networks there too, the images
+        // streamed as `amc eval` does: at 224x224 TorchSharp took most of the finish. Otherwise the
+        // test images are held: with their original's outputs (TorchSharp's, as the test networks
+        // run there) under an agreement or fidelity reward, or for an int8 search, whose policies
+        // are tested as the int8 networks its scorer evaluated.
+        bool streamed = Settings.Engine == ScoringEngine.OnnxRuntime && !Settings.Int8 && options.Reward == RewardKind.Accuracy;
+        using var test = streamed ? null : new TensorBatches(Data.Test, Data.Test.AllIndices(), PruningMemory.ScoringBatch);
+        if (test is not null) scoring.Refer(test, ScoringEngine.Torch);
+        var int8Test = Settings.Int8 && Data.Test.Count > 0 ? scoring.Scorer(test!) : null;
+        Evaluation Test(GraphModule module) => streamed
+            ? OnnxEvaluator.Evaluate(module, Data.Test, Data.Test.AllIndices(), TorchSharp.torch.get_num_threads())
+            : Evaluator.Evaluate(module, test!);
         PolicyResult Row(PolicyKind kind, string name, int[] channels, long macs, long parameters, Func<Evaluation> evaluate, double heldOut)
         {
             var t = Data.Test.Count == 0 ? null : evaluate();
@@ -273,12 +281,12 @@ public sealed class SearchSession : IDisposable
             using (module)
             {
                 var cost = CostModel.Of(pruned.Network);
-                return Row(kind, name, env.ToSteps(widths), cost.Macs, cost.Params, () => Evaluator.Evaluate(module, test), heldOut);
+                return Row(kind, name, env.ToSteps(widths), cost.Macs, cost.Params, () => Test(module), heldOut);
             }
         }
         var results = new List<PolicyResult>();
         using (var original = Checkpoint.ToModule())
-            results.Add(Row(PolicyKind.Original, "original", env.ToSteps(env.Full), origMacs, origParams, () => Evaluator.Evaluate(original, test),
+            results.Add(Row(PolicyKind.Original, "original", env.ToSteps(env.Full), origMacs, origParams, () => Test(original),
                 Reward.Score(options, Evaluator.Evaluate(original, scoring.HeldOut))));
         if (Settings.Baselines && options.Mode == SearchMode.Resource)
             foreach (var name in Baselines.Names)

@@ -33,6 +33,8 @@ public class SessionTests(TrainedModel model)
         Assert.StartsWith("AMC (DDPG), best of 3", result.Searched.Name);
         Assert.Equal(result.Best.Macs, result.Searched.Macs);
         Assert.True(result.Searched.MacsFraction <= 0.5 + 1e-9);
+        // Tested in ONNX Runtime, the images streamed (the search scored in it): as training reported.
+        Assert.Equal(model.TestTop1, result.Original.TestTop1!.Value, 6);
         foreach (var file in SearchSession.Files.Where(f => f != "ddpg.png"))
             Assert.True(File.Exists(Path.Combine(outDir, file)), file);
         var saved = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "results.json"))).RootElement;
