@@ -98,8 +98,9 @@ public sealed class SearchSession : IDisposable
     /// <param name="scorerFor">
     /// Scores the agent's candidates elsewhere (e.g. on distributed workers), given the search's
     /// fingerprint and this process's scoring (whose Gram matrices local workers may read instead
-    /// of collecting their own); null: here, with <see cref="SearchSettings.Engine"/>. The baselines and the
-    /// confirmation of the top policies are always scored here.
+    /// of collecting their own); null: here, with <see cref="SearchSettings.Engine"/>. The
+    /// baselines' held-out scores come from it too; the confirmation of the top policies and the
+    /// test evaluation always run here.
     /// </param>
     public static SearchSession Open(SearchSettings settings, Action<LatencyTableProgress>? tableProgress = null,
         Func<string, SearchScoring, ICandidateScorer>? scorerFor = null)
