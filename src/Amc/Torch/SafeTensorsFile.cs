@@ -28,10 +28,11 @@ public static class SafeTensorsFile
         var ordered = tensors.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToList();
         foreach (var (name, t) in ordered)
         {
-            long bytes = t.numel() * (t.dtype == ScalarType.Float64 ? sizeof(double) : sizeof(float));
+            bool f64 = Stored(t) == ScalarType.Float64;
+            long bytes = t.numel() * (f64 ? sizeof(double) : sizeof(float));
             header[name] = new JsonObject
             {
-                ["dtype"] = t.dtype == ScalarType.Float64 ? "F64" : "F32",
+                ["dtype"] = f64 ? "F64" : "F32",
                 ["shape"] = new JsonArray(t.shape.Select(d => (JsonNode)JsonValue.Create(d)!).ToArray()),
                 ["data_offsets"] = new JsonArray(offset, offset + bytes),
             };
@@ -52,19 +53,14 @@ public static class SafeTensorsFile
             // One tensor's bytes at a time: a file of Gram matrices can be a gigabyte.
             foreach (var (_, t) in ordered)
             {
-                if (t.dtype == ScalarType.Float64)
-                {
-                    using var cpu = t.detach().cpu().contiguous();
-                    stream.Write(MemoryMarshal.AsBytes(cpu.data<double>().ToArray().AsSpan()));
-                }
-                else
-                {
-                    using var cpu = t.detach().cpu().to_type(ScalarType.Float32).contiguous();
-                    stream.Write(MemoryMarshal.AsBytes(cpu.data<float>().ToArray().AsSpan()));
-                }
+                using var cpu = t.detach().cpu().to_type(Stored(t)).contiguous();
+                if (cpu.numel() > 0) stream.Write(cpu.bytes);
             }
         });
     }
+
+    /// <summary>The type a tensor is written in: float64 stays, everything else is float32.</summary>
+    static ScalarType Stored(Tensor t) => t.dtype == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32;
 
     /// <summary>
     /// Reads a file written by <see cref="Write"/> (or any F32 or F64 safetensors file). Every field of the
