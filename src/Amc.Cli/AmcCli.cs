@@ -29,6 +29,7 @@ public static class AmcCli
         root.Subcommands.Add(ImportCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(LatencyTableCommand.Create());
+        root.Subcommands.Add(CompressCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         var config = new Option<string>(ConfigFile.OptionName) { Description = "YAML or JSON file of options (flags on the command line win)", Recursive = true };
         root.Options.Add(config);

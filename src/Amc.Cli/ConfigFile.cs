@@ -197,7 +197,7 @@ public static class ConfigFile
         AtomicFile.WriteAllText(outputs.Stage(target), JsonSerializer.Serialize(new { command = cmd.Name, options = values }, ResultJson.Options));
     }
 
-    /// <summary>Where <see cref="SaveResolved"/> writes: in the --out folder of search and demo, else beside the --out file; null without --out.</summary>
+    /// <summary>Where <see cref="SaveResolved"/> writes: in the --out folder of search, demo and compress, else beside the --out file; null without --out.</summary>
     public static string? ResolvedPath(ParseResult p)
     {
         var cmd = p.CommandResult.Command;
@@ -205,7 +205,7 @@ public static class ConfigFile
         if (outOption is null || p.GetResult(outOption) is null) return null;
         string? output = p.GetValue((Option<string>)outOption);
         if (string.IsNullOrEmpty(output)) return null;
-        return cmd.Name == "search" || cmd.Name == "demo"
+        return cmd.Name is "search" or "demo" or "compress"
             ? Path.Combine(output, "config.json")
             : output + ".config.json";
     }

@@ -44,14 +44,15 @@ static class TrainingSession
         CommandLine = CommonOptions.CommandLine,
     };
 
-    /// <summary>Opens the session (a lowered batch is said on stderr), trains with progress, and prints the result.</summary>
-    public static TrainResult Run(ParseResult p, TrainSettings settings)
+    /// <summary>Opens the session (a lowered batch is said on stderr), trains with progress, and prints the result (unless not <paramref name="print"/>: a step of a larger command).</summary>
+    public static TrainResult Run(ParseResult p, TrainSettings settings, bool print = true)
     {
         using var session = TrainSession.Open(settings);
         if (session.BatchNote is string note) Console.Error.WriteLine(note);
         TrainingProgress.Run(session);
         var result = session.Finish();
         var (test, agreement) = (result.Test, result.Agreement);
+        if (!print) return result;
         if (p.GetValue(CommonOptions.Json))
             Console.WriteLine(agreement is null
                 ? JsonSerializer.Serialize(new { checkpoint = result.Checkpoint, testTop1 = test?.Top1, testTop5 = test?.Top5, epochs = result.Epochs }, ResultJson.Options)

@@ -143,22 +143,8 @@ public static class DemoCommand
         Groups = template.Groups.Select((g, i) => g with { Channels = channels[i], Keep = Math.Round((double)channels[i] / g.Of!.Value, 4) }).ToList(),
     };
 
-    static LatencyStats[] Latencies(IReadOnlyList<Checkpoint> cks)
-    {
-        var input = cks[0].Network.Input;
-        var x = new float[input.C * input.H * input.W];
-        var rng = new Random(0);
-        for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
-        var sessions = cks.Select(c => new OnnxRuntimeSession(OnnxExporter.Export(c.Network, c.Weights), 1)).ToList();
-        try
-        {
-            return LatencyMeter.MeasureInterleaved(sessions.Select(s => (Action)(() => s.Run(x, 1))).ToList(), warmup: 50, repeats: 300);
-        }
-        finally
-        {
-            foreach (var s in sessions) s.Dispose();
-        }
-    }
+    static LatencyStats[] Latencies(IReadOnlyList<Checkpoint> cks) =>
+        LatencyCheck.Time(cks.Select(c => (c.Network, (IReadOnlyDictionary<string, TorchSharp.torch.Tensor>)c.Weights)).ToList(), threads: 1, warmup: 50, repeats: 300);
 
     static string Report(string data, Checkpoint baseCk, List<(string Name, Checkpoint Ck)> nets, LatencyStats[] latency,
         SearchResult amc, SearchResult random, List<string> commands, TimeSpan elapsed, int episodes, int scoreImages)

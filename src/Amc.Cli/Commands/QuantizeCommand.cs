@@ -88,7 +88,7 @@ public static class QuantizeCommand
         return cmd;
     }
 
-    static object Report(QuantizeResult r, QuantizeSettings s, string outPath) => new
+    internal static object Report(QuantizeResult r, QuantizeSettings s, string outPath) => new
     {
         model = s.Model,
         output = outPath,

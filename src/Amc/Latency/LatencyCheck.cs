@@ -28,23 +28,23 @@ public static class LatencyCheck
     public static LatencyStats[] Time(IReadOnlyList<(Network Network, IReadOnlyDictionary<string, Tensor> Weights)> networks, int threads, int warmup, int repeats, bool int8 = false,
         IReadOnlyList<QuantizationSettings?>? quantization = null)
     {
+        var models = networks.Select((n, i) => quantization?[i] is not null || int8
+            ? Int8Export.ForTiming(n.Network, n.Weights, quantization?[i])
+            : OnnxExporter.Export(n.Network, n.Weights)).ToList();
+        return Time(models, networks[0].Network.Input, threads, warmup, repeats);
+    }
+
+    /// <summary>ONNX models of one input shape timed at batch 1, interleaved, on the same seeded input.</summary>
+    public static LatencyStats[] Time(IReadOnlyList<global::Onnx.ModelProto> models, TensorShape input, int threads, int warmup, int repeats, int seed = 0)
+    {
         var sessions = new List<OnnxRuntimeSession>();
         try
         {
-            var runs = new List<Action>();
-            for (int n = 0; n < networks.Count; n++)
-            {
-                var (network, weights) = networks[n];
-                var settings = quantization?[n];
-                var model = settings is not null || int8 ? Int8Export.ForTiming(network, weights, settings) : OnnxExporter.Export(network, weights);
-                var session = new OnnxRuntimeSession(model, threads);
-                sessions.Add(session);
-                var rng = new Random(0);
-                var x = new float[network.Input.C * network.Input.H * network.Input.W];
-                for (int i = 0; i < x.Length; i++) x[i] = (float)rng.NextDouble();
-                runs.Add(() => session.Run(x, 1));
-            }
-            return LatencyMeter.MeasureInterleaved(runs, warmup, repeats);
+            var rng = new Random(seed);
+            var x = new float[input.Elements];
+            for (int i = 0; i < x.Length; i++) x[i] = (float)rng.NextDouble();
+            foreach (var model in models) sessions.Add(new OnnxRuntimeSession(model, threads));
+            return LatencyMeter.MeasureInterleaved(sessions.Select(s => (Action)(() => s.Run(x, 1))).ToList(), warmup, repeats);
         }
         finally
         {

@@ -153,12 +153,7 @@ public static class QuantizeSession
 
     static QuantizeTiming Time(global::Onnx.ModelProto floatModel, global::Onnx.ModelProto quantized, TensorShape input, int threads, int repeats, int seed)
     {
-        using var f = new OnnxRuntimeSession(floatModel, threads);
-        using var q = new OnnxRuntimeSession(quantized, threads);
-        var rng = new Random(seed);
-        var x = new float[input.Elements];
-        for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
-        var stats = LatencyMeter.MeasureInterleaved([() => f.Run(x, 1), () => q.Run(x, 1)], warmup: Math.Min(20, repeats), repeats);
+        var stats = LatencyCheck.Time([floatModel, quantized], input, threads, warmup: Math.Min(20, repeats), repeats, seed);
         return new QuantizeTiming(threads, stats[0], stats[1]);
     }
 }

@@ -39,6 +39,8 @@ public class UsageErrorTests
     [InlineData("bench")]
     [InlineData("latency-table")]
     [InlineData("demo")]
+    [InlineData("compress")]
+    [InlineData("quantize")]
     public void Help_of_every_command(string command)
     {
         // Asking for help must not need the options help describes (it once crashed on a missing --out).

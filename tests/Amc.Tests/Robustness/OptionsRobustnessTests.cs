@@ -19,7 +19,7 @@ public class OptionsRobustnessTests
         ["train"] = TrainCommand.Create, ["finetune"] = FinetuneCommand.Create, ["prune"] = PruneCommand.Create,
         ["search"] = SearchCommand.Create, ["bench"] = BenchCommand.Create, ["latency-table"] = LatencyTableCommand.Create,
         ["profile"] = ProfileCommand.Create, ["import"] = ImportCommand.Create, ["eval"] = EvalCommand.Create,
-        ["demo"] = DemoCommand.Create,
+        ["demo"] = DemoCommand.Create, ["compress"] = CompressCommand.Create,
     };
 
     /// <summary>The parse errors of one command line, as the CLI joins them into its error line.</summary>
@@ -83,6 +83,10 @@ public class OptionsRobustnessTests
     [InlineData("demo", "--episodes", "0", "--episodes must be at least 1")]
     [InlineData("demo", "--score-images", "0", "--score-images must be at least 1")]
     [InlineData("demo", "--finetune-images", "0", "--finetune-images must be at least 1")]
+    [InlineData("compress", "--target-latency", "0", "--target-latency must be in (0, 1]")]
+    [InlineData("compress", "--target-latency", "1.5", "--target-latency must be in (0, 1]")]
+    [InlineData("compress", "--finetune-epochs", "0", "--finetune-epochs must be at least 1")]
+    [InlineData("compress", "--finetune-lr", "NaN", "--finetune-lr must be a finite number > 0, got NaN")]
     [InlineData("eval", "--threads", "0", "--threads must be between 1 and 1024, got 0")]
     [InlineData("eval", "--threads", "100000", "--threads must be between 1 and 1024")]
     public void Out_of_range_values_are_refused_at_parse_time_with_the_option_and_range(string command, string option, string value, string expected) =>
