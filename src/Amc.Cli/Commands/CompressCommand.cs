@@ -129,7 +129,9 @@ public static class CompressCommand
 
             // 3. Fine-tune (continued when an earlier run stopped within it).
             var tunedCk = File.Exists(P(Tuned)) ? Checkpoint.Load(P(Tuned)) : null;
-            if (tunedCk?.Info.EpochsDone is not int done || done < p.GetValue(ftEpochs))
+            if (tunedCk?.Info.Epochs is int planned && planned != p.GetValue(ftEpochs))
+                throw new UsageException($"--resume: the fine-tune in {dir} was started with --finetune-epochs {planned}; resume with the same value, or compress into another --out");
+            if (tunedCk is null || tunedCk.Info.EpochsDone != tunedCk.Info.Epochs)
             {
                 Step(3, $"fine-tune {p.GetValue(ftEpochs)} epoch(s){(p.GetValue(distill) ? " by distillation from the original" : "")}");
                 CommonOptions.Apply(p);

@@ -82,7 +82,8 @@ public class CompressTests(TrainedModel model)
         Assert.Equal(searchLog, File.ReadAllText(Path.Combine(searchDir, "episodes.jsonl")));
         Assert.Equal(tuned, File.ReadAllBytes(Path.Combine(outDir, "tuned.amc")));
         Assert.True(File.Exists(Path.Combine(outDir, "report.md")));
-        // A finished search is not reused for another budget.
+        // A finished search is not reused for another budget, nor a finished fine-tune for other epochs.
+        Assert.Contains("--finetune-epochs", CliAssert.BadInput(CliRun.AmcWith(home, [.. Command(target), "--resume", "--finetune-epochs", "2"])));
         Assert.Contains("--target-latency", CliAssert.BadInput(CliRun.AmcWith(home, [.. Command("0.99"), "--resume"])));
     }
 }
