@@ -25,6 +25,9 @@ static class SearchProgressView
             : SearchSession.Open(settings, scorerFor: scorerFor);
         var options = settings.Search;
         foreach (var stale in session.StaleTableWarnings) Console.Error.WriteLine($"warning: {stale}");
+        if (session.Environment.LeavesNoChoice)
+            Console.Error.WriteLine($"warning: at a {options.Resource} target of {options.Target:0.###} only the smallest widths fit, so every episode ends at the same policy; " +
+                "raise the target, or lower --lbound or --round to give the search room");
         if (!quiet)
         {
             if (session.LatencyTable is { } table) AnsiConsole.MarkupLine(Markup.Escape("latency table: " + SearchSummary.Describe(table)));

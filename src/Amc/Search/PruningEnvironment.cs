@@ -50,6 +50,15 @@ public sealed class PruningEnvironment : ISearchEnvironment
     /// <summary>Whether each group also chooses its precision (<see cref="SearchOptions.MixedPrecision"/>).</summary>
     public bool MixedPrecision => mixed;
 
+    /// <summary>
+    /// Whether the budget leaves nothing to search: from the smallest policy, no single group can
+    /// take its next width (or, mixed, its other precision) and stay within the wall, so every
+    /// episode ends at that one policy.
+    /// </summary>
+    public bool LeavesNoChoice => wall is not null && !Steps.Any(g =>
+        (candidates[g.Id].Count > 1 && wall.Fits(Smallest, g.Id, candidates[g.Id][1]))
+        || (mixed && wall.Measure(Smallest.WithInt8(g.Id, !Smallest.IsInt8(g.Id))) <= wall.Budget));
+
     /// <summary>The bits a precision step gives an int8 and a float group (its "channels" in episodes and results).</summary>
     public const int Int8Bits = 8, FloatBits = 32;
 

@@ -62,6 +62,22 @@ public class EnvironmentTests
     }
 
     [Fact]
+    public void A_budget_only_the_smallest_policy_meets_is_told_apart_from_one_with_room()
+    {
+        var net = Resnet20();
+        var graph = ChannelGraph.Build(net);
+        var probe = new PruningEnvironment(net, graph, new SearchOptions { Target = 0.5 }, 8);
+        Assert.False(probe.LeavesNoChoice);
+        // Exactly the smallest widths' MACs: any group one step wider breaks the budget.
+        double smallest = (double)probe.Cost(probe.Smallest).Macs / CostModel.Of(net).Macs;
+        var tight = new PruningEnvironment(net, graph, new SearchOptions { Target = smallest + 1e-9 }, 8);
+        Assert.True(tight.LeavesNoChoice);
+        tight.Reset();
+        for (int t = 0; t < tight.StepCount; t++) tight.Step(1.0);
+        Assert.Equal(tight.Smallest, tight.Policy);
+    }
+
+    [Fact]
     public void State_has_the_papers_eleven_features_scaled_to_unit_range()
     {
         var net = Resnet20();
