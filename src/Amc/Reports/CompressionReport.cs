@@ -44,7 +44,7 @@ public sealed record CompressionReport(
         var original = Steps[0];
         sb.AppendLine($"# amc compress: {Path.GetFileName(Checkpoint)}").AppendLine();
         sb.AppendLine(string.Format(ci, "Joint search (channels and int8 / float per group) under {0:P0} of the float network's latency, {1} episodes; " +
-            "the best policy pruned with least squares, fine-tuned {2} epoch(s){3}, then quantized to int8 where the policy says. {4} in all.",
+            "the best policy pruned with least squares, fine-tuned {2} epoch(s){3}, then quantized to int8 where the policy says. This run took {4} (a resumed run counts only its own steps).",
             TargetLatency, Episodes, FinetuneEpochs, Distilled ? " by distillation from the original" : "", Format(Elapsed))).AppendLine();
         sb.AppendLine($"| network | {ScoredOn} top-1 | against the original | MACs | params | ONNX file |");
         sb.AppendLine("|---|---:|---:|---:|---:|---:|");
