@@ -26,7 +26,7 @@ namespace Amc.Cli.Commands;
 /// </summary>
 public static class CompressCommand
 {
-    const string SearchFolder = "search", Pruned = "pruned.amc", PrunedRows = "pruned.json", Tuned = "tuned.amc", TunedOnnx = "tuned.onnx",
+    const string SearchFolder = "search", Pruned = "pruned.amc", Tuned = "tuned.amc", TunedOnnx = "tuned.onnx",
         Final = "model.int8.onnx", ReportJson = "compress.json", ReportMarkdown = "report.md";
 
     public static Command Create()
@@ -106,9 +106,8 @@ public static class CompressCommand
                 Step(1, $"joint search: done ({policyPath})");
             }
 
-            // 2. Prune to the policy's widths (least squares); its rows carry the original's and the pruned network's test accuracy.
-            PruneRow[] rows;
-            if (!File.Exists(P(Pruned)) || !File.Exists(P(PrunedRows)))
+            // 2. Prune to the policy's widths (least squares).
+            if (!File.Exists(P(Pruned)))
             {
                 Step(2, "prune to the best policy's widths (least-squares reconstruction)");
                 CommonOptions.Apply(p);
@@ -116,16 +115,10 @@ public static class CompressCommand
                 {
                     Checkpoint = ckPath, PolicyFile = policyPath, Data = data, Pruning = pruning, Calibration = PruningOptions.Calibration(p), CommandLine = CommonOptions.CommandLine,
                 });
-                rows = [.. pruned.Rows];
                 pruned.Pruned.Save(P(Pruned));
-                AtomicFile.WriteAllText(P(PrunedRows), JsonSerializer.Serialize(rows, ResultJson.Options));
-                if (!json) PruneCommand.Render(rows, pruning);
+                if (!json) PruneCommand.Render(pruned.Rows, pruning);
             }
-            else
-            {
-                Step(2, $"prune: done ({P(Pruned)})");
-                rows = JsonSerializer.Deserialize<PruneRow[]>(File.ReadAllText(P(PrunedRows)), ResultJson.Options)!;
-            }
+            else Step(2, $"prune: done ({P(Pruned)})");
 
             // 3. Fine-tune (continued when an earlier run stopped within it).
             var tunedCk = File.Exists(P(Tuned)) ? Checkpoint.Load(P(Tuned)) : null;
@@ -152,17 +145,14 @@ public static class CompressCommand
             var originalModel = OnnxExporter.Export(baseCk.Network, baseCk.Weights);
             bool anyInt8 = PruningPolicy.Load(policyPath).Int8Groups(ChannelGraph.Build(tunedCk.Network)).Count > 0;
             global::Onnx.ModelProto tunedModel, finalModel;
-            double? tunedTop1, finalTop1;
             IReadOnlyList<string> int8Layers, floatLayers;
-            string scoredOn;
             if (anyInt8)
             {
                 Step(4, "quantize to int8 where the policy says (first and last layer float)");
                 var settings = new QuantizeSettings { Model = P(Tuned), Data = data, Policy = policyPath, Seed = seed, TimingThreads = [], Threads = threads };
                 var quantized = QuantizeSession.Run(settings, json ? null : message => Console.Error.WriteLine(message));
                 (tunedModel, finalModel) = (quantized.Float, quantized.Quantized);
-                (tunedTop1, finalTop1) = quantized.Labelled ? ((double?)quantized.FloatScore.Top1, (double?)quantized.QuantizedScore.Top1) : (null, null);
-                (int8Layers, floatLayers, scoredOn) = (quantized.Plan.Nodes, [.. quantized.Plan.FloatNodes.Select(f => f.Node)], quantized.ScoredOn);
+                (int8Layers, floatLayers) = (quantized.Plan.Nodes, [.. quantized.Plan.FloatNodes.Select(f => f.Node)]);
                 AtomicFile.WriteAllText(Path.ChangeExtension(P(Final), ".quantization.json"),
                     JsonSerializer.Serialize(QuantizeCommand.Report(quantized, settings, P(Final)), ResultJson.Options));
             }
@@ -170,11 +160,20 @@ public static class CompressCommand
             {
                 Step(4, "the policy keeps every group in float: no int8 (the pruned float network is the result)");
                 tunedModel = finalModel = OnnxExporter.Export(tunedCk.Network, tunedCk.Weights, preprocessing: tunedCk.Info.PreprocessingFor(tunedCk.Network.Input));
-                tunedTop1 = finalTop1 = tunedCk.Info.Metrics?.GetValueOrDefault("test_top1");
-                (int8Layers, floatLayers, scoredOn) = ([], [.. tunedCk.Network.Layers.Where(l => l.Kind is LayerKind.Conv2d or LayerKind.Linear).Select(l => l.Name)], "test");
+                (int8Layers, floatLayers) = ([], [.. tunedCk.Network.Layers.Where(l => l.Kind is LayerKind.Conv2d or LayerKind.Linear).Select(l => l.Name)]);
             }
             OnnxFile.Save(tunedModel, P(TunedOnnx));
             OnnxFile.Save(finalModel, P(Final));
+
+            // Every network scored side by side in ONNX Runtime on the same images (the test set, else
+            // the held-out split): on the labels when there are any, and against the original's outputs.
+            var opened = OpenedData.OpenFor(data, baseCk);
+            bool onTest = opened.Test.Count > 0;
+            var (set, indices) = onTest ? (opened.Test, opened.Test.AllIndices()) : (opened.Train, opened.Split.HeldOut);
+            var prunedCk = Checkpoint.Load(P(Pruned));
+            var scores = ModelEvaluation.AgainstFirst([originalModel, OnnxExporter.Export(prunedCk.Network, prunedCk.Weights), tunedModel, finalModel],
+                set, indices, Amc.Training.Evaluator.BatchFor(baseCk.Network, keepsOutputs: false), threads, json ? null : message => Console.Error.WriteLine(message));
+            double? Top1(int i) => opened.HasLabels ? scores[i].Top1 : null;
 
             // 5. The original, the pruned float network and the final one, timed side by side.
             Step(5, "time the original, the pruned float network and the final one side by side (ONNX Runtime, batch 1)");
@@ -190,12 +189,13 @@ public static class CompressCommand
             long tunedBytes = tunedModel.CalculateSize();
             var report = new CompressionReport(ckPath, p.GetValue(target), p.GetValue(episodes), p.GetValue(ftEpochs), p.GetValue(distill),
                 [
-                    new("original", rows[0].TestTop1, originalCost.Macs, originalCost.Params, originalModel.CalculateSize()),
-                    new("pruned (before fine-tuning)", rows[1].TestTop1, prunedCost.Macs, prunedCost.Params, tunedBytes),
-                    new("fine-tuned (float)", tunedTop1, prunedCost.Macs, prunedCost.Params, tunedBytes),
-                    new(anyInt8 ? "final (int8 where the policy says)" : "final (float: the policy chose no int8)", finalTop1, prunedCost.Macs, prunedCost.Params, finalModel.CalculateSize()),
+                    new("original", Top1(0), null, originalCost.Macs, originalCost.Params, originalModel.CalculateSize()),
+                    new("pruned (before fine-tuning)", Top1(1), scores[1].Agreement, prunedCost.Macs, prunedCost.Params, tunedBytes),
+                    new("fine-tuned (float)", Top1(2), scores[2].Agreement, prunedCost.Macs, prunedCost.Params, tunedBytes),
+                    new(anyInt8 ? "final (int8 where the policy says)" : "final (float: the policy chose no int8)", Top1(3), scores[3].Agreement,
+                        prunedCost.Macs, prunedCost.Params, finalModel.CalculateSize()),
                 ],
-                timings, int8Layers, floatLayers, scoredOn, clock.Elapsed);
+                timings, int8Layers, floatLayers, onTest ? "test" : "heldout", indices.Length, clock.Elapsed);
             AtomicFile.WriteAllText(P(ReportJson), JsonSerializer.Serialize(report, ResultJson.Options));
             AtomicFile.WriteAllText(P(ReportMarkdown), report.ToMarkdown());
             if (json) Console.WriteLine(JsonSerializer.Serialize(report, ResultJson.Options));
@@ -225,8 +225,10 @@ public static class CompressCommand
             t.AddRow($"{x.Threads}", $"{x.Original.Median:F3}", $"{x.Final.Median:F3}", $"[bold]{x.Total:F2}x[/]", $"{x.Pruning:F2}x", $"{x.Int8:F2}x");
         AnsiConsole.Write(t);
         var (first, last) = (r.Steps[0], r.Steps[^1]);
-        if (first.TestTop1 is double a && last.TestTop1 is double b)
+        if (first.Top1 is double a && last.Top1 is double b)
             AnsiConsole.MarkupLine($"{r.ScoredOn} top-1: original {Format.Percent(a)}, final {Format.Percent(b)} ({100 * (b - a):+0.00;-0.00} points)");
+        if (last.Agreement is double agreement)
+            AnsiConsole.MarkupLine($"the final network's top-1 agrees with the original's on {Format.Percent(agreement)} of {r.Images} {(r.ScoredOn == "test" ? "test" : "held-out")} images");
         AnsiConsole.MarkupLine($"[green]done[/]: {Markup.Escape(reportPath)}");
     }
 }

@@ -4,8 +4,11 @@ using Amc.Latency;
 
 namespace Amc.Reports;
 
-/// <summary>One network along `amc compress`'s way: its test accuracy (null without labelled test images), cost and ONNX file size.</summary>
-public sealed record CompressionStep(string Network, double? TestTop1, long Macs, long Params, long OnnxBytes);
+/// <summary>
+/// One network along `amc compress`'s way: its top-1 (null on images without labels), its top-1
+/// agreement with the original (null for the original), cost and ONNX file size.
+/// </summary>
+public sealed record CompressionStep(string Network, double? Top1, double? Agreement, long Macs, long Params, long OnnxBytes);
 
 /// <summary>
 /// The original, the pruned float network (fine-tuned) and the final one, timed interleaved at
@@ -35,6 +38,7 @@ public sealed record CompressionReport(
     IReadOnlyList<string> Int8Layers,
     IReadOnlyList<string> FloatLayers,
     string ScoredOn,
+    int Images,
     TimeSpan Elapsed)
 {
     public string ToMarkdown()
@@ -46,12 +50,14 @@ public sealed record CompressionReport(
         sb.AppendLine(string.Format(ci, "Joint search (channels and int8 / float per group) under {0:P0} of the float network's latency, {1} episodes; " +
             "the best policy pruned with least squares, fine-tuned {2} epoch(s){3}, then quantized to int8 where the policy says. This run took {4} (a resumed run counts only its own steps).",
             TargetLatency, Episodes, FinetuneEpochs, Distilled ? " by distillation from the original" : "", Format(Elapsed))).AppendLine();
-        sb.AppendLine($"| network | {ScoredOn} top-1 | against the original | MACs | params | ONNX file |");
-        sb.AppendLine("|---|---:|---:|---:|---:|---:|");
+        sb.AppendLine($"Scored in ONNX Runtime on {Images} {(ScoredOn == "test" ? "test" : "held-out")} images; agreement = top-1 agreement with the original's outputs (no labels needed).").AppendLine();
+        sb.AppendLine($"| network | top-1 | against the original | agreement | MACs | params | ONNX file |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
         foreach (var s in Steps)
-            sb.AppendLine(string.Format(ci, "| {0} | {1} | {2} | {3:N0} ({4:F1} %) | {5:N0} ({6:F1} %) | {7:F2} MB |",
-                s.Network, s.TestTop1 is double t ? $"{100 * t:F2} %" : "n/a",
-                s == original || s.TestTop1 is null || original.TestTop1 is null ? "" : $"{100 * (s.TestTop1 - original.TestTop1):+0.00;-0.00} points",
+            sb.AppendLine(string.Format(ci, "| {0} | {1} | {2} | {3} | {4:N0} ({5:F1} %) | {6:N0} ({7:F1} %) | {8:F2} MB |",
+                s.Network, s.Top1 is double t ? $"{100 * t:F2} %" : "n/a",
+                s == original || s.Top1 is null || original.Top1 is null ? "" : $"{100 * (s.Top1 - original.Top1):+0.00;-0.00} points",
+                s.Agreement is double a ? $"{100 * a:F2} %" : "",
                 s.Macs, 100.0 * s.Macs / original.Macs, s.Params, 100.0 * s.Params / original.Params, s.OnnxBytes / 1e6));
         sb.AppendLine();
         sb.AppendLine("Latency in ONNX Runtime at batch 1, the three networks timed interleaved (median, p10–p90 in ms):").AppendLine();

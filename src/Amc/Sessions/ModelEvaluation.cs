@@ -18,4 +18,30 @@ public static class ModelEvaluation
         engine == ScoringEngine.OnnxRuntime
             ? OnnxEvaluator.Evaluate(model, data, indices, threads, maxBatch)
             : Evaluator.Evaluate(model, data, indices, maxBatch);
+
+    /// <summary>
+    /// ONNX models of one input run side by side on the same streamed images: each scored on the
+    /// labels, and each after the first also against the first's outputs (top-1 agreement and
+    /// relative error), so a compressed network is compared with its original on images without labels too.
+    /// </summary>
+    public static Evaluation[] AgainstFirst(IReadOnlyList<global::Onnx.ModelProto> models, Dataset data, int[] indices, int batch, int threads, Action<string>? progress = null)
+    {
+        var sessions = new List<OnnxRuntimeSession>();
+        try
+        {
+            foreach (var m in models) sessions.Add(new OnnxRuntimeSession(m, threads));
+            var tallies = models.Select(_ => new ScoreTally()).ToArray();
+            foreach (var b in PassProgress.Report(new BatchLoader(data, indices, batch, shuffle: false, augment: false, seed: 0, prefetch: 3), b => b.Count, indices.Length, "scoring", progress))
+            {
+                var reference = sessions[0].Run(b.Images, b.Count);
+                tallies[0].Add(reference, b.Labels);
+                for (int i = 1; i < sessions.Count; i++) tallies[i].Add(sessions[i].Run(b.Images, b.Count), b.Labels, reference);
+            }
+            return [.. tallies.Select(t => t.Result())];
+        }
+        finally
+        {
+            foreach (var s in sessions) s.Dispose();
+        }
+    }
 }

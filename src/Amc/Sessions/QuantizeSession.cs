@@ -42,7 +42,8 @@ public static class QuantizeSession
         bool heldOut = settings.HeldOut || data.Test.Count == 0;
         var (set, indices) = heldOut ? (data.Train, data.Split.HeldOut) : (data.Test, data.Test.AllIndices());
         progress?.Invoke($"scoring the float and int8 networks on {indices.Length} {(heldOut ? "held-out" : "test")} images");
-        var (floatScore, quantizedScore) = Score(floatModel, quantized, set, indices, batch, settings.Threads, progress);
+        var scores = ModelEvaluation.AgainstFirst([floatModel, quantized], set, indices, batch, settings.Threads, progress);
+        var (floatScore, quantizedScore) = (scores[0], scores[1]);
 
         var timings = new List<QuantizeTiming>();
         foreach (int threads in settings.TimingThreads)
@@ -137,20 +138,6 @@ public static class QuantizeSession
     }
 
     /// <summary>Both networks on the same streamed batches; the int8 one is also compared with the float one's outputs.</summary>
-    static (Evaluation Float, Evaluation Quantized) Score(global::Onnx.ModelProto floatModel, global::Onnx.ModelProto quantized, Dataset set, int[] indices, int batch, int threads, Action<string>? progress)
-    {
-        using var f = new OnnxRuntimeSession(floatModel, threads);
-        using var q = new OnnxRuntimeSession(quantized, threads);
-        var (floatTally, quantizedTally) = (new ScoreTally(), new ScoreTally());
-        foreach (var b in PassProgress.Report(new BatchLoader(set, indices, batch, shuffle: false, augment: false, seed: 0, prefetch: 3), b => b.Count, indices.Length, "scoring", progress))
-        {
-            var reference = f.Run(b.Images, b.Count);
-            floatTally.Add(reference, b.Labels);
-            quantizedTally.Add(q.Run(b.Images, b.Count), b.Labels, reference);
-        }
-        return (floatTally.Result(), quantizedTally.Result());
-    }
-
     static QuantizeTiming Time(global::Onnx.ModelProto floatModel, global::Onnx.ModelProto quantized, TensorShape input, int threads, int repeats, int seed)
     {
         var stats = LatencyCheck.Time([floatModel, quantized], input, threads, warmup: Math.Min(20, repeats), repeats, seed);
