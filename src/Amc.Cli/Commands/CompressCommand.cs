@@ -153,7 +153,7 @@ public static class CompressCommand
                 var quantized = QuantizeSession.Run(settings, json ? null : message => Console.Error.WriteLine(message));
                 (tunedModel, finalModel) = (quantized.Float, quantized.Quantized);
                 (int8Layers, floatLayers) = (quantized.Plan.Nodes, [.. quantized.Plan.FloatNodes.Select(f => f.Node)]);
-                AtomicFile.WriteAllText(Path.ChangeExtension(P(Final), ".quantization.json"),
+                AtomicFile.WriteAllText(QuantizeCommand.ReportPath(P(Final)),
                     JsonSerializer.Serialize(QuantizeCommand.Report(quantized, settings, P(Final)), ResultJson.Options));
             }
             else
@@ -172,7 +172,7 @@ public static class CompressCommand
             var (set, indices) = onTest ? (opened.Test, opened.Test.AllIndices()) : (opened.Train, opened.Split.HeldOut);
             var prunedCk = Checkpoint.Load(P(Pruned));
             var scores = ModelEvaluation.AgainstFirst([originalModel, OnnxExporter.Export(prunedCk.Network, prunedCk.Weights), tunedModel, finalModel],
-                set, indices, Amc.Training.Evaluator.BatchFor(baseCk.Network, keepsOutputs: false), threads, json ? null : message => Console.Error.WriteLine(message));
+                set, indices, Evaluator.BatchFor(baseCk.Network, keepsOutputs: false), threads, json ? null : message => Console.Error.WriteLine(message));
             double? Top1(int i) => opened.HasLabels ? scores[i].Top1 : null;
 
             // 5. The original, the pruned float network and the final one, timed side by side.

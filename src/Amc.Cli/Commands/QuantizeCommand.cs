@@ -49,7 +49,7 @@ public static class QuantizeCommand
             if (p.GetValue(onnx) is not null && !model.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
                 throw new UsageException($"--onnx {model}: the file name must end in .onnx");
             string outPath = p.GetValue(output)!;
-            string reportPath = Path.ChangeExtension(outPath, ".quantization.json");
+            string reportPath = ReportPath(outPath);
             var outputs = CommandOutputs.Of(p);
             outputs.Declare([new("--out", outPath), new("the report (beside --out)", reportPath)],
                 [new("--checkpoint", p.GetValue(checkpoint)), new("--onnx", p.GetValue(onnx)), new("--data", p.GetValue(DataOptions.Data)), new("--policy", p.GetValue(policy))]);
@@ -87,6 +87,9 @@ public static class QuantizeCommand
         });
         return cmd;
     }
+
+    /// <summary>Where the report of an int8 model goes: beside it, model.int8.onnx → model.int8.quantization.json.</summary>
+    internal static string ReportPath(string model) => Path.ChangeExtension(model, ".quantization.json");
 
     internal static object Report(QuantizeResult r, QuantizeSettings s, string outPath) => new
     {

@@ -137,7 +137,7 @@ public static class QuantizeSession
         return (model, input, data, GraphBatch);
     }
 
-    /// <summary>Both networks on the same streamed batches; the int8 one is also compared with the float one's outputs.</summary>
+    /// <summary>The float and the int8 network timed interleaved at batch 1.</summary>
     static QuantizeTiming Time(global::Onnx.ModelProto floatModel, global::Onnx.ModelProto quantized, TensorShape input, int threads, int repeats, int seed)
     {
         var stats = LatencyCheck.Time([floatModel, quantized], input, threads, warmup: Math.Min(20, repeats), repeats, seed);
