@@ -24,15 +24,32 @@ public sealed class ChannelPruner
     readonly int pointsPerImage;
 
     /// <param name="calibration">Normalised training images in batches, sampled for the Gram matrices.</param>
-    /// <param name="batchNormBatches">The first batches of those, used to re-estimate BN statistics (fewer: it runs per candidate).</param>
-    public ChannelPruner(Network network, IReadOnlyDictionary<string, Tensor> weights, IReadOnlyList<Tensor> calibration, int batchNormBatches, int pointsPerImage = 10)
+    /// <param name="batchNormImages">The first images of those, used to re-estimate BN statistics (fewer: it runs per candidate); at least one.</param>
+    public ChannelPruner(Network network, IReadOnlyDictionary<string, Tensor> weights, IReadOnlyList<Tensor> calibration, int batchNormImages, int pointsPerImage = 10)
     {
-        this.batchNormBatches = calibration.Take(Math.Max(1, batchNormBatches)).ToList();
+        batchNormBatches = FirstImages(calibration, Math.Max(1, batchNormImages));
         Network = network;
         Graph = ChannelGraph.Build(network);
         Weights = weights;
         this.calibration = calibration;
         this.pointsPerImage = pointsPerImage;
+    }
+
+    /// <summary>
+    /// The batches holding the first <paramref name="images"/> images, the last one cut short: the
+    /// BN pass runs per candidate, so "--bn-images 250" must cost 250 images, not three batches of 100.
+    /// </summary>
+    static List<Tensor> FirstImages(IReadOnlyList<Tensor> batches, int images)
+    {
+        var first = new List<Tensor>();
+        foreach (var batch in batches)
+        {
+            if (images <= 0) break;
+            int n = (int)batch.shape[0];
+            first.Add(n <= images ? batch : batch.narrow(0, 0, images));
+            images -= n;
+        }
+        return first;
     }
 
     /// <summary>

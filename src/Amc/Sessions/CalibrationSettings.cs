@@ -13,5 +13,5 @@ public sealed record CalibrationSettings(int Images = 3000, int BatchNormImages 
     public const int BatchSize = 100;
 
     public ChannelPruner Pruner(Checkpoint ck, TensorBatches calibration) =>
-        new(ck.Network, ck.Weights, calibration.Images, (BatchNormImages + BatchSize - 1) / BatchSize);
+        new(ck.Network, ck.Weights, calibration.Images, BatchNormImages);
 }

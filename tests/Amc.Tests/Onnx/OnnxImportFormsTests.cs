@@ -137,7 +137,7 @@ public class OnnxImportFormsTests(ITestOutputHelper output)
         using var original = new GraphModule(net);
         original.LoadTensors(weights);
         using var images = TestNetworks.Input(net.Input, batch: 32, seed: 22);
-        var pruner = new ChannelPruner(net, weights, [images], batchNormBatches: 1, pointsPerImage: 16);
+        var pruner = new ChannelPruner(net, weights, [images], batchNormImages: 1000, pointsPerImage: 16);
         var channels = Policy.Full(pruner.Graph).WithWidth(pruner.Graph["conv1x3"].Id, 3);
 
         using var expected = original.ForwardAll(images)["conv3x1"];
@@ -201,7 +201,7 @@ public class OnnxImportFormsTests(ITestOutputHelper output)
         // AMC's pruning of that group, least squares and BN statistics included, gives a network that runs.
         var (_, weights) = OnnxImporter.Import(onnx);
         using var images = TestNetworks.Input(net.Input, batch: 8, seed: 23);
-        var pruner = new ChannelPruner(net, weights, [images], batchNormBatches: 1, pointsPerImage: 8);
+        var pruner = new ChannelPruner(net, weights, [images], batchNormImages: 1000, pointsPerImage: 8);
         var options = new PruneOptions(Round: 1);
         using var module = pruner.ToModule(pruner.Prune(Policy.Full(pruner.Graph).WithWidth(block.Id, 4), options), options);
         module.eval();

@@ -134,7 +134,7 @@ public class ScoringRobustnessTests
     {
         var weights = tiny.Weights.ToDictionary(kv => kv.Key, kv => kv.Value.clone());
         using (no_grad()) poison(weights);
-        var pruner = new ChannelPruner(tiny.Network, weights, tiny.Calibration.Images, batchNormBatches: 1, pointsPerImage: 4);
+        var pruner = new ChannelPruner(tiny.Network, weights, tiny.Calibration.Images, batchNormImages: 32, pointsPerImage: 4);
         // Accuracy mode: no budget wall forcing groups down, so policies that keep the group whole come up often.
         var options = new SearchOptions { Episodes = 10, Seed = 3, Agent = AgentKind.Random, Mode = SearchMode.Accuracy, LowerBound = 0.9 };
         var env = new PruningEnvironment(tiny.Network, pruner.Graph, options, 2);

@@ -31,7 +31,7 @@ sealed class TinySearchSetup : IDisposable
         var data = Synthetic(shape, 160, seed);
         Calibration = new TensorBatches(data, Enumerable.Range(0, 64).ToArray(), 32);
         HeldOut = new TensorBatches(data, Enumerable.Range(64, 96).ToArray(), 48);
-        Pruner = new ChannelPruner(Network, Weights, Calibration.Images, batchNormBatches: 1, pointsPerImage: 4);
+        Pruner = new ChannelPruner(Network, Weights, Calibration.Images, batchNormImages: 32, pointsPerImage: 4);
     }
 
     public static Dataset Synthetic(TensorShape shape, int count, int seed)
