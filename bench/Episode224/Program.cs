@@ -227,7 +227,7 @@ void Episodes(string dir, string model, int policies, int threads, bool torchBn)
     var cost = new GroupWidthCost(ck.Network, graph);
     long fullMacs = cost.Of(cost.Full()).Macs;
     int bnImages = scoring.Pruner.BatchNormBatches.Sum(b => (int)b.shape[0]);
-    Console.WriteLine($"{model} {Size}x{Size}, {CostModel.Of(ck.Network).Macs / 1e6:F0} MMACs; {HeldOut} scoring / {CalibrationImages} calibration / {bnImages} BN images (--bn-images {BatchNormImages} in whole batches of {CalibrationSettings.BatchSize}); " +
+    Console.WriteLine($"{model} {Size}x{Size}, {CostModel.Of(ck.Network).Macs / 1e6:F0} MMACs; {HeldOut} scoring / {CalibrationImages} calibration / {bnImages} BN images (--bn-images {BatchNormImages}); " +
         $"{threads} threads, load {Load()}; images made in {images:F1} s, Gram matrices in {gramSeconds:F1} s ({MemoryEstimate.GramBytes(ck.Network) / 1e9:F2} GB)");
     Console.WriteLine("policy | MMACs | prune | least squares | BN | export+session | eval | total | ORT over 750 images | total / ORT" + (torchBn ? " | TorchSharp BN: BN | total" : ""));
     var rng = new Random(1);
