@@ -46,7 +46,8 @@ public sealed class ChannelPruner
         {
             if (images <= 0) break;
             int n = (int)batch.shape[0];
-            first.Add(n <= images ? batch : batch.narrow(0, 0, images));
+            // A view: it shares the batch's storage and, like the batch, outlives any dispose scope.
+            first.Add(n <= images ? batch : batch.narrow(0, 0, images).DetachFromDisposeScope());
             images -= n;
         }
         return first;
