@@ -7,6 +7,8 @@
 # POLICY-NAMES-FOLDER: a search folder whose best-policy.json gives the group names (default:
 # SEARCH-FOLDER; a search run with --no-baselines has no baselines, a random search no others).
 # AMC_CLI: the built CLI (default src/Amc.Cli/bin/Release/net10.0/Amc.Cli.dll).
+# PRUNE_ARGS, FT_ARGS: more options for prune and finetune (at 224x224: the search's --data,
+# --heldout, --calibration-images and --bn-images); FT_IMAGES: the fine-tune's images (5000).
 set -euo pipefail
 ck=$1 search=$2 name=$3 seed=$4 out=$5 names=${6:-$2}
 cli=${AMC_CLI:-src/Amc.Cli/bin/Release/net10.0/Amc.Cli.dll}
@@ -28,9 +30,9 @@ PY
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-dotnet "$cli" prune --checkpoint "$ck" --policy "$policy" --reconstruct --seed "$seed" --threads 1 \
+dotnet "$cli" prune --checkpoint "$ck" --policy "$policy" --reconstruct --seed "$seed" --threads 1 ${PRUNE_ARGS:-} \
     --out "$tmp/pruned.amc" --json > "$out/$tag-prune.json"
-dotnet "$cli" finetune --checkpoint "$tmp/pruned.amc" --epochs 1 --train-images 5000 --seed "$seed" --threads 1 \
+dotnet "$cli" finetune --checkpoint "$tmp/pruned.amc" --epochs 1 --train-images "${FT_IMAGES:-5000}" --seed "$seed" --threads 1 ${FT_ARGS:-} \
     --out "$tmp/ft.amc" --json > "$out/$tag-finetune.json"
 python3 - "$out/$tag-prune.json" "$out/$tag-finetune.json" <<'PY'
 import json, sys
