@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Issue 12 at 224x224: AMC against random search at equal episodes and the hand-crafted policies,
+# 25 % MACs, on a network trained at 224 (docs/BENCHMARKS.md, "A network where 4x hurts").
+# Per seed, the DDPG search and the random search side by side (one thread each), then the same
+# short fine-tune of every policy (bench/quality-finetune.sh: prune with least squares, one epoch
+# on 1000 images without augmentation), two at a time. bench/quality224.py makes the tables.
+#   bench/quality224.sh CHECKPOINT DATA OUT SEED...
+# AMC_CLI: the built CLI (default src/Amc.Cli/bin/Release/net10.0/Amc.Cli.dll); EPISODES [150], WARMUP [50].
+set -uo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+ck=$1 data=$2 out=$3; shift 3
+export AMC_CLI="${AMC_CLI:-$root/src/Amc.Cli/bin/Release/net10.0/Amc.Cli.dll}"
+mkdir -p "$out"
+for s in "$@"; do
+  common=(--checkpoint "$ck" --data "$data" --target-macs 0.25 --episodes "${EPISODES:-150}" --warmup "${WARMUP:-50}"
+          --heldout 500 --calibration-images 500 --bn-images 100 --threads 1 --seed "$s")
+  /usr/bin/time -v -o "$out/ddpg$s.time" dotnet "$AMC_CLI" search "${common[@]}" --out "$out/ddpg$s" > "$out/ddpg$s.log" 2> "$out/ddpg$s.err" &
+  /usr/bin/time -v -o "$out/random$s.time" dotnet "$AMC_CLI" search "${common[@]}" --agent random --no-baselines --out "$out/random$s" > "$out/random$s.log" 2> "$out/random$s.err" &
+  wait
+done
+export FT_IMAGES=1000
+export PRUNE_ARGS="--data $data --heldout 500 --calibration-images 500 --bn-images 100"
+# The base was trained without augmentation: one epoch with it (random-resized crops) cost the
+# AMC policy 2 points (77.35 -> 75.25 % on seed 1), so the fine-tune follows its recipe.
+export FT_ARGS="--data $data --heldout 500 --bn-images 100 --no-augment"
+for s in "$@"; do
+  echo "$out/ddpg$s best $s $out/ft/ddpg"
+  echo "$out/random$s best $s $out/ft/random"
+  for b in uniform shallow deep; do echo "$out/ddpg$s $b $s $out/ft/base"; done
+done | xargs -P 2 -L 1 bash -c 'bash "$0/bench/quality-finetune.sh" "$1" "$3" "$4" "$5" "$6" >> "$2/ft.out" 2>&1' "$root" "$ck" "$out"
