@@ -40,6 +40,10 @@ public static class SearchCommand
             DefaultValueFactory = _ => "raw",
         };
         replayedAction.AcceptOnlyFromAmong("realised", "raw");
+        var twinCritics = new Option<bool>("--twin-critics")
+        {
+            Description = "DDPG with two critics and the smaller of their values in the critic's target (TD3's clipped double Q), against the single critic's over-estimates; experimental",
+        };
         var agent = new Option<string>("--agent") { Description = "ddpg (AMC) or random (random search, same episodes)", DefaultValueFactory = _ => "ddpg" };
         agent.AcceptOnlyFromAmong("ddpg", "random");
         var lbound = new Option<double>("--lbound") { Description = "Smallest keep ratio of a group (--mode sparsity: of a layer's weights, default 0.05)", DefaultValueFactory = _ => 0.2 }.In(OptionRange.Fraction);
@@ -92,7 +96,7 @@ public static class SearchCommand
         };
         var cmd = new Command("search", "AMC: search per-group keep ratios under a budget with DDPG, score without fine-tuning")
         {
-            checkpoint, output, targetMacs, targetParams, targetLatency, latencyThreads, mode, episodes, warmup, sigmaDecay, finalSigma, actorLr, replayedAction, agent, lbound, rbound, top5, reward, resume, noBaselines, engine, int8, mixedPrecision, warmStart, confirmTop, measureTop, rollouts,
+            checkpoint, output, targetMacs, targetParams, targetLatency, latencyThreads, mode, episodes, warmup, sigmaDecay, finalSigma, actorLr, replayedAction, twinCritics, agent, lbound, rbound, top5, reward, resume, noBaselines, engine, int8, mixedPrecision, warmStart, confirmTop, measureTop, rollouts,
             workers, cluster, asynchronous,
         };
         PruningOptions.AddTo(cmd);
@@ -126,6 +130,7 @@ public static class SearchCommand
             {
                 WarmupEpisodes = p.GetValue(warmup), ActorLearningRate = p.GetValue(actorLr),
                 ReplayedAction = p.GetValue(replayedAction) == "raw" ? ReplayedAction.Raw : ReplayedAction.Realised,
+                TwinCritics = p.GetValue(twinCritics),
             };
             if (p.GetValue(sigmaDecay) is double decay) ddpg = ddpg with { SigmaDecay = decay };
             else ddpg = ddpg with { FinalSigma = p.GetValue(finalSigma) };

@@ -12,13 +12,16 @@ internal sealed record UpdateStats(double CriticLoss, double ActorLoss, double M
 /// <summary>
 /// DDPG as AMC uses it: actor and critic with target copies (hard copy at start, soft update
 /// tau after every gradient step), Adam, discount 1, and a moving-average reward baseline
-/// subtracted from the (episode-wide) rewards before the critic target is built.
+/// subtracted from the (episode-wide) rewards before the critic target is built. With
+/// <see cref="DdpgOptions.TwinCritics"/>, a second critic and TD3's clipped double-Q target.
 /// </summary>
 internal sealed class DdpgAgent : IDisposable
 {
     readonly DdpgOptions options;
     readonly ActorNetwork actor, actorTarget;
     readonly CriticNetwork critic, criticTarget;
+    /// <summary>The second critic and its target copy under <see cref="DdpgOptions.TwinCritics"/>; null otherwise.</summary>
+    readonly CriticNetwork? twin, twinTarget;
     readonly ScalarSafeOptimizers.Adam actorOptimizer, criticOptimizer;
 
     public ReplayBuffer Replay { get; }
@@ -39,11 +42,21 @@ internal sealed class DdpgAgent : IDisposable
         {
             Initialize(actor, generator);
             Initialize(critic, generator);
+            if (options.TwinCritics)
+            {
+                twin = new CriticNetwork(stateSize, options.Hidden);
+                twinTarget = new CriticNetwork(stateSize, options.Hidden);
+                Initialize(twin, generator);
+            }
         }
         HardCopy(actor, actorTarget);
         HardCopy(critic, criticTarget);
+        if (twin is not null) HardCopy(twin, twinTarget!);
         actorOptimizer = new ScalarSafeOptimizers.Adam(actor.parameters(), options.ActorLearningRate);
-        criticOptimizer = new ScalarSafeOptimizers.Adam(critic.parameters(), options.CriticLearningRate);
+        // One optimizer for both critics: Adam is per parameter and each critic's gradient comes from
+        // its own loss term only, so this is two optimizers, with one state to save for a resume.
+        var criticParameters = twin is null ? critic.parameters() : critic.parameters().Concat(twin.parameters());
+        criticOptimizer = new ScalarSafeOptimizers.Adam(criticParameters, options.CriticLearningRate);
         Replay = new ReplayBuffer(replayCapacity);
     }
 
@@ -74,13 +87,24 @@ internal sealed class DdpgAgent : IDisposable
 
         Tensor target;
         using (no_grad())
-            target = advantage.Plus(notDone.Times(options.Discount) * criticTarget.call(s2, actorTarget.call(s2)));
+        {
+            var a2 = actorTarget.call(s2);
+            var next = criticTarget.call(s2, a2);
+            if (twinTarget is not null) next = minimum(next, twinTarget.call(s2, a2));
+            target = advantage.Plus(notDone.Times(options.Discount) * next);
+        }
 
         critic.train();
         criticOptimizer.zero_grad();
         var q = critic.call(s, a);
         var criticLoss = nn.functional.mse_loss(q, target);
-        criticLoss.backward();
+        var fitted = criticLoss;
+        if (twin is not null)
+        {
+            twin.train();
+            fitted = criticLoss.Plus(nn.functional.mse_loss(twin.call(s, a), target));
+        }
+        fitted.backward();
         criticOptimizer.step();
 
         actor.train();
@@ -91,6 +115,7 @@ internal sealed class DdpgAgent : IDisposable
 
         SoftUpdate(actor, actorTarget, options.Tau);
         SoftUpdate(critic, criticTarget, options.Tau);
+        if (twin is not null) SoftUpdate(twin, twinTarget!, options.Tau);
         return new UpdateStats(criticLoss.item<float>(), actorLoss.item<float>(), q.mean().item<float>(), target.mean().item<float>());
     }
 
@@ -136,7 +161,8 @@ internal sealed class DdpgAgent : IDisposable
     }
 
     IEnumerable<(string, nn.Module)> Networks() =>
-        [("actor", actor), ("actor_target", actorTarget), ("critic", critic), ("critic_target", criticTarget)];
+        twin is null ? [("actor", actor), ("actor_target", actorTarget), ("critic", critic), ("critic_target", criticTarget)]
+            : [("actor", actor), ("actor_target", actorTarget), ("critic", critic), ("critic_target", criticTarget), ("critic2", twin), ("critic2_target", twinTarget!)];
 
     /// <summary>Adam moments and step counts, so a resumed search updates exactly as before.</summary>
     public (byte[] Actor, byte[] Critic) OptimizerStates() => (Save(actorOptimizer), Save(criticOptimizer));
@@ -170,6 +196,7 @@ internal sealed class DdpgAgent : IDisposable
     public void Dispose()
     {
         actor.Dispose(); actorTarget.Dispose(); critic.Dispose(); criticTarget.Dispose();
+        twin?.Dispose(); twinTarget?.Dispose();
         actorOptimizer.Dispose(); criticOptimizer.Dispose();
     }
 }

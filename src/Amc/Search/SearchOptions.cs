@@ -137,6 +137,20 @@ public sealed record DdpgOptions
         return steps > 0 ? Math.Pow((FinalSigma ?? 0.05) / InitialSigma, 1.0 / steps) : 1;
     }
 
+    /// <summary>
+    /// Clipped double Q-learning (Fujimoto et al. 2018, TD3): a second critic, both fitted to a target
+    /// built from the smaller of the two target critics' values, the actor following the first. Off
+    /// by default (the official code has one critic). With discount 1 over every step of an episode
+    /// the single critic's bootstrapped values drift upwards: on a MobileNetV2 224x224 search its
+    /// mean Q of the replayed steps rose from 0.16 to 0.40 while the accuracy of the episodes it
+    /// replayed fell from 76 to 72 %, where Monte Carlo returns put it near 0 (docs/BENCHMARKS.md,
+    /// "Where the curve fell back"). Left out of the JSON when off, so earlier searches keep their fingerprint.
+    /// </summary>
+    [JsonIgnore]
+    public bool TwinCritics { get; init; }
+    [JsonInclude, JsonPropertyName(nameof(TwinCritics)), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    bool? TwinCriticsIfSet { get => TwinCritics ? true : null; init => TwinCritics = value ?? false; }
+
     /// <summary>Moving-average factor of the reward baseline (code: b += 0.5 (mean - b)).</summary>
     public double BaselineRate { get; init; } = 0.5;
 

@@ -23,4 +23,36 @@ public class DdpgAgentTests
         Assert.True(w.std().item<float>() > 0.1);
         Assert.True(ta["actor_target.fc1.weight"].allclose(w, 0, 0));
     }
+
+    [Fact]
+    public void Twin_critics_fit_the_smaller_target_and_leave_the_single_critic_search_as_it_was()
+    {
+        var single = new DdpgOptions { Hidden = 16, BatchSize = 8 };
+        var twin = single with { TwinCritics = true };
+        using var a = new DdpgAgent(5, 40, single, seed: 5);
+        using var b = new DdpgAgent(5, 40, twin, seed: 5);
+        // The second critic is drawn after the others, so actor and first critic start the same.
+        var ta = a.Tensors();
+        foreach (var (key, t) in ta) Assert.True(t.allclose(b.Tensors()[key], 0, 0), key);
+        Assert.Contains("critic2_target.fc3.weight", b.Tensors().Keys);
+
+        var data = new Random(3);
+        float[] State() => Enumerable.Range(0, 5).Select(_ => (float)data.NextDouble()).ToArray();
+        foreach (var i in Enumerable.Range(0, 40))
+        {
+            var t = new Transition(State(), (float)data.NextDouble(), -0.3f, State(), i % 4 == 3);
+            a.Replay.Add(t);
+            b.Replay.Add(t);
+        }
+        // Same minibatch, same first critic: the target with min(Q1', Q2') is at most the single one, and below it
+        // wherever the second target critic is the lower.
+        var sa = a.Update(new SearchRandom(9));
+        var sb = b.Update(new SearchRandom(9));
+        Assert.Equal(sa.MeanQ, sb.MeanQ, 6);
+        Assert.True(sb.MeanTarget < sa.MeanTarget - 1e-4, $"{sb.MeanTarget} vs {sa.MeanTarget}");
+
+        // Off, the option is not in the settings' JSON, so earlier searches keep their fingerprint.
+        Assert.DoesNotContain("TwinCritics", System.Text.Json.JsonSerializer.Serialize(single));
+        Assert.Contains("\"TwinCritics\":true", System.Text.Json.JsonSerializer.Serialize(twin));
+    }
 }

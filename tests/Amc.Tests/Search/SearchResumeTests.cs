@@ -5,19 +5,22 @@ namespace Amc.Tests.Search;
 
 public class SearchResumeTests
 {
-    static SearchOptions Options(int seed = 3) => new()
+    static SearchOptions Options(int seed = 3, bool twinCritics = false) => new()
     {
         Episodes = 8, Seed = seed, Target = 0.6,
-        Ddpg = new DdpgOptions { WarmupEpisodes = 3, BatchSize = 8, Hidden = 32 },
+        Ddpg = new DdpgOptions { WarmupEpisodes = 3, BatchSize = 8, Hidden = 32, TwinCritics = twinCritics },
     };
 
     sealed class Interrupt : Exception;
 
-    [Fact]
-    public void Resume_after_a_crash_ends_with_the_same_log_and_best_policy()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // the second critic, its target and its optimizer moments are in the state too
+    public void Resume_after_a_crash_ends_with_the_same_log_and_best_policy(bool twinCritics)
     {
         using var setup = new TinySearchSetup();
         using var dir = new TempFolder();
+        SearchOptions Options() => SearchResumeTests.Options(twinCritics: twinCritics);
         var full = setup.Runner(Options(), dir.Folder("full")).Run(resume: false);
         var fullLog = File.ReadAllLines(dir.File("full", "episodes.jsonl"));
 
