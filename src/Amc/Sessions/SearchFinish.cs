@@ -42,7 +42,8 @@ static class SearchFinish
     /// <summary>summary.md's "agent" setting: the agent, the episodes and, for DDPG, the exploration noise's schedule.</summary>
     public static string AgentLine(SearchOptions options) =>
         $"{options.Agent}, {options.Episodes} episodes ({options.Ddpg.WarmupEpisodes} warm-up)" + (options.Agent == AgentKind.Ddpg
-            ? $", exploration sigma {options.Ddpg.InitialSigma} x {options.Ddpg.Decay(options.Episodes):0.####}^k (last episode {options.Ddpg.Sigma(options.Episodes - 1, options.Episodes):0.###})" : "") +
+            ? $", exploration sigma {options.Ddpg.InitialSigma} x {options.Ddpg.Decay(options.Episodes):0.####}^k (last episode {options.Ddpg.Sigma(options.Episodes - 1, options.Episodes):0.###})" +
+            (options.Ddpg.TwinCritics ? ", twin critics (clipped double Q)" : "") : "") +
         (options.WarmStart ? $"; warm start: episodes 0-{Baselines.Names.Length - 1} are the hand-crafted policies ({string.Join(", ", Baselines.Names)})" : "");
 
     /// <summary>summary.md's "best episode" setting: the episode and, after a confirmation, each re-scored policy's two scores.</summary>

@@ -54,5 +54,8 @@ public class DdpgAgentTests
         // Off, the option is not in the settings' JSON, so earlier searches keep their fingerprint.
         Assert.DoesNotContain("TwinCritics", System.Text.Json.JsonSerializer.Serialize(single));
         Assert.Contains("\"TwinCritics\":true", System.Text.Json.JsonSerializer.Serialize(twin));
+        // And summary.md says which DDPG ran.
+        Assert.Contains("twin critics", Amc.Sessions.SearchFinish.AgentLine(new SearchOptions { Ddpg = twin }));
+        Assert.DoesNotContain("twin", Amc.Sessions.SearchFinish.AgentLine(new SearchOptions { Ddpg = single }));
     }
 }
