@@ -28,8 +28,8 @@ print(f"| episodes | top-1 % | sigma | Q | what | " + " | ".join(f"g{g}" for g i
 print("|---|---:|---:|---:|---|" + "---:|" * groups)
 for start in range(first, len(episodes), block):
     rows = episodes[start:start + block]
-    head = (f"| {start}–{start + len(rows) - 1} | {100 * median(rows, lambda e: e['top1']):.1f} "
-            f"| {rows[0]['sigma']:.3f} | {median(rows, lambda e: e['meanQ']):.2f}")
-    for what, key in (("raw", "rawActions"), ("keep", "keep")):
-        cells = " | ".join(f"{median(rows, lambda e, g=g: e[key][g]):.2f}" for g in range(groups))
-        print(f"{head} | {what} | {cells} |" if what == "raw" else f"| | | | | {what} | {cells} |")
+    def cells(key):
+        return " | ".join(f"{median(rows, lambda e, g=g: e[key][g]):.2f}" for g in range(groups))
+    print(f"| {start}–{start + len(rows) - 1} | {100 * median(rows, lambda e: e['top1']):.1f} "
+          f"| {rows[0]['sigma']:.3f} | {median(rows, lambda e: e['meanQ']):.2f} | raw | {cells('rawActions')} |")
+    print(f"| | | | | keep | {cells('keep')} |")

@@ -160,9 +160,11 @@ internal sealed class DdpgAgent : IDisposable
         foreach (var (key, p) in Tensors()) p.copy_(tensors[key]);
     }
 
-    IEnumerable<(string, nn.Module)> Networks() =>
-        twin is null ? [("actor", actor), ("actor_target", actorTarget), ("critic", critic), ("critic_target", criticTarget)]
-            : [("actor", actor), ("actor_target", actorTarget), ("critic", critic), ("critic_target", criticTarget), ("critic2", twin), ("critic2_target", twinTarget!)];
+    IEnumerable<(string, nn.Module)> Networks()
+    {
+        IEnumerable<(string, nn.Module)> networks = [("actor", actor), ("actor_target", actorTarget), ("critic", critic), ("critic_target", criticTarget)];
+        return twin is null ? networks : networks.Append(("critic2", twin)).Append(("critic2_target", twinTarget!));
+    }
 
     /// <summary>Adam moments and step counts, so a resumed search updates exactly as before.</summary>
     public (byte[] Actor, byte[] Critic) OptimizerStates() => (Save(actorOptimizer), Save(criticOptimizer));
