@@ -15,6 +15,8 @@ cli=${AMC_CLI:-src/Amc.Cli/bin/Release/net10.0/Amc.Cli.dll}
 mkdir -p "$out"
 tag="$name-s$seed"
 policy="$out/$tag-policy.json"
+# A fine-tune already done is kept, so a folder can be extended with more seeds.
+[ -s "$out/$tag-finetune.json" ] && exit 0
 if [ "$name" = best ]; then
     cp "$search/best-policy.json" "$policy"
 else

@@ -25,6 +25,7 @@ static class SearchProgressView
             : SearchSession.Open(settings, scorerFor: scorerFor);
         var options = settings.Search;
         foreach (var stale in session.StaleTableWarnings) Console.Error.WriteLine($"warning: {stale}");
+        WarnOfTrainedScoringImages(session.Data, session.Checkpoint);
         if (session.Environment.LeavesNoChoice)
             Console.Error.WriteLine($"warning: at a {options.Resource} target of {options.Target:0.###} only the smallest widths fit, so every episode ends at the same policy; " +
                 "raise the target, or lower --lbound or --round to give the search room");
@@ -43,11 +44,17 @@ static class SearchProgressView
     {
         using var session = SparsitySearchSession.Open(settings);
         var options = settings.Search;
+        WarnOfTrainedScoringImages(session.Data, session.Checkpoint);
         if (!quiet)
             AnsiConsole.MarkupLine($"[bold]amc search[/] {Markup.Escape(session.Checkpoint.Network.Name)}: {session.Environment.StepCount} conv/linear layers, sparsity mode, " +
                 $"non-zero params <= {options.Target:0.###} ({session.Environment.Wall.Budget:N0} of {session.Environment.Wall.Original:N0}), agent {options.Agent}, {options.Episodes} episodes");
         Episodes(options, progress => session.Search(progress), quiet, null);
         return session.Finish(stage, quiet ? null : note => AnsiConsole.MarkupLine(Markup.Escape(note)));
+    }
+
+    static void WarnOfTrainedScoringImages(OpenedData data, Amc.Torch.Checkpoint ck)
+    {
+        if (data.ScoringOnTrainedImagesWarning(ck.Info.HeldOut) is { } warning) Console.Error.WriteLine($"warning: {warning}");
     }
 
     static void Episodes(SearchOptions options, Action<Action<SearchProgress>> search, bool quiet, Func<IReadOnlyList<WorkerState>>? workers)

@@ -6,7 +6,9 @@ using Amc.Training;
 namespace Amc.Sessions;
 
 /// <summary>A training set split into training and held-out images, and its test set.</summary>
-public sealed record OpenedData(Dataset Train, Dataset Test, HeldOutSplit Split)
+/// <param name="Unseen">The training-set images the checkpoint never trained on, when it records them
+/// (<see cref="CheckpointInfo.HeldOut"/>) for this data: <see cref="Split"/>'s training images leave them out.</param>
+public sealed record OpenedData(Dataset Train, Dataset Test, HeldOutSplit Split, int[]? Unseen = null)
 {
     public static OpenedData Open(DataSettings settings)
     {
@@ -28,7 +30,34 @@ public sealed record OpenedData(Dataset Train, Dataset Test, HeldOutSplit Split)
     /// as the checkpoint was trained where the settings do not say otherwise (<see cref="ImageFolderOptions.FedAs"/>).
     /// </summary>
     public static OpenedData OpenFor(DataSettings settings, Checkpoint ck) =>
-        Open(settings with { Images = (settings.Images ?? new ImageFolderOptions()).FedAs(ck.Info.Transform, ck.Network.Input) }).FitTo(ck);
+        Open(settings with { Images = (settings.Images ?? new ImageFolderOptions()).FedAs(ck.Info.Transform, ck.Network.Input) }).FitTo(ck).Sparing(ck.Info.HeldOut);
+
+    /// <summary>
+    /// Keeps the images a checkpoint never trained on out of the training images (calibration,
+    /// BN re-estimation, fine-tuning), so they stay fit for scoring and confirming; unchanged when
+    /// the record is of other data or there is none (an imported network, an older checkpoint).
+    /// </summary>
+    public OpenedData Sparing(HeldOutImages? heldOut)
+    {
+        if (heldOut?.Indices(Train.Count) is not { } unseen) return this;
+        var isUnseen = new bool[Train.Count];
+        foreach (int i in unseen) isUnseen[i] = true;
+        return this with { Split = Split with { Train = Split.Train.Where(i => !isUnseen[i]).ToArray() }, Unseen = unseen };
+    }
+
+    /// <summary>
+    /// Said before a search: how many of its scoring images trained the checkpoint (a split larger
+    /// than, or shuffled otherwise than, the one it was trained with), which makes every score optimistic; null when none did.
+    /// </summary>
+    public string? ScoringOnTrainedImagesWarning(HeldOutImages? heldOut)
+    {
+        if (Unseen is null || heldOut is null) return null;
+        var unseen = Unseen.ToHashSet();
+        int trained = Split.HeldOut.Count(i => !unseen.Contains(i));
+        return trained == 0 ? null
+            : $"{trained} of the {Split.HeldOut.Length} scoring images trained this checkpoint (it held out {heldOut.Size} with split seed {heldOut.Seed}), " +
+              $"so held-out scores are optimistic; search with --heldout {heldOut.Size} or less and --split-seed {heldOut.Seed} to score on images it never saw";
+    }
 
     /// <summary>True when the training images have labels (not a folder of unlabelled images).</summary>
     public bool HasLabels => Train.HasLabels;
@@ -69,9 +98,10 @@ public sealed record OpenedData(Dataset Train, Dataset Test, HeldOutSplit Split)
     }
 
     /// <summary>
-    /// The images of the default held-out split that this (smaller) split does not score on: where a
-    /// search confirms its top policies. Empty when it scores on all of them.
+    /// Where a search confirms its top policies: the images the checkpoint never trained on
+    /// (<see cref="Unseen"/>) or, when it does not record them, those of the default held-out split,
+    /// less the ones this split scores on. Empty when it scores on all of them.
     /// </summary>
     public int[] UnscoredHeldOut() =>
-        HeldOutSplit.Create(Train.Count, Split.Seed).HeldOut.Except(Split.HeldOut).ToArray();
+        (Unseen ?? HeldOutSplit.Create(Train.Count, Split.Seed).HeldOut).Except(Split.HeldOut).ToArray();
 }

@@ -157,8 +157,8 @@ public sealed class SearchSession : IDisposable
         if (!data.HasLabels && options.Reward == RewardKind.Accuracy)
             throw new SettingsException($"{data.Train.Name} has no labels (images without class sub-folders), so accuracy cannot be measured; " +
                 "search with --reward agreement (top-1 agreement with the unpruned network) or --reward fidelity (relative error of its outputs)");
-        // The confirmation images (the rest of the default held-out split), then the test images, come later.
-        int confirmImages = Math.Max(0, HeldOutSplit.DefaultSize(data.Train.Count) - data.Split.HeldOut.Length);
+        // The confirmation images, then the test images, come later.
+        int confirmImages = data.UnscoredHeldOut().Length;
         PruningMemory.Ensure(ck, data, settings.Calibration.Images, settings.Pruning.Reconstruct, "searching", Math.Max(confirmImages, data.Test.Count));
         string fingerprint = SearchFingerprint.Of(ckPath, options, settings.Pruning, data, settings.Engine, table?.File, settings.Int8, int8Table?.File);
         Directory.CreateDirectory(outDir);

@@ -82,7 +82,7 @@ public sealed class SparsitySearchSession : IDisposable
         var data = OpenedData.OpenFor(settings.Data, ck);
         if (!data.HasLabels)
             throw new SettingsException($"{data.Train.Name} has no labels (images without class sub-folders); a sparsity search scores on labelled images only");
-        int confirmImages = Math.Max(0, HeldOutSplit.DefaultSize(data.Train.Count) - data.Split.HeldOut.Length);
+        int confirmImages = data.UnscoredHeldOut().Length;
         // The checkpoint, a sparse copy of its weights and the module of a test evaluation; the scoring images.
         PruningMemory.Ensure(MemoryEstimate.Inference(ck.Network, Math.Min(PruningMemory.ScoringBatch, Evaluator.BatchFor(ck.Network)), "searching", weightCopies: 3)
             .WithImages(ck.Network, (long)data.Split.HeldOut.Length + Math.Max(confirmImages, data.Test.Count)));

@@ -1,3 +1,4 @@
+using Amc.Data;
 using Amc.Graph;
 using Amc.Host;
 using Amc.Models;
@@ -101,10 +102,13 @@ public sealed class TrainSession : IDisposable
         var start = resumed ?? source;
         var module = start?.ToModule() ?? new GraphModule(arch);
         var info = resumed?.Info ?? (source is not null
-            ? source.Info with { Parent = settings.Checkpoint, Epochs = options.Epochs, EpochsDone = 0, Seed = options.Seed, Command = settings.CommandLine }
+            // The source's unseen images stay unseen (OpenFor left them out of training) when they are of this data; of other data, nothing is known.
+            ? source.Info with { Parent = settings.Checkpoint, Epochs = options.Epochs, EpochsDone = 0, Seed = options.Seed, Command = settings.CommandLine,
+                HeldOut = data.Unseen is null ? null : source.Info.HeldOut }
             : new CheckpointInfo
             {
                 Model = settings.Model, Dataset = data.Train.Name, Mean = data.Train.Mean, Std = data.Train.Std, Transform = data.Train.Transform,
+                HeldOut = HeldOutImages.Of(data.Split, data.Train.Count),
                 Epochs = options.Epochs, EpochsDone = 0, Seed = options.Seed, Command = settings.CommandLine,
             });
         return new TrainSession(settings, data, options, choice.Note, residentCeiling, module, teacherCheckpoint?.ToModule(), info, resumed?.Info.EpochsDone ?? 0);

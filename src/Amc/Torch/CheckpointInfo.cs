@@ -16,6 +16,12 @@ public sealed record CheckpointInfo
     /// the input size (IDX, CIFAR) and for checkpoints written before it was recorded.
     /// </summary>
     public ImageTransform? Transform { get; init; }
+    /// <summary>
+    /// The images of its training data the network never trained on (searches score and confirm
+    /// there); null for imported networks, checkpoints written before it was recorded, and
+    /// fine-tunes of those or on other data.
+    /// </summary>
+    public HeldOutImages? HeldOut { get; init; }
     public int? EpochsDone { get; init; }
     public int? Epochs { get; init; }
     public int? Seed { get; init; }

@@ -49,6 +49,7 @@ public class SessionTests(TrainedModel model)
         Assert.Equal(result.Searched.Macs, pruned.After.Macs);
         Assert.Equal(result.Searched.Macs, CostModel.Of(pruned.Pruned.Network).Macs);
         Assert.Equal(model.Checkpoint, pruned.Pruned.Info.Parent);
+        Assert.Equal(Amc.Torch.Checkpoint.Load(model.Checkpoint).Info.HeldOut, pruned.Pruned.Info.HeldOut);
 
         // The folder now holds a search: a new one is refused, a resume of it is not (and runs no more episodes).
         var again = Assert.Throws<SettingsException>(() => SearchSession.Open(Tiny(outDir)));
@@ -56,6 +57,27 @@ public class SessionTests(TrainedModel model)
         using (var resumed = SearchSession.Open(Tiny(outDir) with { Resume = true }))
             resumed.Search(p => Assert.Fail($"episode {p.Episode} ran again"));
         Assert.Equal(3, File.ReadAllLines(Path.Combine(outDir, SearchSession.LogFile)).Length);
+    }
+
+    [Fact]
+    public void Training_records_the_images_it_held_out_and_a_fine_tune_keeps_them_on_the_same_data_only()
+    {
+        var trained = Amc.Torch.Checkpoint.Load(model.Checkpoint).Info.HeldOut;
+        // The fixture trains on 200 images with the default split: 20 held out, split seed 2018.
+        Assert.Equal(new Amc.Data.HeldOutImages(200, 2018, 20, Amc.Data.HeldOutSplit.Create(200, 2018).Hash), trained);
+
+        Amc.Data.HeldOutImages? FineTuned(string data)
+        {
+            string outPath = model.NewPath("ft.amc");
+            TrainSession.Run(new TrainSettings
+            {
+                Out = outPath, Checkpoint = model.Checkpoint, Data = new DataSettings(data, HeldOut: 30), TrainImages = 20,
+                Training = new Amc.Training.TrainOptions { Epochs = 1, Seed = 1 }, BatchNormImages = 10,
+            });
+            return Amc.Torch.Checkpoint.Load(outPath).Info.HeldOut;
+        }
+        Assert.Equal(trained, FineTuned(model.Data));
+        Assert.Null(FineTuned(TinyIdxData.Write(model.NewPath("other-data"), train: 300)));
     }
 
     [Fact]
