@@ -29,8 +29,21 @@ public sealed record OpenedData(Dataset Train, Dataset Test, HeldOutSplit Split,
     /// The data for an existing checkpoint, as <see cref="FitTo"/> gives it; image folders are fed
     /// as the checkpoint was trained where the settings do not say otherwise (<see cref="ImageFolderOptions.FedAs"/>).
     /// </summary>
-    public static OpenedData OpenFor(DataSettings settings, Checkpoint ck) =>
-        Open(settings with { Images = (settings.Images ?? new ImageFolderOptions()).FedAs(ck.Info.Transform, ck.Network.Input) }).FitTo(ck).Sparing(ck.Info.HeldOut);
+    public static OpenedData OpenFor(DataSettings settings, Checkpoint ck)
+    {
+        var data = Open(settings with { Images = (settings.Images ?? new ImageFolderOptions()).FedAs(ck.Info.Transform, ck.Network.Input) }).FitTo(ck);
+        if (settings.HeldOut is null) data = data.WithinUnseen(ck.Info.HeldOut);
+        return data.Sparing(ck.Info.HeldOut);
+    }
+
+    /// <summary>
+    /// The default held-out split, shrunk to the images the checkpoint never trained on when it
+    /// held out fewer (with the same split seed), so that a search's default never scores on trained images.
+    /// </summary>
+    public OpenedData WithinUnseen(HeldOutImages? heldOut) =>
+        heldOut is { } r && r.Seed == Split.Seed && r.Size < Split.HeldOut.Length && r.Indices(Train.Count) is not null
+            ? this with { Split = HeldOutSplit.Create(Train.Count, r.Seed, r.Size) }
+            : this;
 
     /// <summary>
     /// Keeps the images a checkpoint never trained on out of the training images (calibration,

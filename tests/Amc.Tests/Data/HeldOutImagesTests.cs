@@ -64,6 +64,23 @@ public class HeldOutImagesTests
     }
 
     [Fact]
+    public void The_default_split_shrinks_to_the_unseen_images_when_fewer_were_held_out()
+    {
+        using var temp = new TempFolder();
+        string folder = TinyIdxData.Write(temp.File("data"));
+        var trainedWith = HeldOutImages.Of(HeldOutSplit.Create(200, 2018, 15), 200);
+        var byDefault = OpenedData.Open(new DataSettings(folder));   // 10 %: 20 images
+
+        var shrunk = byDefault.WithinUnseen(trainedWith).Sparing(trainedWith);
+
+        Assert.Equal(trainedWith.Indices(200), shrunk.Split.HeldOut);
+        Assert.Null(shrunk.ScoringOnTrainedImagesWarning(trainedWith));
+        // Only ever shrunk: a larger record, or one of another split seed, leaves the default alone.
+        Assert.Same(byDefault, byDefault.WithinUnseen(HeldOutImages.Of(HeldOutSplit.Create(200, 2018, 40), 200)));
+        Assert.Same(byDefault, byDefault.WithinUnseen(HeldOutImages.Of(HeldOutSplit.Create(200, 7, 15), 200)));
+    }
+
+    [Fact]
     public void Without_a_record_for_this_data_nothing_changes()
     {
         using var temp = new TempFolder();
