@@ -8,7 +8,7 @@ namespace Amc.Cli;
 public static class DataOptions
 {
     public static readonly Option<string> Data = new("--data") { Description = "fashion-mnist (Debian package files, else the embedded subset) or a path (IDX, CIFAR-10 binary or image folders)", DefaultValueFactory = _ => "fashion-mnist" };
-    public static readonly Option<int?> HeldOut = new Option<int?>("--heldout") { Description = "Images of the training set held out for scoring, never trained on (default: 5000, at most 10 % of the set)" }
+    public static readonly Option<int?> HeldOut = new Option<int?>("--heldout") { Description = "Images of the training set held out for scoring, never trained on (default: 5000, at most 10 % of the set and no more than the checkpoint was trained without)" }
         .In(OptionRange.AtLeast(1));
     public static readonly Option<int> SplitSeed = new("--split-seed") { Description = "Seed of the held-out split (keep it equal between train and search)", DefaultValueFactory = _ => 2018 };
     public static readonly Option<string?> ImageSize = ImageSizeOption();
