@@ -6,7 +6,7 @@
 # on 1000 images without augmentation), two at a time. bench/quality224.py makes the tables.
 #   bench/quality224.sh CHECKPOINT DATA OUT SEED...
 # AMC_CLI: the built CLI (default src/Amc.Cli/bin/Release/net10.0/Amc.Cli.dll); EPISODES [150], WARMUP [50];
-# HELDOUT: the scoring images [500] (1000 on a base trained with --heldout 1000).
+# HELDOUT: the scoring images [500] (1000 on a base trained with --heldout 1000); JOBS: commands at a time [2].
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 ck=$1 data=$2 out=$3; shift 3
@@ -17,7 +17,7 @@ export CK="$ck" DATA="$data" OUT="$out" HELDOUT="${HELDOUT:-500}"
 # is kept, so a folder can be extended with more seeds or with the random searches alone.
 for s in "$@"; do echo "ddpg $s"; echo "random $s"; done | while read -r agent s; do
   [ -f "$out/$agent$s/results.json" ] || echo "$agent $s"
-done | xargs -P 2 -L 1 bash -c '
+done | xargs -P "${JOBS:-2}" -L 1 bash -c '
   agent=$0 s=$1
   extra=(); [ "$agent" = random ] && extra=(--agent random --no-baselines)
   /usr/bin/time -v -o "$OUT/$agent$s.time" dotnet "$AMC_CLI" search --checkpoint "$CK" --data "$DATA" --target-macs 0.25 \
@@ -32,4 +32,4 @@ for s in "$@"; do
   echo "$out/ddpg$s best $s $out/ft/ddpg"
   echo "$out/random$s best $s $out/ft/random"
   for b in uniform shallow deep; do echo "$out/ddpg$s $b $s $out/ft/base"; done
-done | xargs -P 2 -L 1 bash -c 'bash "$0/bench/quality-finetune.sh" "$1" "$3" "$4" "$5" "$6" >> "$2/ft.out" 2>&1' "$root" "$ck" "$out"
+done | xargs -P "${JOBS:-2}" -L 1 bash -c 'bash "$0/bench/quality-finetune.sh" "$1" "$3" "$4" "$5" "$6" >> "$2/ft.out" 2>&1' "$root" "$ck" "$out"
