@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Issue 12 at 224x224: AMC against random search at equal episodes and the hand-crafted policies,
 # 25 % MACs, on a network trained at 224 (docs/BENCHMARKS.md, "A network where 4x hurts").
-# Per seed, the DDPG search and the random search side by side (one thread each), then the same
-# short fine-tune of every policy (bench/quality-finetune.sh: prune with least squares, one epoch
-# on 1000 images without augmentation), two at a time. bench/quality224.py makes the tables.
+# Per seed, the DDPG search and the random search (one thread each), then the same short
+# fine-tune of every policy (bench/quality-finetune.sh: prune with least squares, one epoch on 1000
+# images without augmentation), JOBS at a time. bench/quality224.py makes the tables.
 #   bench/quality224.sh CHECKPOINT DATA OUT SEED...
 # AMC_CLI: the built CLI (default src/Amc.Cli/bin/Release/net10.0/Amc.Cli.dll); EPISODES [150], WARMUP [50];
 # HELDOUT: the scoring images [500] (1000 on a base trained with --heldout 1000); JOBS: commands at a time [2].
@@ -13,7 +13,7 @@ ck=$1 data=$2 out=$3; shift 3
 export AMC_CLI="${AMC_CLI:-$root/src/Amc.Cli/bin/Release/net10.0/Amc.Cli.dll}"
 mkdir -p "$out"
 export CK="$ck" DATA="$data" OUT="$out" HELDOUT="${HELDOUT:-500}"
-# Every search of every seed, two at a time (one thread each); a search whose results.json exists
+# Every search of every seed, JOBS at a time (one thread each); a search whose results.json exists
 # is kept, so a folder can be extended with more seeds or with the random searches alone.
 for s in "$@"; do echo "ddpg $s"; echo "random $s"; done | while read -r agent s; do
   [ -f "$out/$agent$s/results.json" ] || echo "$agent $s"
