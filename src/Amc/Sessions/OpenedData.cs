@@ -53,9 +53,7 @@ public sealed record OpenedData(Dataset Train, Dataset Test, HeldOutSplit Split,
     public OpenedData Sparing(HeldOutImages? heldOut)
     {
         if (heldOut?.Indices(Train.Count) is not { } unseen) return this;
-        var isUnseen = new bool[Train.Count];
-        foreach (int i in unseen) isUnseen[i] = true;
-        return this with { Split = Split with { Train = Split.Train.Where(i => !isUnseen[i]).ToArray() }, Unseen = unseen };
+        return this with { Split = Split with { Train = Split.Train.Except(unseen).ToArray() }, Unseen = unseen };
     }
 
     /// <summary>
@@ -65,8 +63,7 @@ public sealed record OpenedData(Dataset Train, Dataset Test, HeldOutSplit Split,
     public string? ScoringOnTrainedImagesWarning(HeldOutImages? heldOut)
     {
         if (Unseen is null || heldOut is null) return null;
-        var unseen = Unseen.ToHashSet();
-        int trained = Split.HeldOut.Count(i => !unseen.Contains(i));
+        int trained = Split.HeldOut.Except(Unseen).Count();
         return trained == 0 ? null
             : $"{trained} of the {Split.HeldOut.Length} scoring images trained this checkpoint (it held out {heldOut.Size} with split seed {heldOut.Seed}), " +
               $"so held-out scores are optimistic; search with --heldout {heldOut.Size} or less and --split-seed {heldOut.Seed} to score on images it never saw";
