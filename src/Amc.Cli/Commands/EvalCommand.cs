@@ -34,6 +34,7 @@ public static class EvalCommand
             var data = DataOptions.OpenFor(p, ck);
             string? referencePath = p.GetValue(against);
             bool heldOut = p.GetValue(split) == "heldout";
+            if (heldOut && data.ScoringOnTrainedImagesWarning(ck.Info.HeldOut) is { } warning) Console.Error.WriteLine($"warning: {warning}");
             if (!data.HasLabels && referencePath is null)
                 throw new UsageException($"{data.Train.Name} has no labels (images without class sub-folders); give --against ORIGINAL to measure agreement with the unpruned network");
             if (!heldOut && data.Test.Count == 0)

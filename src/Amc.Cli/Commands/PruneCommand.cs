@@ -43,6 +43,7 @@ public static class PruneCommand
                 CommandLine = CommonOptions.CommandLine,
             };
             var result = PruneSession.Run(settings);
+            if (result.HeldOutWarning is { } warning) Console.Error.WriteLine($"warning: {warning}");
             result.Pruned.Save(outputs.Stage(outPath));
             result.Policy?.Save(outputs.Stage(PolicyPath(outPath)));
 

@@ -57,16 +57,17 @@ public sealed record OpenedData(Dataset Train, Dataset Test, HeldOutSplit Split,
     }
 
     /// <summary>
-    /// Said before a search: how many of its scoring images trained the checkpoint (a split larger
-    /// than, or shuffled otherwise than, the one it was trained with), which makes every score optimistic; null when none did.
+    /// Said before a search, and by prune and eval when they report held-out accuracy: how many of the
+    /// held-out images trained the checkpoint (a split larger than, or shuffled otherwise than, the one
+    /// it was trained with), which makes every held-out score optimistic; null when none did.
     /// </summary>
     public string? ScoringOnTrainedImagesWarning(HeldOutImages? heldOut)
     {
         if (Unseen is null || heldOut is null) return null;
         int trained = Split.HeldOut.Except(Unseen).Count();
         return trained == 0 ? null
-            : $"{trained} of the {Split.HeldOut.Length} scoring images trained this checkpoint (it held out {heldOut.Size} with split seed {heldOut.Seed}), " +
-              $"so held-out scores are optimistic; search with --heldout {heldOut.Size} or less and --split-seed {heldOut.Seed} to score on images it never saw";
+            : $"{trained} of the {Split.HeldOut.Length} held-out images trained this checkpoint (it held out {heldOut.Size} with split seed {heldOut.Seed}), " +
+              $"so held-out scores are optimistic; give --heldout {heldOut.Size} or less and --split-seed {heldOut.Seed} to score on images it never saw";
     }
 
     /// <summary>True when the training images have labels (not a folder of unlabelled images).</summary>

@@ -10,7 +10,8 @@ public sealed record PruneRow(string Network, long Macs, long Params, double? He
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] long? SparseOnnxBytes = null);
 
 /// <summary>The pruned network, ready to save or fine-tune, the channels it kept (null for fine-grained pruning), and the original and pruned rows.</summary>
-public sealed record PruneResult(Checkpoint Pruned, PruningPolicy? Policy, IReadOnlyList<PruneRow> Rows)
+/// <param name="HeldOutWarning">Set when some held-out images trained the checkpoint (<see cref="OpenedData.ScoringOnTrainedImagesWarning"/>).</param>
+public sealed record PruneResult(Checkpoint Pruned, PruningPolicy? Policy, IReadOnlyList<PruneRow> Rows, string? HeldOutWarning = null)
 {
     public PruneRow Original => Rows[0];
     public PruneRow After => Rows[1];

@@ -68,7 +68,7 @@ public static class PruneSession
         }
         var rows = new[] { Row("original", ck.Network, before), Row("pruned", pruned.Network, after) };
         var policy = PruningPolicy.From(channels, graph, ck.Info.Model, options.Round);
-        return new PruneResult(Checkpoint.From(after, Info(settings, ck, rows[1])), policy, rows);
+        return new PruneResult(Checkpoint.From(after, Info(settings, ck, rows[1])), policy, rows, data?.ScoringOnTrainedImagesWarning(ck.Info.HeldOut));
     }
 
     /// <summary>
@@ -107,7 +107,8 @@ public static class PruneSession
             return new PruneRow(name, cost.Macs, nonZero, h.Top1, t.Top1, t.Top5, bytes);
         }
         var rows = new[] { Row("original", before), Row("sparse", after) };
-        return new PruneResult(Checkpoint.From(after, Info(settings, ck, rows[1]) with { Sparsity = masks.Sparsity }), null, rows);
+        return new PruneResult(Checkpoint.From(after, Info(settings, ck, rows[1]) with { Sparsity = masks.Sparsity }), null, rows,
+            scored ? data!.ScoringOnTrainedImagesWarning(ck.Info.HeldOut) : null);
     }
 
     static CheckpointInfo Info(PruneSettings settings, Checkpoint ck, PruneRow pruned) => ck.Info with

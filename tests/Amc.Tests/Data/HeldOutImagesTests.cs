@@ -57,7 +57,7 @@ public class HeldOutImagesTests
         var larger = OpenedData.Open(new DataSettings(folder, HeldOut: 50)).Sparing(trainedWith);
         var shuffledOtherwise = OpenedData.Open(new DataSettings(folder, HeldOut: 20, SplitSeed: 1)).Sparing(trainedWith);
 
-        Assert.StartsWith("30 of the 50 scoring images trained this checkpoint", larger.ScoringOnTrainedImagesWarning(trainedWith));
+        Assert.StartsWith("30 of the 50 held-out images trained this checkpoint", larger.ScoringOnTrainedImagesWarning(trainedWith));
         Assert.Contains("--heldout 20 or less and --split-seed 2018", larger.ScoringOnTrainedImagesWarning(trainedWith));
         Assert.NotNull(shuffledOtherwise.ScoringOnTrainedImagesWarning(trainedWith));
         Assert.Empty(larger.UnscoredHeldOut());

@@ -50,6 +50,14 @@ public class SessionTests(TrainedModel model)
         Assert.Equal(result.Searched.Macs, CostModel.Of(pruned.Pruned.Network).Macs);
         Assert.Equal(model.Checkpoint, pruned.Pruned.Info.Parent);
         Assert.Equal(Amc.Torch.Checkpoint.Load(model.Checkpoint).Info.HeldOut, pruned.Pruned.Info.HeldOut);
+        Assert.Null(pruned.HeldOutWarning);
+        // The fixture held out 20 images; a held-out split of 50 reaches 30 it trained on.
+        var wider = PruneSession.Run(new PruneSettings
+        {
+            Checkpoint = model.Checkpoint, Policy = result.Policy, Data = new DataSettings(model.Data, HeldOut: 50),
+            Calibration = new CalibrationSettings(Images: 40, BatchNormImages: 20),
+        });
+        Assert.StartsWith("30 of the 50 held-out images trained this checkpoint", wider.HeldOutWarning);
 
         // The folder now holds a search: a new one is refused, a resume of it is not (and runs no more episodes).
         var again = Assert.Throws<SettingsException>(() => SearchSession.Open(Tiny(outDir)));
