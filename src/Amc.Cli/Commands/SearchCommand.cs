@@ -44,6 +44,10 @@ public static class SearchCommand
         {
             Description = "DDPG with two critics and the smaller of their values in the critic's target (TD3's clipped double Q), against the single critic's over-estimates; experimental",
         };
+        var td3 = new Option<bool>("--td3")
+        {
+            Description = "TD3 in full: twin critics, the actor and targets updated every second step, noise (sigma 0.1) on the target action; experimental",
+        };
         var agent = new Option<string>("--agent") { Description = "ddpg (AMC) or random (random search, same episodes)", DefaultValueFactory = _ => "ddpg" };
         agent.AcceptOnlyFromAmong("ddpg", "random");
         var lbound = new Option<double>("--lbound") { Description = "Smallest keep ratio of a group (--mode sparsity: of a layer's weights, default 0.05)", DefaultValueFactory = _ => 0.2 }.In(OptionRange.Fraction);
@@ -96,7 +100,7 @@ public static class SearchCommand
         };
         var cmd = new Command("search", "AMC: search per-group keep ratios under a budget with DDPG, score without fine-tuning")
         {
-            checkpoint, output, targetMacs, targetParams, targetLatency, latencyThreads, mode, episodes, warmup, sigmaDecay, finalSigma, actorLr, replayedAction, twinCritics, agent, lbound, rbound, top5, reward, resume, noBaselines, engine, int8, mixedPrecision, warmStart, confirmTop, measureTop, rollouts,
+            checkpoint, output, targetMacs, targetParams, targetLatency, latencyThreads, mode, episodes, warmup, sigmaDecay, finalSigma, actorLr, replayedAction, twinCritics, td3, agent, lbound, rbound, top5, reward, resume, noBaselines, engine, int8, mixedPrecision, warmStart, confirmTop, measureTop, rollouts,
             workers, cluster, asynchronous,
         };
         PruningOptions.AddTo(cmd);
@@ -132,6 +136,7 @@ public static class SearchCommand
                 ReplayedAction = p.GetValue(replayedAction) == "raw" ? ReplayedAction.Raw : ReplayedAction.Realised,
                 TwinCritics = p.GetValue(twinCritics),
             };
+            if (p.GetValue(td3)) ddpg = ddpg.WithTd3();
             if (p.GetValue(sigmaDecay) is double decay) ddpg = ddpg with { SigmaDecay = decay };
             else ddpg = ddpg with { FinalSigma = p.GetValue(finalSigma) };
             string outDir = p.GetValue(output)!, ckPath = p.GetValue(checkpoint)!;

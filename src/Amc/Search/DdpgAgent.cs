@@ -13,7 +13,8 @@ internal sealed record UpdateStats(double CriticLoss, double ActorLoss, double M
 /// DDPG as AMC uses it: actor and critic with target copies (hard copy at start, soft update
 /// tau after every gradient step), Adam, discount 1, and a moving-average reward baseline
 /// subtracted from the (episode-wide) rewards before the critic target is built. With
-/// <see cref="DdpgOptions.TwinCritics"/>, a second critic and TD3's clipped double-Q target.
+/// <see cref="DdpgOptions.TwinCritics"/>, a second critic and TD3's clipped double-Q target; with
+/// <see cref="DdpgOptions.ActorDelay"/> and <see cref="DdpgOptions.TargetNoise"/>, the rest of TD3.
 /// </summary>
 internal sealed class DdpgAgent : IDisposable
 {
@@ -70,7 +71,8 @@ internal sealed class DdpgAgent : IDisposable
     }
 
     /// <summary>One DDPG gradient step on a minibatch from the replay buffer; returns what it saw (for the episode log).</summary>
-    public UpdateStats Update(SearchRandom rng)
+    /// <param name="moveActor">False: the critics learn but the actor and the targets stay (<see cref="DdpgOptions.ActorDelay"/>).</param>
+    public UpdateStats Update(SearchRandom rng, bool moveActor = true)
     {
         if (Replay.Count == 0) return new UpdateStats(0, 0, 0, 0);
         var batch = Replay.Sample(options.BatchSize, rng);
@@ -89,6 +91,11 @@ internal sealed class DdpgAgent : IDisposable
         using (no_grad())
         {
             var a2 = actorTarget.call(s2);
+            if (options.TargetNoise is double sigma)
+            {
+                var noise = batch.Select(_ => (float)Math.Clamp(sigma * rng.Normal(), -2.5 * sigma, 2.5 * sigma)).ToArray();
+                a2 = a2.Plus(tensor(noise).unsqueeze(1)).ClampToUnit();
+            }
             var next = criticTarget.call(s2, a2);
             if (twinTarget is not null) next = minimum(next, twinTarget.call(s2, a2));
             target = advantage.Plus(notDone.Times(options.Discount) * next);
@@ -110,6 +117,7 @@ internal sealed class DdpgAgent : IDisposable
         actor.train();
         actorOptimizer.zero_grad();
         var actorLoss = -critic.call(s, actor.call(s)).mean();
+        if (!moveActor) return new UpdateStats(criticLoss.item<float>(), actorLoss.item<float>(), q.mean().item<float>(), target.mean().item<float>());
         actorLoss.backward();
         actorOptimizer.step();
 

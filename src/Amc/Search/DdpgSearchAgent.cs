@@ -32,7 +32,8 @@ internal sealed class DdpgSearchAgent(DdpgAgent ddpg, SearchOptions options) : I
             }
             var updates = new List<UpdateStats>();
             if (rollout.Episode >= options.Ddpg.WarmupEpisodes)
-                for (int i = 0; i < rollout.Steps.Count; i++) updates.Add(ddpg.Update(random));
+                // Counted within the episode, so a resumed search delays on the same steps.
+                for (int i = 0; i < rollout.Steps.Count; i++) updates.Add(ddpg.Update(random, (i + 1) % (options.Ddpg.ActorDelay ?? 1) == 0));
             result.Add(new Learning(updates, updates.Count > 0 ? ddpg.Baseline : null, Stopwatch.GetElapsedTime(start).TotalSeconds));
         }
         return result;

@@ -151,6 +151,26 @@ public sealed record DdpgOptions
     [JsonInclude, JsonPropertyName(nameof(TwinCritics)), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     bool? TwinCriticsIfSet { get => TwinCritics ? true : null; init => TwinCritics = value ?? false; }
 
+    /// <summary>
+    /// The rest of TD3 (Fujimoto et al. 2018) beside <see cref="TwinCritics"/>: the actor and every
+    /// target network move only on every ActorDelay-th gradient step (TD3: 2), so the actor follows a
+    /// critic that has settled; null is 1, every step (DDPG). Left out of the JSON when null.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? ActorDelay { get; init; }
+
+    /// <summary>
+    /// TD3's target policy smoothing: the target actor's action in the critic's target gets normal
+    /// noise of this sigma, clipped to 2.5 sigma, then to the actor's range [0, 1], so the target
+    /// does not ride a narrow peak of the critic. TD3's 0.2 (clip 0.5) is for actions in [-1, 1];
+    /// a keep ratio spans [0, 1], so the same in its units is 0.1. Null: none (DDPG). Left out of the JSON when null.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? TargetNoise { get; init; }
+
+    /// <summary>The TD3 settings: twin critics, the actor delayed to every second step, target noise 0.1.</summary>
+    public DdpgOptions WithTd3() => this with { TwinCritics = true, ActorDelay = 2, TargetNoise = 0.1 };
+
     /// <summary>Moving-average factor of the reward baseline (code: b += 0.5 (mean - b)).</summary>
     public double BaselineRate { get; init; } = 0.5;
 

@@ -43,7 +43,9 @@ static class SearchFinish
     public static string AgentLine(SearchOptions options) =>
         $"{options.Agent}, {options.Episodes} episodes ({options.Ddpg.WarmupEpisodes} warm-up)" + (options.Agent == AgentKind.Ddpg
             ? $", exploration sigma {options.Ddpg.InitialSigma} x {options.Ddpg.Decay(options.Episodes):0.####}^k (last episode {options.Ddpg.Sigma(options.Episodes - 1, options.Episodes):0.###})" +
-            (options.Ddpg.TwinCritics ? ", twin critics (clipped double Q)" : "") : "") +
+            (options.Ddpg.TwinCritics ? ", twin critics (clipped double Q)" : "") +
+            (options.Ddpg.ActorDelay is int delay ? $", actor and targets every {delay} steps" : "") +
+            (options.Ddpg.TargetNoise is double noise ? $", target action noise sigma {noise}" : "") : "") +
         (options.WarmStart ? $"; warm start: episodes 0-{Baselines.Names.Length - 1} are the hand-crafted policies ({string.Join(", ", Baselines.Names)})" : "");
 
     /// <summary>summary.md's "best episode" setting: the episode and, after a confirmation, each re-scored policy's two scores.</summary>

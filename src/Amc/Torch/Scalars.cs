@@ -23,6 +23,9 @@ public static class Scalars
         return op(s);
     }
 
+    /// <summary>a clamped to [0, 1].</summary>
+    public static Tensor ClampToUnit(this Tensor a) => a.clamp(Zero, One);
+
     /// <summary>a + b.</summary>
     public static Tensor Plus(this Tensor a, Tensor b) => a.add(b, One);
 

@@ -25,6 +25,39 @@ public class DdpgAgentTests
     }
 
     [Fact]
+    public void Td3_holds_the_actor_between_delayed_steps_and_smooths_the_target_action()
+    {
+        var plain = new DdpgOptions { Hidden = 16, BatchSize = 8 };
+        var td3 = plain.WithTd3();
+        using var a = new DdpgAgent(5, 40, td3, seed: 5);
+        using var b = new DdpgAgent(5, 40, plain with { TwinCritics = true }, seed: 5);
+        var data = new Random(3);
+        float[] State() => Enumerable.Range(0, 5).Select(_ => (float)data.NextDouble()).ToArray();
+        foreach (var i in Enumerable.Range(0, 40))
+        {
+            var t = new Transition(State(), (float)data.NextDouble(), -0.3f, State(), i % 4 == 3);
+            a.Replay.Add(t);
+            b.Replay.Add(t);
+        }
+        var probe = State();
+        double before = a.Act(probe);
+        var held = a.Update(new SearchRandom(9), moveActor: false);
+        Assert.Equal(before, a.Act(probe));
+        Assert.True(a.Tensors()["actor_target.fc1.weight"].allclose(b.Tensors()["actor_target.fc1.weight"], 0, 0));
+        // Same minibatch and critics as the twin-critic agent's first step: only the target action's noise differs.
+        var twin = b.Update(new SearchRandom(9));
+        Assert.Equal(twin.MeanQ, held.MeanQ, 6);
+        Assert.NotEqual(twin.MeanTarget, held.MeanTarget, 6);
+        a.Update(new SearchRandom(10), moveActor: true);
+        Assert.NotEqual(before, a.Act(probe));
+
+        var json = System.Text.Json.JsonSerializer.Serialize(td3);
+        Assert.Contains("\"ActorDelay\":2", json);
+        Assert.DoesNotContain("ActorDelay", System.Text.Json.JsonSerializer.Serialize(plain));
+        Assert.Contains("actor and targets every 2 steps", Amc.Sessions.SearchFinish.AgentLine(new SearchOptions { Ddpg = td3 }));
+    }
+
+    [Fact]
     public void Twin_critics_fit_the_smaller_target_and_leave_the_single_critic_search_as_it_was()
     {
         var single = new DdpgOptions { Hidden = 16, BatchSize = 8 };

@@ -5,22 +5,23 @@ namespace Amc.Tests.Search;
 
 public class SearchResumeTests
 {
-    static SearchOptions Options(int seed = 3, bool twinCritics = false) => new()
+    static SearchOptions Options(int seed = 3, bool twinCritics = false, bool td3 = false)
     {
-        Episodes = 8, Seed = seed, Target = 0.6,
-        Ddpg = new DdpgOptions { WarmupEpisodes = 3, BatchSize = 8, Hidden = 32, TwinCritics = twinCritics },
-    };
+        var ddpg = new DdpgOptions { WarmupEpisodes = 3, BatchSize = 8, Hidden = 32, TwinCritics = twinCritics };
+        return new() { Episodes = 8, Seed = seed, Target = 0.6, Ddpg = td3 ? ddpg.WithTd3() : ddpg };
+    }
 
     sealed class Interrupt : Exception;
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)] // the second critic, its target and its optimizer moments are in the state too
-    public void Resume_after_a_crash_ends_with_the_same_log_and_best_policy(bool twinCritics)
+    [InlineData(false, false)]
+    [InlineData(true, false)] // the second critic, its target and its optimizer moments are in the state too
+    [InlineData(false, true)] // TD3: the actor's delay counts steps within an episode, the target noise draws from the search's random stream
+    public void Resume_after_a_crash_ends_with_the_same_log_and_best_policy(bool twinCritics, bool td3)
     {
         using var setup = new TinySearchSetup();
         using var dir = new TempFolder();
-        SearchOptions Options() => SearchResumeTests.Options(twinCritics: twinCritics);
+        SearchOptions Options() => SearchResumeTests.Options(twinCritics: twinCritics, td3: td3);
         var full = setup.Runner(Options(), dir.Folder("full")).Run(resume: false);
         var fullLog = File.ReadAllLines(dir.File("full", "episodes.jsonl"));
 
