@@ -6,7 +6,8 @@
 # images without augmentation), JOBS at a time. bench/quality224.py makes the tables.
 #   bench/quality224.sh CHECKPOINT DATA OUT SEED...
 # AMC_CLI: the built CLI (default src/Amc.Cli/bin/Release/net10.0/Amc.Cli.dll); EPISODES [150], WARMUP [50];
-# HELDOUT: the scoring images [500] (1000 on a base trained with --heldout 1000); JOBS: commands at a time [2].
+# HELDOUT: the scoring images [500] (1000 on a base trained with --heldout 1000); JOBS: commands at a time [2];
+# DDPG_ARGS: more options for the DDPG searches only (e.g. --td3).
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 ck=$1 data=$2 out=$3; shift 3
@@ -19,7 +20,7 @@ for s in "$@"; do echo "ddpg $s"; echo "random $s"; done | while read -r agent s
   [ -f "$out/$agent$s/results.json" ] || echo "$agent $s"
 done | xargs -P "${JOBS:-2}" -L 1 bash -c '
   agent=$0 s=$1
-  extra=(); [ "$agent" = random ] && extra=(--agent random --no-baselines)
+  extra=(${DDPG_ARGS:-}); [ "$agent" = random ] && extra=(--agent random --no-baselines)
   /usr/bin/time -v -o "$OUT/$agent$s.time" dotnet "$AMC_CLI" search --checkpoint "$CK" --data "$DATA" --target-macs 0.25 \
     --episodes "${EPISODES:-150}" --warmup "${WARMUP:-50}" --heldout "$HELDOUT" --calibration-images 500 --bn-images 100 \
     --threads 1 --seed "$s" "${extra[@]}" --out "$OUT/$agent$s" > "$OUT/$agent$s.log" 2> "$OUT/$agent$s.err"'
