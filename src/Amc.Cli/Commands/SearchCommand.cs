@@ -48,6 +48,10 @@ public static class SearchCommand
         {
             Description = "TD3 in full: twin critics, the actor and targets updated every second step, noise (sigma 0.1) on the target action; experimental",
         };
+        var balancedRandom = new Option<bool>("--balanced-random")
+        {
+            Description = "Random keep ratios (DDPG's warm-up, --agent random) centred on the uniform policy's instead of the middle of [lbound, rbound], so random episodes do not spend the budget in the first groups; experimental",
+        };
         var agent = new Option<string>("--agent") { Description = "ddpg (AMC) or random (random search, same episodes)", DefaultValueFactory = _ => "ddpg" };
         agent.AcceptOnlyFromAmong("ddpg", "random");
         var lbound = new Option<double>("--lbound") { Description = "Smallest keep ratio of a group (--mode sparsity: of a layer's weights, default 0.05)", DefaultValueFactory = _ => 0.2 }.In(OptionRange.Fraction);
@@ -100,7 +104,7 @@ public static class SearchCommand
         };
         var cmd = new Command("search", "AMC: search per-group keep ratios under a budget with DDPG, score without fine-tuning")
         {
-            checkpoint, output, targetMacs, targetParams, targetLatency, latencyThreads, mode, episodes, warmup, sigmaDecay, finalSigma, actorLr, replayedAction, twinCritics, td3, agent, lbound, rbound, top5, reward, resume, noBaselines, engine, int8, mixedPrecision, warmStart, confirmTop, measureTop, rollouts,
+            checkpoint, output, targetMacs, targetParams, targetLatency, latencyThreads, mode, episodes, warmup, sigmaDecay, finalSigma, actorLr, replayedAction, twinCritics, td3, balancedRandom, agent, lbound, rbound, top5, reward, resume, noBaselines, engine, int8, mixedPrecision, warmStart, confirmTop, measureTop, rollouts,
             workers, cluster, asynchronous,
         };
         PruningOptions.AddTo(cmd);
@@ -124,6 +128,7 @@ public static class SearchCommand
             {
                 if (p.GetValue(targetParams) is null) throw new UsageException("--mode sparsity needs --target-params F: the non-zero parameters kept, as a fraction of the original (e.g. 0.2)");
                 if (p.GetValue(workers) is not null || p.GetValue(cluster) is not null) throw new UsageException("--mode sparsity scores in this process: drop --workers / --cluster");
+                if (p.GetValue(balancedRandom)) throw new UsageException("--balanced-random centres on the uniform channel policy: drop it with --mode sparsity");
                 if (p.GetValue(reward) != "accuracy") throw new UsageException("--mode sparsity is rewarded on accuracy only: drop --reward");
             }
             bool mixed = p.GetValue(mixedPrecision);
@@ -151,7 +156,7 @@ public static class SearchCommand
                     LowerBound = sparse && p.GetResult(lbound) is null or { Implicit: true } ? 0.05 : p.GetValue(lbound),
                     Episodes = p.GetValue(episodes), Agent = p.GetValue(agent) == "random" ? AgentKind.Random : AgentKind.Ddpg,
                     TopFive = p.GetValue(top5), Reward = RewardKindOf(p.GetValue(reward)!), Seed = p.GetValue(CommonOptions.Seed), Ddpg = ddpg, RolloutsPerRound = k,
-                    Asynchronous = p.GetValue(asynchronous), MixedPrecision = mixed, WarmStart = p.GetValue(warmStart) ?? mixed,
+                    Asynchronous = p.GetValue(asynchronous), MixedPrecision = mixed, WarmStart = p.GetValue(warmStart) ?? mixed, BalancedRandom = p.GetValue(balancedRandom),
                 },
                 Pruning = PruningOptions.Read(p, reconstruct: true), Calibration = PruningOptions.Calibration(p),
                 Engine = p.GetValue(engine) == "ort" ? ScoringEngine.OnnxRuntime : ScoringEngine.Torch,

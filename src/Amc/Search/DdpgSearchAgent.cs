@@ -8,12 +8,13 @@ namespace Amc.Search;
 /// buffer with the episode's reward (and its raw action, or the realised keep ratio: <see cref="DdpgOptions.ReplayedAction"/>); after warm-up each episode is followed by as many DDPG
 /// updates as it has steps.
 /// </summary>
-internal sealed class DdpgSearchAgent(DdpgAgent ddpg, SearchOptions options) : ISearchAgent
+/// <param name="warmupHigh">The warm-up's largest keep ratio: rbound, or less under <see cref="SearchOptions.BalancedRandom"/>.</param>
+internal sealed class DdpgSearchAgent(DdpgAgent ddpg, SearchOptions options, double warmupHigh) : ISearchAgent
 {
     public Rollout Propose(int episode, ISearchEnvironment env, SearchRandom random)
     {
         if (episode < options.Ddpg.WarmupEpisodes)
-            return Rollout.Collect(episode, "warmup", 0, env, _ => random.Uniform(options.LowerBound, options.UpperBound));
+            return Rollout.Collect(episode, "warmup", 0, env, _ => random.Uniform(options.LowerBound, warmupHigh));
         double sigma = options.Ddpg.Sigma(episode, options.Episodes);
         return Rollout.Collect(episode, "explore", sigma, env,
             state => random.TruncatedNormal(ddpg.Act(state), sigma, options.LowerBound, options.UpperBound));

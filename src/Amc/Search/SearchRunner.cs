@@ -36,6 +36,19 @@ internal sealed class SearchRunner
         seeds = !options.WarmStart ? [] : env is PruningEnvironment channels && channels.Wall is not null
             ? Baselines.Names.Select(name => channels.ActionsFor(Baselines.Policy(name, channels, options))).ToList()
             : throw new ArgumentException("a warm start begins with the hand-crafted policies of a budget: it needs a channel search in resource mode");
+        randomHigh = !options.BalancedRandom ? options.UpperBound : env is PruningEnvironment balanced && balanced.Wall is not null
+            ? Math.Clamp(2 * UniformKeep(balanced) - options.LowerBound, options.LowerBound, options.UpperBound)
+            : throw new ArgumentException("balanced random actions centre on the uniform policy of a budget: they need a channel search in resource mode");
+    }
+
+    /// <summary>The largest random keep ratio (<see cref="SearchOptions.BalancedRandom"/>).</summary>
+    readonly double randomHigh;
+
+    /// <summary>The uniform baseline's keep ratio, after rounding: the mean over the groups.</summary>
+    double UniformKeep(PruningEnvironment channels)
+    {
+        var uniform = Baselines.Policy("uniform", channels, options);
+        return channels.Steps.Average(g => (double)uniform.Width(g.Id) / g.Channels);
     }
 
     /// <summary>The actions of the first episodes under <see cref="SearchOptions.WarmStart"/>; empty otherwise.</summary>
@@ -48,7 +61,7 @@ internal sealed class SearchRunner
         var random = new SearchRandom(options.Seed);
         // Built for the random agent too: its state file has always held the (unused) networks.
         using var ddpg = new DdpgAgent(env.StateSize, options.Ddpg.ReplayEpisodes * env.StepCount, options.Ddpg, options.Seed);
-        ISearchAgent agent = options.Agent == AgentKind.Random ? new RandomSearchAgent(options) : new DdpgSearchAgent(ddpg, options);
+        ISearchAgent agent = options.Agent == AgentKind.Random ? new RandomSearchAgent(options, randomHigh) : new DdpgSearchAgent(ddpg, options, randomHigh);
         int first = 0;
         BestPolicy? best = null;
         if (resume && File.Exists(statePath))

@@ -46,7 +46,8 @@ static class SearchFinish
             (options.Ddpg.TwinCritics ? ", twin critics (clipped double Q)" : "") +
             (options.Ddpg.ActorDelay is int delay ? $", actor and targets every {delay} steps" : "") +
             (options.Ddpg.TargetNoise is double noise ? $", target action noise sigma {noise}" : "") : "") +
-        (options.WarmStart ? $"; warm start: episodes 0-{Baselines.Names.Length - 1} are the hand-crafted policies ({string.Join(", ", Baselines.Names)})" : "");
+        (options.WarmStart ? $"; warm start: episodes 0-{Baselines.Names.Length - 1} are the hand-crafted policies ({string.Join(", ", Baselines.Names)})" : "") +
+        (options.BalancedRandom ? "; random keep ratios centred on the uniform policy's" : "");
 
     /// <summary>summary.md's "best episode" setting: the episode and, after a confirmation, each re-scored policy's two scores.</summary>
     public static string BestEpisodeLine(BestPolicy best, IReadOnlyList<ConfirmedPolicy>? confirmed, SearchOptions options) =>

@@ -26,7 +26,7 @@ public class ReplayedActionTests
         var rollout = Rollout.Collect(0, "warmup", 0, env, _ => actions[t++]);
         Assert.Equal([8, 16, 6], rollout.Steps.Select(s => s.Result.Channels));
         using var ddpg = new DdpgAgent(StateEmbedding.Size, 30, options.Ddpg, seed: 1);
-        new DdpgSearchAgent(ddpg, options).Learn([(rollout, -0.25)], new SearchRandom(1));
+        new DdpgSearchAgent(ddpg, options, options.UpperBound).Learn([(rollout, -0.25)], new SearchRandom(1));
         var replayed = ddpg.Replay.InOrder();
         Assert.Equal(expected, replayed.Select(r => r.Action));
         Assert.All(replayed, r => Assert.Equal(-0.25f, r.Reward));
