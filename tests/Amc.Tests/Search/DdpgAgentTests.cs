@@ -24,6 +24,18 @@ public class DdpgAgentTests
         Assert.True(ta["actor_target.fc1.weight"].allclose(w, 0, 0));
     }
 
+    /// <summary>The same 40 random transitions (5-value states) in each agent's replay.</summary>
+    static void FillReplays(params DdpgAgent[] agents)
+    {
+        var data = new Random(3);
+        float[] State() => Enumerable.Range(0, 5).Select(_ => (float)data.NextDouble()).ToArray();
+        foreach (var i in Enumerable.Range(0, 40))
+        {
+            var t = new Transition(State(), (float)data.NextDouble(), -0.3f, State(), i % 4 == 3);
+            foreach (var agent in agents) agent.Replay.Add(t);
+        }
+    }
+
     [Fact]
     public void Td3_holds_the_actor_between_delayed_steps_and_smooths_the_target_action()
     {
@@ -31,15 +43,8 @@ public class DdpgAgentTests
         var td3 = plain.WithTd3();
         using var a = new DdpgAgent(5, 40, td3, seed: 5);
         using var b = new DdpgAgent(5, 40, plain with { TwinCritics = true }, seed: 5);
-        var data = new Random(3);
-        float[] State() => Enumerable.Range(0, 5).Select(_ => (float)data.NextDouble()).ToArray();
-        foreach (var i in Enumerable.Range(0, 40))
-        {
-            var t = new Transition(State(), (float)data.NextDouble(), -0.3f, State(), i % 4 == 3);
-            a.Replay.Add(t);
-            b.Replay.Add(t);
-        }
-        var probe = State();
+        FillReplays(a, b);
+        var probe = Enumerable.Repeat(0.5f, 5).ToArray();
         double before = a.Act(probe);
         var held = a.Update(new SearchRandom(9), moveActor: false);
         Assert.Equal(before, a.Act(probe));
@@ -69,14 +74,7 @@ public class DdpgAgentTests
         foreach (var (key, t) in ta) Assert.True(t.allclose(b.Tensors()[key], 0, 0), key);
         Assert.Contains("critic2_target.fc3.weight", b.Tensors().Keys);
 
-        var data = new Random(3);
-        float[] State() => Enumerable.Range(0, 5).Select(_ => (float)data.NextDouble()).ToArray();
-        foreach (var i in Enumerable.Range(0, 40))
-        {
-            var t = new Transition(State(), (float)data.NextDouble(), -0.3f, State(), i % 4 == 3);
-            a.Replay.Add(t);
-            b.Replay.Add(t);
-        }
+        FillReplays(a, b);
         // Same minibatch, same first critic: the target with min(Q1', Q2') is at most the single one, and below it
         // wherever the second target critic is the lower.
         var sa = a.Update(new SearchRandom(9));
