@@ -132,6 +132,8 @@ public static class SearchCommand
                 if (p.GetValue(reward) != "accuracy") throw new UsageException("--mode sparsity is rewarded on accuracy only: drop --reward");
             }
             bool mixed = p.GetValue(mixedPrecision);
+            // Its range would bound the precision actions too, which a mixed search draws in the same stream.
+            if (mixed && p.GetValue(balancedRandom)) throw new UsageException("--balanced-random centres the width actions only: drop it with --mixed-precision");
             if (mixed && (sparse || resource != Resource.Latency))
                 throw new UsageException("--mixed-precision trades int8 against width under a latency budget: give --target-latency F (and not --mode sparsity)");
             int k = p.GetResult(rollouts) is null or { Implicit: true } && p.GetValue(workers) is int n ? n : p.GetValue(rollouts);

@@ -82,6 +82,7 @@ public class LatencySearchTests(TrainedModel model)
             "--heldout", "10", "--calibration-images", "40", "--bn-images", "20", "--out", outDir, "--json",
             "--round", "4", "--lbound", "0.2", "--latency-threads", "1", "--mixed-precision", "--confirm-top", "0"];
         Assert.Contains("--target-latency", CliAssert.BadInput(CliRun.AmcWith(home, [.. search, "--target-macs", "0.5"])));
+        Assert.Contains("--balanced-random", CliAssert.BadInput(CliRun.AmcWith(home, [.. search, "--target-latency", "0.95", "--balanced-random"])));
         var r = CliRun.AmcWith(home, [.. search, "--target-latency", "0.95"]);
         if (r.ExitCode == 2)
         {
