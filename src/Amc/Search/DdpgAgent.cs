@@ -117,13 +117,14 @@ internal sealed class DdpgAgent : IDisposable
         actor.train();
         actorOptimizer.zero_grad();
         var actorLoss = -critic.call(s, actor.call(s)).mean();
-        if (!moveActor) return new UpdateStats(criticLoss.item<float>(), actorLoss.item<float>(), q.mean().item<float>(), target.mean().item<float>());
-        actorLoss.backward();
-        actorOptimizer.step();
-
-        SoftUpdate(actor, actorTarget, options.Tau);
-        SoftUpdate(critic, criticTarget, options.Tau);
-        if (twin is not null) SoftUpdate(twin, twinTarget!, options.Tau);
+        if (moveActor)
+        {
+            actorLoss.backward();
+            actorOptimizer.step();
+            SoftUpdate(actor, actorTarget, options.Tau);
+            SoftUpdate(critic, criticTarget, options.Tau);
+            if (twin is not null) SoftUpdate(twin, twinTarget!, options.Tau);
+        }
         return new UpdateStats(criticLoss.item<float>(), actorLoss.item<float>(), q.mean().item<float>(), target.mean().item<float>());
     }
 

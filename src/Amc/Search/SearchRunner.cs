@@ -33,13 +33,20 @@ internal sealed class SearchRunner
         statePath = Path.Combine(outDir, "search-state.safetensors");
         logPath = Path.Combine(outDir, "episodes.jsonl");
         (originalMacs, originalParams) = env.Cost(env.Full);
-        seeds = !options.WarmStart ? [] : env is PruningEnvironment channels && channels.Wall is not null
-            ? Baselines.Names.Select(name => channels.ActionsFor(Baselines.Policy(name, channels, options))).ToList()
-            : throw new ArgumentException("a warm start begins with the hand-crafted policies of a budget: it needs a channel search in resource mode");
-        randomHigh = !options.BalancedRandom ? options.UpperBound : env is PruningEnvironment balanced && balanced.Wall is not null
-            ? Math.Clamp(2 * UniformKeep(balanced) - options.LowerBound, options.LowerBound, options.UpperBound)
-            : throw new ArgumentException("balanced random actions centre on the uniform policy of a budget: they need a channel search in resource mode");
+        seeds = [];
+        if (options.WarmStart)
+        {
+            var channels = BudgetedChannels("a warm start begins with the hand-crafted policies of a budget");
+            seeds = Baselines.Names.Select(name => channels.ActionsFor(Baselines.Policy(name, channels, options))).ToList();
+        }
+        randomHigh = !options.BalancedRandom ? options.UpperBound
+            : Math.Clamp(2 * UniformKeep(BudgetedChannels("balanced random actions centre on the uniform policy of a budget")) - options.LowerBound,
+                options.LowerBound, options.UpperBound);
     }
+
+    /// <summary>The environment as a channel search under a budget, which the baselines need; <paramref name="what"/> says who needs it.</summary>
+    PruningEnvironment BudgetedChannels(string what) => env is PruningEnvironment channels && channels.Wall is not null
+        ? channels : throw new ArgumentException($"{what}: it needs a channel search in resource mode");
 
     /// <summary>The largest random keep ratio (<see cref="SearchOptions.BalancedRandom"/>).</summary>
     readonly double randomHigh;
