@@ -14,6 +14,10 @@ using static TorchSharp.torch;
 //   ScalarRace steps-torchsharp|steps-safe [SECONDS]
 //       tiny BN + SGD training steps while another thread allocates, with TorchSharp's BatchNorm2d
 //       and SGD or with amc's (Amc.Torch.ScalarSafeModules, ScalarSafeOptimizers.SGD)
+//   ScalarRace chain|chain-scoped [SECONDS]
+//       the same race for a Tensor: t.detach().cpu().to_type(..) leaves each temporary to the
+//       finalizer, which can free it while the next call in the chain reads it (a segfault, not an
+//       exception); inside a DisposeScope the scope holds them (Amc.Torch.SafeTensorsFile.Write)
 using Amc.Torch;
 
 string mode = args.Length > 0 ? args[0] : "implicit";
@@ -25,6 +29,7 @@ try
 {
     if (mode == "loader") Train(prefetch, seconds, clock);
     else if (mode.StartsWith("steps-")) Steps(mode == "steps-safe", seconds, clock);
+    else if (mode.StartsWith("chain")) Chain(mode == "chain-scoped", seconds, clock);
     else Add(mode, seconds, clock);
     Console.WriteLine($"{Describe()}: no failure in {n:N0} iterations, {clock.Elapsed.TotalSeconds:F0} s, {GC.CollectionCount(0):N0} collections");
 }
@@ -132,6 +137,22 @@ void Steps(bool safe, double limit, Stopwatch clock)
             sgd.zero_grad();
             nn.functional.cross_entropy(model.call(x), y).backward();
             sgd.step();
+        }
+    }
+    finally { stop = true; }
+}
+
+void Chain(bool scoped, double limit, Stopwatch clock)
+{
+    using var w = randn(16, 16);
+    bool stop = false;
+    new Thread(() => Churn(() => stop)) { IsBackground = true }.Start();
+    try
+    {
+        for (; clock.Elapsed.TotalSeconds < limit; n++)
+        {
+            using var scope = scoped ? NewDisposeScope() : null;
+            using var copy = w.detach().cpu().to_type(ScalarType.Float64).contiguous();
         }
     }
     finally { stop = true; }

@@ -301,8 +301,9 @@ public static class OnnxExporter
 
         static float[] Floats(Tensor t)
         {
-            using var c = t.detach().cpu().to_type(ScalarType.Float32).contiguous();
-            return c.data<float>().ToArray();
+            // The scope holds the chain's temporaries (see SafeTensorsFile.Write).
+            using var scope = NewDisposeScope();
+            return t.detach().cpu().to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
         }
 
         void Node(string op, string name, string[] inputs, string output, params AttributeProto[] attributes) =>

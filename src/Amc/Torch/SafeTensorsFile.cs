@@ -53,7 +53,10 @@ public static class SafeTensorsFile
             // One tensor's bytes at a time: a file of Gram matrices can be a gigabyte.
             foreach (var (_, t) in ordered)
             {
-                using var cpu = t.detach().cpu().to_type(Stored(t)).contiguous();
+                // The scope holds the chain's temporaries: one left to the finalizer can be freed
+                // during the next native call that reads it (a segfault in a 600-episode search).
+                using var scope = NewDisposeScope();
+                var cpu = t.detach().cpu().to_type(Stored(t)).contiguous();
                 if (cpu.numel() > 0) stream.Write(cpu.bytes);
             }
         });
