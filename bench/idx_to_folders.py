@@ -4,7 +4,10 @@ class, grayscale PNGs at their own size), taking the first N images of each clas
 can read them with --image-size (e.g. 224: upscaled small images, a real task at a large input).
 No dependencies beyond the standard library.
 
-    bench/idx_to_folders.py /usr/share/datasets/fashion-mnist OUT TRAIN_PER_CLASS TEST_PER_CLASS
+    bench/idx_to_folders.py /usr/share/datasets/fashion-mnist OUT TRAIN_PER_CLASS TEST_PER_CLASS [SKIP]
+
+SKIP: leave out the first SKIP training images of each class, e.g. a validation folder of images
+a folder written with TRAIN_PER_CLASS = SKIP never held (the test images are not skipped).
 """
 import gzip, os, struct, sys, zlib
 
@@ -26,13 +29,16 @@ def png(width, height, pixels):
             + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b""))
 
 
-def write(source, prefix, out, per_class):
+def write(source, prefix, out, per_class, skip=0):
     (count, height, width), images = read_idx(os.path.join(source, f"{prefix}-images-idx3-ubyte.gz"))
     _, labels = read_idx(os.path.join(source, f"{prefix}-labels-idx1-ubyte.gz"))
-    taken = {}
+    taken, skipped = {}, {}
     size = height * width
     for i in range(count):
         label = labels[i]
+        if skipped.get(label, 0) < skip:
+            skipped[label] = skipped.get(label, 0) + 1
+            continue
         if taken.get(label, 0) >= per_class:
             continue
         taken[label] = taken.get(label, 0) + 1
@@ -45,5 +51,6 @@ def write(source, prefix, out, per_class):
 
 if __name__ == "__main__":
     source, out, train_n, test_n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-    print("train:", write(source, "train", os.path.join(out, "train"), train_n))
+    skip = int(sys.argv[5]) if len(sys.argv) > 5 else 0
+    print("train:", write(source, "train", os.path.join(out, "train"), train_n, skip))
     print("test:", write(source, "t10k", os.path.join(out, "test"), test_n))
