@@ -13,8 +13,7 @@ namespace Amc.Tests.Search;
 /// A TorchSharp tensor that nothing disposes is freed by the finalizer thread, and can be freed
 /// while a native call still reads it (a segfault in libtorch, never an exception: bench/ScalarRace
 /// "chain"). The long-running paths must dispose every tensor they make, so none is left to the
-/// finalizer. Counted with no collection allowed, then collected: what the collection frees was
-/// left to the finalizer. Alone, after the parallel tests: the count is process-wide.
+/// finalizer. Alone, after the parallel tests, as the other tests of whole searches.
 /// </summary>
 [Collection(SerialSearchCollection.Name)]
 public class FinalizedTensorTests
@@ -84,24 +83,15 @@ public class FinalizedTensorTests
         }));
     }
 
-    static long LeftToFinalizer(Action work)
+    /// <summary>
+    /// Tensors the work made on this thread and did not dispose: inside an outer DisposeScope every
+    /// tensor made outside the work's own scopes registers there, and leaves it when disposed. No
+    /// collection is forced: that would run the finalizers of every other test's garbage.
+    /// </summary>
+    static int LeftToFinalizer(Action work)
     {
-        Collect();
-        // Room for the tiny runs' managed allocations: no collection may finalize anything before the count.
-        Assert.True(GC.TryStartNoGCRegion(200_000_000));
-        long collections = GC.CollectionCount(0);
+        using var scope = NewDisposeScope();
         work();
-        long live = Tensor.TotalCount;
-        Assert.Equal(collections, GC.CollectionCount(0));
-        GC.EndNoGCRegion();
-        Collect();
-        return live - Tensor.TotalCount;
-    }
-
-    static void Collect()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
+        return scope.DisposablesCount;
     }
 }
