@@ -16,14 +16,18 @@ searches = sys.argv[5] if len(sys.argv) > 5 else None
 
 
 def own_test(agent, seed):
-    path = os.path.join(searches or "", f"{agent}{seed}", "results.json")
-    if searches is None or not os.path.exists(path): return None
+    path = os.path.join(searches, f"{agent}{seed}", "results.json")
+    if not os.path.exists(path): return None
     rows = json.load(open(path))["results"]
     return 100 * next(r for r in rows if r["name"] not in ("original", "uniform", "deep", "shallow"))["testTop1"]
 
 
 def top1(path):
     return 100 * json.load(open(path))["rows"][1]["testTop1"]
+
+
+def top1_if_scored(path):
+    return top1(path) if os.path.exists(path) and os.path.getsize(path) > 0 else None
 
 
 def row(name, values):
@@ -35,33 +39,23 @@ def row(name, values):
 
 rows = {}
 for agent in ("ddpg", "random"):
-    own_val, chosen_val, chosen_test = [], [], []
+    own_val, chosen_test = [], []
     for s in seeds:
         d = os.path.join(folder, f"{prefix}{agent}{s}")
-        vals = {p: top1(p) for p in glob.glob(os.path.join(d, "top*-validation.json")) if os.path.getsize(p) > 0}
-        if not vals:
-            own_val.append(None); chosen_val.append(None); chosen_test.append(None); continue
+        vals = {p: v for p in glob.glob(os.path.join(d, "top*-validation.json")) if (v := top1_if_scored(p)) is not None}
         own_val.append(vals.get(os.path.join(d, "top1-validation.json")))
-        best = max(sorted(vals), key=lambda p: vals[p])
-        chosen_val.append(vals[best])
-        test = best.replace("-validation.json", "-test.json")
-        chosen_test.append(top1(test) if os.path.exists(test) else None)
-    rows[agent] = (own_val, chosen_val, chosen_test)
+        best = max(sorted(vals), key=lambda p: vals[p]) if vals else None
+        chosen_test.append(top1_if_scored(best.replace("-validation.json", "-test.json")) if best else None)
+    rows[agent] = (own_val, chosen_test)
 
-def u_test(s):
-    path = f"{uniform}/uniform-s{s}-prune.json"
-    return top1(path) if os.path.exists(path) else None
-
-
-u_val = [top1(f"{uniform}/uniform-s{s}-validation.json") if os.path.exists(f"{uniform}/uniform-s{s}-validation.json") else None for s in seeds]
 print(f"| policy, seeds {' / '.join(map(str, seeds))} | top-1 (%) | mean |")
 print("|---|---|---:|")
 if searches:
     print(row("AMC (its best held-out score), test", [own_test("ddpg", s) for s in seeds]))
     print(row("random search (its best), test", [own_test("random", s) for s in seeds]))
-    print(row("uniform, test", [u_test(s) for s in seeds]))
+    print(row("uniform, test", [top1_if_scored(f"{uniform}/uniform-s{s}-prune.json") for s in seeds]))
 print(row("AMC (its best held-out score), validation", rows["ddpg"][0]))
 print(row("random search (its best), validation", rows["random"][0]))
-print(row("uniform, validation", u_val))
-print(row("AMC, top 5 re-chosen on validation: test", rows["ddpg"][2]))
-print(row("random search, top 5 re-chosen on validation: test", rows["random"][2]))
+print(row("uniform, validation", [top1_if_scored(f"{uniform}/uniform-s{s}-validation.json") for s in seeds]))
+print(row("AMC, top 5 re-chosen on validation: test", rows["ddpg"][1]))
+print(row("random search, top 5 re-chosen on validation: test", rows["random"][1]))

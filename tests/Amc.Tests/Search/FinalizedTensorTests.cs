@@ -31,13 +31,11 @@ public class FinalizedTensorTests
             Episodes = 6, Seed = 5, Target = 0.6, Agent = agent,
             Ddpg = new DdpgOptions { WarmupEpisodes = 2, BatchSize = 8, Hidden = 32 },
         };
-        var runner = setup.Runner(options, dir.Folder("search"));
-        if (onnxRuntime)
-        {
-            var builder = new CandidateBuilder(setup.Pruner, new PruneOptions(Round: 2, Seed: options.Seed));
-            runner = new SearchRunner(new PruningEnvironment(setup.Network, setup.Pruner.Graph, options, 2),
-                new OnnxCandidateScorer(builder, setup.HeldOut), options, dir.Folder("onnx"), "test-fingerprint");
-        }
+        var runner = onnxRuntime
+            ? new SearchRunner(new PruningEnvironment(setup.Network, setup.Pruner.Graph, options, 2),
+                new OnnxCandidateScorer(new CandidateBuilder(setup.Pruner, new PruneOptions(Round: 2, Seed: options.Seed)), setup.HeldOut),
+                options, dir.Folder("search"), "test-fingerprint")
+            : setup.Runner(options, dir.Folder("search"));
         Assert.Equal(0, LeftToFinalizer(() => runner.Run(resume: false)));
     }
 
